@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads and crash-safe writes.
+public enum Files {
+    /// Reads a whole file.
+    /// - Throws: `DataError.fileNotFound` or `.unreadable`, naming the path and the system's reason.
+    public static func read(_ path: String) throws(DataError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = systemError()
+            throw DataError(errno == ENOENT ? .fileNotFound : .unreadable, "\(path): \(reason)")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DataError(.unreadable, "\(path): \(systemError())") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(.unreadable, "\(path): not a regular file") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw DataError(.unreadable, "\(path): \(n == 0 ? "file shrank while reading" : systemError())") }
+            done += n
+        }
+        return bytes
+    }
+
+    /// True when `path` names an existing file or directory.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// Writes `bytes` so that `path` holds either its old content or all of the new, never a mix:
+    /// a temporary file in the same directory, fsync, rename over `path`, fsync of the directory.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(DataError) {
+        let directory = parentDirectory(of: path)
+        var template = Array("\(directory)/.\(baseName(of: path)).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw DataError(.unwritable, "cannot write in \(directory): \(systemError())") }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var ok = false
+        defer {
+            if !ok { unlink(temporary) }
+        }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = systemError()
+                close(fd)
+                throw DataError(.unwritable, "\(path): write failed: \(reason)")
+            }
+            done += n
+        }
+        fchmod(fd, 0o644)
+        guard fsync(fd) == 0 else {
+            let reason = systemError()
+            close(fd)
+            throw DataError(.unwritable, "\(path): fsync failed: \(reason)")
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw DataError(.unwritable, "\(path): rename failed: \(systemError())") }
+        ok = true
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    /// Appends one line to a file, creating it if needed, and syncs it.
+    public static func appendLine(_ line: String, to path: String) throws(DataError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DataError(.unwritable, "\(path): \(systemError())") }
+        defer { close(fd) }
+        let bytes = Array((line + "\n").utf8)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        guard n == bytes.count else { throw DataError(.unwritable, "\(path): append failed: \(systemError())") }
+        fsync(fd)
+    }
+
+    /// Creates `path` and its parents (mode 0755) if missing, and checks that files can be created in it.
+    public static func makeDirectory(_ path: String) throws(DataError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw DataError(.unwritable, "cannot create directory \(prefix): \(systemError())")
+            }
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw DataError(.unwritable, "\(path) is not a directory")
+        }
+        guard access(path, W_OK | X_OK) == 0 else {
+            throw DataError(.unwritable, "output directory \(path) is not writable: \(systemError())")
+        }
+    }
+
+    public static func remove(_ path: String) { unlink(path) }
+
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    static func systemError() -> String { String(cString: strerror(errno)) }
+}

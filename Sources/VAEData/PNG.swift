@@ -1,0 +1,86 @@
+import CPNG
+
+/// An 8-bit image: grey (1 channel), grey+alpha (2), RGB (3) or RGBA (4), rows top to bottom.
+public struct PixelImage: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    public let channels: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        precondition((1...4).contains(channels), "channels must be 1 to 4")
+        precondition(pixels.count == width * height * channels, "pixel count disagrees with the size")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
+    }
+}
+
+/// PNG encoding and decoding through libpng's simplified API (which reports errors instead of longjmp-ing).
+public enum PNG {
+    /// Encodes `image` as a PNG file.
+    public static func encode(_ image: PixelImage) throws(DataError) -> [UInt8] {
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        png.width = UInt32(image.width)
+        png.height = UInt32(image.height)
+        png.format = format(channels: image.channels)
+        var size: png_alloc_size_t = 0
+        let rowStride = Int32(image.width * image.channels)
+        // First call measures, second writes.
+        let measured = image.pixels.withUnsafeBytes {
+            png_image_write_to_memory(&png, nil, &size, 0, $0.baseAddress, rowStride, nil)
+        }
+        guard measured != 0 else { throw DataError(.badImage, "PNG encoding failed: \(message(png))") }
+        var output = [UInt8](repeating: 0, count: Int(size))
+        let written = output.withUnsafeMutableBytes { out in
+            image.pixels.withUnsafeBytes {
+                png_image_write_to_memory(&png, out.baseAddress, &size, 0, $0.baseAddress, rowStride, nil)
+            }
+        }
+        guard written != 0 else { throw DataError(.badImage, "PNG encoding failed: \(message(png))") }
+        return Array(output[0..<Int(size)])
+    }
+
+    /// Decodes a PNG file, converting it to `channels` (1 = grey, which also folds colour and alpha into grey).
+    /// - Throws: `DataError.badImage` naming `source` and libpng's reason.
+    public static func decode(_ bytes: [UInt8], channels: Int = 1, source: String = "PNG") throws(DataError) -> PixelImage {
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
+        guard begun != 0 else { throw DataError(.badImage, "\(source): not a readable PNG: \(message(png))") }
+        guard png.width > 0, png.height > 0, png.width <= 1 << 15, png.height <= 1 << 15 else {
+            png_image_free(&png)
+            throw DataError(.badImage, "\(source): PNG size \(png.width)×\(png.height) is out of range")
+        }
+        png.format = format(channels: channels)
+        let width = Int(png.width), height = Int(png.height)
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let finished = pixels.withUnsafeMutableBytes {
+            png_image_finish_read(&png, nil, $0.baseAddress, Int32(width * channels), nil)
+        }
+        guard finished != 0 else { throw DataError(.badImage, "\(source): PNG decoding failed: \(message(png))") }
+        return PixelImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// Encodes and writes atomically.
+    public static func write(_ image: PixelImage, to path: String) throws(DataError) {
+        try Files.writeAtomically(encode(image), to: path)
+    }
+
+    private static func format(channels: Int) -> UInt32 {
+        switch channels {
+        case 1: UInt32(PNG_FORMAT_GRAY)
+        case 2: UInt32(PNG_FORMAT_FLAG_ALPHA)
+        case 3: UInt32(PNG_FORMAT_FLAG_COLOR)
+        default: UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+        }
+    }
+
+    private static func message(_ png: png_image) -> String {
+        withUnsafeBytes(of: png.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+}

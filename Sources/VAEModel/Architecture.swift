@@ -1,0 +1,79 @@
+/// The shape of one input image.
+public struct ImageShape: Sendable, Hashable, Codable {
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+
+    public init(height: Int, width: Int, channels: Int = 1) {
+        self.height = height
+        self.width = width
+        self.channels = channels
+    }
+
+    /// Values per image: height × width × channels.
+    public var pixelCount: Int { height * width * channels }
+}
+
+/// What a model is: a variational or a plain autoencoder, with its layer sizes.
+///
+/// Encoder: input → hidden… (ReLU) → mu (and logvar for a VAE). Decoder: z → reversed hidden… (ReLU) → input
+/// with a sigmoid output. Weights are PyTorch-style `[out, in]`.
+public struct Architecture: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Variational autoencoder: encodes a Gaussian q(z|x) and samples z from it.
+        case vae
+        /// Plain autoencoder: z = mu, loss is reconstruction only.
+        case ae
+    }
+
+    public var kind: Kind
+    public var input: ImageShape
+    public var hidden: [Int]
+    public var zDim: Int
+    public var activation: String = "relu"
+    public var outputActivation: String = "sigmoid"
+
+    public init(kind: Kind, input: ImageShape, hidden: [Int], zDim: Int) {
+        self.kind = kind
+        self.input = input
+        self.hidden = hidden
+        self.zDim = zDim
+    }
+
+    /// Checks every size; the message names the first bad one.
+    public func validate() throws(ArchitectureError) {
+        guard zDim >= 1 else { throw ArchitectureError("z_dim must be at least 1 (got \(zDim))") }
+        guard input.height >= 1, input.width >= 1, input.channels >= 1 else {
+            throw ArchitectureError("input shape must be positive (got \(input.height)×\(input.width)×\(input.channels))")
+        }
+        if let bad = hidden.first(where: { $0 < 1 }) {
+            throw ArchitectureError("hidden layer sizes must be at least 1 (got \(bad))")
+        }
+        guard activation == "relu", outputActivation == "sigmoid" else {
+            throw ArchitectureError("only relu hidden activations with a sigmoid output are supported")
+        }
+    }
+
+    /// Width of the encoder head: mu and logvar side by side for a VAE, mu alone for an AE.
+    public var headWidth: Int { kind == .vae ? 2 * zDim : zDim }
+
+    /// Every tensor the model has, in storage order, with PyTorch-style names and `[out, in]` shapes.
+    public var tensors: [TensorSpec] { ParameterLayout(self).tensors }
+
+    /// Total number of trainable values.
+    public var parameterCount: Int { ParameterLayout(self).parameterCount }
+}
+
+public struct ArchitectureError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One named tensor of the model and where it lives in the contiguous parameter buffer.
+public struct TensorSpec: Sendable, Hashable {
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+
+    public var count: Int { shape.reduce(1, *) }
+}

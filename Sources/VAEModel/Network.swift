@@ -1,0 +1,243 @@
+import VAENumerics
+
+/// Loss sums over a batch (not yet divided by the batch size).
+public struct LossSums: Sendable, Equatable {
+    /// Binary cross-entropy of the reconstruction against the target, summed over pixels and images.
+    public var reconstruction: Double = 0
+    /// KL(q(z|x) ‖ N(0, I)) summed over images; zero for an AE.
+    public var kl: Double = 0
+
+    public init(reconstruction: Double = 0, kl: Double = 0) {
+        self.reconstruction = reconstruction
+        self.kl = kl
+    }
+
+    /// The negative ELBO (VAE) or the reconstruction loss (AE).
+    public var total: Double { reconstruction + kl }
+
+    public static func += (lhs: inout LossSums, rhs: LossSums) {
+        lhs.reconstruction += rhs.reconstruction
+        lhs.kl += rhs.kl
+    }
+}
+
+/// A VAE or AE: its architecture, its parameters in one contiguous buffer, and the gradient buffer beside them.
+///
+/// The passes themselves take a `Workspace` of preallocated activations, so a training step allocates nothing.
+public final class Network {
+    public let architecture: Architecture
+    public let layout: ParameterLayout
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+
+    /// A network with all parameters zero; call `initializeParameters` or load weights.
+    public init(architecture: Architecture) throws(ArchitectureError) {
+        try architecture.validate()
+        self.architecture = architecture
+        layout = ParameterLayout(architecture)
+        parameters = FloatBuffer(count: layout.parameterCount)
+        gradients = FloatBuffer(count: layout.parameterCount)
+    }
+
+    /// PyTorch's `nn.Linear` initialisation: weights and biases uniform in ±1/√fan_in, layer by layer.
+    public func initializeParameters(using random: inout RandomSource) {
+        for layer in layout.layers {
+            let bound = 1 / Float(layer.inputs).squareRoot()
+            for i in 0..<(layer.inputs * layer.outputs) {
+                parameters.pointer[layer.weightOffset + i] = (random.nextUnitFloat() * 2 - 1) * bound
+            }
+            for i in 0..<layer.outputs {
+                parameters.pointer[layer.biasOffset + i] = (random.nextUnitFloat() * 2 - 1) * bound
+            }
+        }
+    }
+
+    /// The spec of the tensor called `name`, if the model has one.
+    public func tensor(named name: String) -> TensorSpec? {
+        layout.tensors.first { $0.name == name }
+    }
+
+    /// A copy of one tensor's values.
+    public func values(of tensor: TensorSpec) -> [Float] {
+        Array(UnsafeBufferPointer(start: parameters.pointer + tensor.offset, count: tensor.count))
+    }
+
+    /// Replaces one tensor's values.
+    public func setValues(_ values: [Float], of tensor: TensorSpec) {
+        precondition(values.count == tensor.count, "\(tensor.name) needs \(tensor.count) values, got \(values.count)")
+        values.withUnsafeBufferPointer { (parameters.pointer + tensor.offset).update(from: $0.baseAddress!, count: $0.count) }
+    }
+
+    // MARK: Passes
+
+    /// Runs the encoder; the head (mu, and logvar for a VAE) is left in `workspace.head`.
+    public func encode(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace) {
+        precondition(batch <= workspace.capacity, "batch \(batch) exceeds workspace capacity \(workspace.capacity)")
+        let p = UnsafePointer(parameters.pointer)
+        var current = input
+        for (i, layer) in layout.encoder.enumerated() {
+            layer.forward(input: current, output: workspace.encoderOutputs[i].pointer, batch: batch, parameters: p)
+            current = UnsafePointer(workspace.encoderOutputs[i].pointer)
+        }
+        layout.head.forward(input: current, output: workspace.head.pointer, batch: batch, parameters: p)
+    }
+
+    /// Sets `workspace.z` from the head: sampled for a VAE (noise from `random`), mu for an AE. Returns the KL sum.
+    public func sampleLatent(batch: Int, workspace: Workspace, random: inout RandomSource) -> Double {
+        let zDim = architecture.zDim
+        switch architecture.kind {
+        case .vae:
+            random.fillNormal(workspace.noise.pointer, count: batch * zDim)
+            return GaussianLatent.forward(head: workspace.head.pointer, noise: workspace.noise.pointer,
+                                          z: workspace.z.pointer, batch: batch, zDim: zDim)
+        case .ae:
+            workspace.z.pointer.update(from: workspace.head.pointer, count: batch * zDim)
+            return 0
+        }
+    }
+
+    /// Copies mu from the head into `workspace.z` (the deterministic code used for reconstructions).
+    public func latentMeans(batch: Int, workspace: Workspace) {
+        let zDim = architecture.zDim, stride = architecture.headWidth
+        for row in 0..<batch {
+            (workspace.z.pointer + row * zDim).update(from: workspace.head.pointer + row * stride, count: zDim)
+        }
+    }
+
+    /// Runs the decoder on `z`; returns the output block (logits, or probabilities when `probabilities`).
+    @discardableResult
+    public func decode(
+        _ z: UnsafePointer<Float>, batch: Int, workspace: Workspace, probabilities: Bool
+    ) -> UnsafeMutablePointer<Float> {
+        precondition(batch <= workspace.capacity, "batch \(batch) exceeds workspace capacity \(workspace.capacity)")
+        let p = UnsafePointer(parameters.pointer)
+        var current = z
+        for (j, var layer) in layout.decoder.enumerated() {
+            if probabilities && j == layout.decoder.count - 1 { layer = layer.with(activation: .sigmoid) }
+            layer.forward(input: current, output: workspace.decoderOutputs[j].pointer, batch: batch, parameters: p)
+            current = UnsafePointer(workspace.decoderOutputs[j].pointer)
+        }
+        return workspace.decoderOutputs[layout.decoder.count - 1].pointer
+    }
+
+    /// Summed BCE of the decoder's logits against `target`, optionally writing dL/dlogits into `gradient`.
+    func reconstructionLoss(
+        target: UnsafePointer<Float>, batch: Int, workspace: Workspace, gradient: UnsafeMutablePointer<Float>?
+    ) -> Double {
+        let logits = UnsafePointer(workspace.decoderOutputs[layout.decoder.count - 1].pointer)
+        let width = architecture.input.pixelCount
+        let rowsPerChunk = max(1, batch / workspace.parallel.threadCount)
+        let partial = workspace.partialSums.pointer
+        let chunks = (batch + rowsPerChunk - 1) / rowsPerChunk
+        workspace.parallel.forEachChunk(count: chunks, minimumChunk: 1) { range in
+            for chunk in range {
+                let start = chunk * rowsPerChunk, rows = min(rowsPerChunk, batch - start)
+                let offset = start * width
+                partial[chunk] = Float(Kernels.bceWithLogits(
+                    logits: logits + offset, target: target + offset, gradient: gradient.map { $0 + offset },
+                    count: rows * width))
+            }
+        }
+        // Summed in chunk order, so the result does not depend on thread timing.
+        var sum = 0.0
+        for chunk in 0..<chunks { sum += Double(partial[chunk]) }
+        return sum
+    }
+
+    /// Forward pass and loss with one z sample per image, without gradients.
+    public func evaluate(
+        input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
+        workspace: Workspace, random: inout RandomSource
+    ) -> LossSums {
+        encode(input, batch: batch, workspace: workspace)
+        let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
+        decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)
+        let bce = reconstructionLoss(target: target, batch: batch, workspace: workspace, gradient: nil)
+        return LossSums(reconstruction: bce, kl: kl)
+    }
+
+    /// Forward and backward pass: returns the batch's loss sums and leaves dL/dθ in `gradients`.
+    ///
+    /// The loss is summed over the batch (as the PyTorch reference does), not averaged.
+    public func computeGradients(
+        input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
+        workspace: Workspace, random: inout RandomSource
+    ) -> LossSums {
+        encode(input, batch: batch, workspace: workspace)
+        let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
+        decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)
+        var gradient = workspace.gradientA.pointer, spare = workspace.gradientB.pointer
+        let bce = reconstructionLoss(target: target, batch: batch, workspace: workspace, gradient: gradient)
+
+        let p = UnsafePointer(parameters.pointer), g = gradients.pointer
+        // Decoder, last layer first; `gradient` always holds dL/d(this layer's output).
+        for j in stride(from: layout.decoder.count - 1, through: 0, by: -1) {
+            let layer = layout.decoder[j]
+            let input = j == 0 ? UnsafePointer(workspace.z.pointer) : UnsafePointer(workspace.decoderOutputs[j - 1].pointer)
+            layer.backward(outputGradient: gradient, output: workspace.decoderOutputs[j].pointer, input: input,
+                           batch: batch, parameters: p, gradients: g, inputGradient: spare)
+            swap(&gradient, &spare)
+        }
+
+        // Latent: dL/dz → dL/d(head).
+        let headGradient: UnsafeMutablePointer<Float>
+        switch architecture.kind {
+        case .vae:
+            GaussianLatent.backward(zGradient: gradient, head: workspace.head.pointer, noise: workspace.noise.pointer,
+                                    headGradient: spare, batch: batch, zDim: architecture.zDim)
+            headGradient = spare
+            spare = gradient
+        case .ae:
+            headGradient = gradient
+        }
+
+        // Head and encoder; the first layer skips its input gradient (nobody needs dL/dx).
+        var outputGradient = headGradient
+        let layers = layout.encoder + [layout.head]
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[i]
+            let output = i == layers.count - 1 ? workspace.head.pointer : workspace.encoderOutputs[i].pointer
+            let layerInput = i == 0 ? input : UnsafePointer(workspace.encoderOutputs[i - 1].pointer)
+            layer.backward(outputGradient: outputGradient, output: output, input: layerInput, batch: batch,
+                           parameters: p, gradients: g, inputGradient: i == 0 ? nil : spare)
+            swap(&outputGradient, &spare)
+        }
+        return LossSums(reconstruction: bce, kl: kl)
+    }
+}
+
+@available(*, unavailable)
+extension Network: Sendable {}
+
+/// Preallocated activations and gradients for batches of up to `capacity` images.
+public final class Workspace {
+    public let capacity: Int
+    public let parallel: ParallelLoop
+    public let encoderOutputs: [FloatBuffer]
+    public let head: FloatBuffer
+    public let noise: FloatBuffer
+    public let z: FloatBuffer
+    public let decoderOutputs: [FloatBuffer]
+    let gradientA: FloatBuffer
+    let gradientB: FloatBuffer
+    let partialSums: FloatBuffer
+
+    public init(network: Network, capacity: Int, threads: Int = 1) {
+        precondition(capacity >= 1, "workspace capacity must be at least 1")
+        self.capacity = capacity
+        parallel = ParallelLoop(threadCount: threads)
+        let layout = network.layout
+        encoderOutputs = layout.encoder.map { FloatBuffer(count: capacity * $0.outputs) }
+        head = FloatBuffer(count: capacity * layout.head.outputs)
+        noise = FloatBuffer(count: capacity * network.architecture.zDim)
+        z = FloatBuffer(count: capacity * network.architecture.zDim)
+        decoderOutputs = layout.decoder.map { FloatBuffer(count: capacity * $0.outputs) }
+        let widest = layout.layers.map { max($0.inputs, $0.outputs) }.max() ?? 1
+        gradientA = FloatBuffer(count: capacity * widest)
+        gradientB = FloatBuffer(count: capacity * widest)
+        partialSums = FloatBuffer(count: capacity)
+    }
+}
+
+@available(*, unavailable)
+extension Workspace: Sendable {}

@@ -1,0 +1,54 @@
+import CVAEKernels
+
+/// Adam with PyTorch's defaults and semantics (bias-corrected; eps added after the square root).
+///
+/// The moments live in two contiguous buffers the size of the parameter buffer, so one vectorised pass,
+/// split across threads, updates every parameter.
+public final class Adam {
+    public struct Hyperparameters: Sendable, Equatable, Codable {
+        public var learningRate: Float
+        public var beta1: Float
+        public var beta2: Float
+        public var epsilon: Float
+
+        public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+            self.learningRate = learningRate
+            self.beta1 = beta1
+            self.beta2 = beta2
+            self.epsilon = epsilon
+        }
+    }
+
+    public let hyperparameters: Hyperparameters
+    public let firstMoment: FloatBuffer
+    public let secondMoment: FloatBuffer
+    /// Number of updates taken so far (PyTorch's `step`).
+    public var step: Int = 0
+
+    public init(parameterCount: Int, hyperparameters: Hyperparameters = .init()) {
+        self.hyperparameters = hyperparameters
+        firstMoment = FloatBuffer(count: parameterCount)
+        secondMoment = FloatBuffer(count: parameterCount)
+    }
+
+    /// Applies one update to `parameters` from `gradients`.
+    public func update(_ parameters: FloatBuffer, gradients: FloatBuffer, parallel: ParallelLoop) {
+        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
+                     "Adam: parameter, gradient and moment buffers must have one size")
+        step += 1
+        let h = hyperparameters
+        let t = Double(step)
+        let biasCorrection1 = 1 - _pow(Double(h.beta1), t)
+        let biasCorrection2 = 1 - _pow(Double(h.beta2), t)
+        let stepSize = Float(Double(h.learningRate) / biasCorrection1)
+        let correction2Root = Float(biasCorrection2.squareRoot())
+        let p = parameters.pointer, g = gradients.pointer, m = firstMoment.pointer, v = secondMoment.pointer
+        parallel.forEachChunk(count: parameters.count, minimumChunk: 65_536) { range in
+            vk_adam(p + range.lowerBound, g + range.lowerBound, m + range.lowerBound, v + range.lowerBound,
+                    range.count, h.beta1, h.beta2, h.epsilon, stepSize, correction2Root)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension Adam: Sendable {}

@@ -1,0 +1,26 @@
+/// One line of `metrics.jsonl`: what an epoch achieved. Losses are per sample.
+public struct EpochMetrics: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var testLoss: Double
+    public var testBCE: Double
+    public var testKL: Double
+    public var seconds: Double
+    public var samplesPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch
+        case trainLoss = "train_loss"
+        case testLoss = "test_loss"
+        case testBCE = "test_bce"
+        case testKL = "test_kl"
+        case seconds
+        case samplesPerSecond = "samples_per_second"
+    }
+
+    /// The JSON line, keys in a fixed order, floats in their shortest exact form.
+    public var jsonLine: String {
+        "{\"epoch\":\(epoch),\"train_loss\":\(trainLoss),\"test_loss\":\(testLoss),\"test_bce\":\(testBCE),"
+            + "\"test_kl\":\(testKL),\"seconds\":\(seconds),\"samples_per_second\":\(samplesPerSecond)}"
+    }
+}

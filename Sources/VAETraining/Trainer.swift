@@ -1,0 +1,267 @@
+import Foundation
+import Logging
+import VAEData
+import VAEModel
+import VAENumerics
+
+/// Where a training epoch is, reported after every batch.
+public struct BatchProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var batch: Int
+    public var batches: Int
+    public var samplesDone: Int
+    public var samplesTotal: Int
+    /// Mean loss per sample over the epoch so far.
+    public var runningLoss: Double
+    public var elapsedSeconds: Double
+
+    public var samplesPerSecond: Double { elapsedSeconds > 0 ? Double(samplesDone) / elapsedSeconds : 0 }
+    public var etaSeconds: Double {
+        samplesDone > 0 ? elapsedSeconds * Double(samplesTotal - samplesDone) / Double(samplesDone) : 0
+    }
+}
+
+/// Receives the trainer's progress (the command line draws it; tests record it).
+public protocol TrainingObserver: AnyObject {
+    func trainingBatchCompleted(_ progress: BatchProgress)
+    func trainingEpochCompleted(_ metrics: EpochMetrics)
+}
+
+/// Trains a VAE or AE with Adam on an in-memory dataset, writing metrics, images and a checkpoint every epoch.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let data: DatasetSplit
+    public let network: Network
+    public private(set) var history: [EpochMetrics] = []
+
+    let optimizer: Adam
+    let workspace: Workspace
+    /// The clean batch (the target) and its corrupted copy (the input when training with noise).
+    let batchTarget: FloatBuffer
+    let batchCorrupted: FloatBuffer
+    let noise: NoiseCorruption
+    let logger: Logger
+    var random: RandomSource
+    var epochsCompleted = 0
+
+    /// Sets up a fresh run: validates the configuration, creates the output folder, initialises the weights.
+    public init(configuration: TrainingConfiguration, data: DatasetSplit, logger: Logger) throws(TrainingError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.data = data
+        self.logger = logger
+        do {
+            noise = try NoiseCorruption(fraction: configuration.noise)
+            try Files.makeDirectory(configuration.outputDirectory)
+        } catch {
+            throw TrainingError(error.description)
+        }
+        let architecture = Architecture(kind: configuration.kind, input: data.train.shape,
+                                        hidden: configuration.hidden, zDim: configuration.zDim)
+        do {
+            network = try Network(architecture: architecture)
+        } catch {
+            throw TrainingError(error.description)
+        }
+        optimizer = Adam(parameterCount: network.layout.parameterCount,
+                         hyperparameters: .init(learningRate: configuration.learningRate))
+        workspace = Workspace(network: network, capacity: configuration.batchSize, threads: configuration.threads)
+        batchTarget = FloatBuffer(count: configuration.batchSize * architecture.input.pixelCount)
+        batchCorrupted = FloatBuffer(count: configuration.batchSize * architecture.input.pixelCount)
+        var initRandom = RandomSource(seed: configuration.seed, stream: 0)
+        network.initializeParameters(using: &initRandom)
+        random = RandomSource(seed: configuration.seed, stream: 1)
+        BLAS.setThreadCount(configuration.threads)
+    }
+
+    /// Loads the configured dataset and applies the class filter and limit.
+    /// - Throws: a `TrainingError` naming the missing or bad file, or the empty class.
+    public static func loadData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
+        guard let kind = DatasetKind(argument: configuration.dataset) else {
+            throw TrainingError("unknown dataset '\(configuration.dataset)' (expected mnist or fashion-mnist)")
+        }
+        var split: DatasetSplit
+        do {
+            split = try DatasetLoader.load(kind, from: configuration.dataDirectory)
+        } catch {
+            throw TrainingError(error.description)
+        }
+        var train = split.train, test = split.test
+        if let label = configuration.classFilter {
+            train = train.filtered(toClass: label)
+            test = test.filtered(toClass: label)
+            guard train.count > 0, test.count > 0 else {
+                let present = Set(split.train.labels).sorted().map(String.init).joined(separator: ", ")
+                throw TrainingError("class \(label) has no images in \(kind.rawValue) (its labels are \(present))")
+            }
+        }
+        if let limit = configuration.limit {
+            train = train.prefix(limit)
+            test = test.prefix(limit)
+        }
+        return DatasetSplit(name: split.name, train: train, test: test, files: split.files)
+    }
+
+    var checkpointPath: String { "\(configuration.outputDirectory)/\(Checkpoint.fileName)" }
+    var metricsPath: String { "\(configuration.outputDirectory)/metrics.jsonl" }
+
+    /// Restores the last checkpoint in the output folder, if there is one. Returns the epochs already done.
+    @discardableResult
+    public func resume() throws(TrainingError) -> Int {
+        guard Files.exists(checkpointPath) else { return 0 }
+        let bytes: [UInt8]
+        do { bytes = try Files.read(checkpointPath) } catch { throw TrainingError(error.description) }
+        let checkpoint = try Checkpoint(parsing: bytes, source: checkpointPath)
+        guard configuration.isResumable(from: checkpoint.header.configuration) else {
+            throw TrainingError("\(checkpointPath) was written by a run with other settings; resume with the same dataset, model, sizes, lr, seed, noise, class and batch size, or choose another --out")
+        }
+        guard checkpoint.parameters.count == network.parameters.count else {
+            throw TrainingError("\(checkpointPath): parameter count \(checkpoint.parameters.count) does not match the model (\(network.parameters.count))")
+        }
+        checkpoint.parameters.withUnsafeBufferPointer { network.parameters.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        checkpoint.firstMoment.withUnsafeBufferPointer { optimizer.firstMoment.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        checkpoint.secondMoment.withUnsafeBufferPointer { optimizer.secondMoment.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        optimizer.step = checkpoint.header.adamStep
+        random = checkpoint.header.random
+        epochsCompleted = checkpoint.header.epochsCompleted
+        history = readMetricsHistory().filter { $0.epoch <= epochsCompleted }
+        try rewriteMetrics()
+        return epochsCompleted
+    }
+
+    /// Runs the remaining epochs.
+    public func run(observer: TrainingObserver?) throws(TrainingError) -> [EpochMetrics] {
+        if epochsCompleted == 0 {
+            history = []
+            try rewriteMetrics()
+        }
+        let images = EpochImages(network: network, shape: data.train.shape, seed: configuration.seed)
+        while epochsCompleted < configuration.epochs {
+            let epoch = epochsCompleted + 1
+            let (trainLoss, seconds) = trainEpoch(epoch, observer: observer)
+            let test = evaluate(epoch: epoch)
+            let metrics = EpochMetrics(
+                epoch: epoch, trainLoss: trainLoss, testLoss: test.losses.total / Double(data.test.count),
+                testBCE: test.losses.reconstruction / Double(data.test.count),
+                testKL: test.losses.kl / Double(data.test.count), seconds: seconds,
+                samplesPerSecond: Double(data.train.count) / seconds)
+            do {
+                try Files.appendLine(metrics.jsonLine, to: metricsPath)
+                try images.write(epoch: epoch, test: data.test, noise: noise, latent: test.latent,
+                                 directory: configuration.outputDirectory)
+            } catch {
+                throw TrainingError(error.description)
+            }
+            history.append(metrics)
+            epochsCompleted = epoch
+            try saveCheckpoint()
+            observer?.trainingEpochCompleted(metrics)
+        }
+        return history
+    }
+
+    /// One pass over the shuffled training set. Returns the mean loss per sample and the seconds it took.
+    func trainEpoch(_ epoch: Int, observer: TrainingObserver?) -> (loss: Double, seconds: Double) {
+        let train = data.train
+        let pixels = train.shape.pixelCount
+        let batchSize = configuration.batchSize
+        let batches = (train.count + batchSize - 1) / batchSize
+        let order = random.permutation(train.count)
+        let target = batchTarget.pointer, corrupted = batchCorrupted.pointer
+        var total = 0.0
+        let clock = ContinuousClock()
+        let start = clock.now
+        train.images.withUnsafeBufferPointer { images in
+            for batch in 0..<batches {
+                let first = batch * batchSize, rows = min(batchSize, train.count - first)
+                for r in 0..<rows {
+                    Kernels.bytesToUnit(images.baseAddress! + order[first + r] * pixels, target + r * pixels, count: pixels)
+                }
+                var input = UnsafePointer(target)
+                if noise.fraction > 0 {
+                    corrupted.update(from: target, count: rows * pixels)
+                    noise.apply(to: corrupted, count: rows * pixels, random: &random)
+                    input = UnsafePointer(corrupted)
+                }
+                let losses = network.computeGradients(input: input, target: target, batch: rows,
+                                                      workspace: workspace, random: &random)
+                optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
+                total += losses.total
+                if let observer {
+                    let done = first + rows
+                    observer.trainingBatchCompleted(BatchProgress(
+                        epoch: epoch, epochs: configuration.epochs, batch: batch + 1, batches: batches,
+                        samplesDone: done, samplesTotal: train.count, runningLoss: total / Double(done),
+                        elapsedSeconds: seconds(since: start, clock: clock)))
+                }
+            }
+        }
+        return (total / Double(train.count), seconds(since: start, clock: clock))
+    }
+
+    /// The test set's summed loss with one z sample per image (deterministic per seed and epoch), and the mean
+    /// and standard deviation of its latent means.
+    func evaluate(epoch: Int) -> (losses: LossSums, latent: LatentStatistics) {
+        var evalRandom = RandomSource(seed: configuration.seed, stream: 0x7E57_0000 + UInt64(epoch))
+        let test = data.test
+        let pixels = test.shape.pixelCount, batchSize = configuration.batchSize
+        let target = batchTarget.pointer, corrupted = batchCorrupted.pointer
+        var losses = LossSums()
+        var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
+        test.images.withUnsafeBufferPointer { images in
+            var first = 0
+            while first < test.count {
+                let rows = min(batchSize, test.count - first)
+                Kernels.bytesToUnit(images.baseAddress! + first * pixels, target, count: rows * pixels)
+                var input = UnsafePointer(target)
+                if noise.fraction > 0 {
+                    corrupted.update(from: target, count: rows * pixels)
+                    noise.apply(to: corrupted, count: rows * pixels, random: &evalRandom)
+                    input = UnsafePointer(corrupted)
+                }
+                losses += network.evaluate(input: input, target: target, batch: rows, workspace: workspace,
+                                           random: &evalRandom)
+                latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
+                first += rows
+            }
+        }
+        return (losses, latent.statistics)
+    }
+
+    func saveCheckpoint() throws(TrainingError) {
+        let checkpoint = Checkpoint(
+            header: .init(configuration: configuration, epochsCompleted: epochsCompleted, random: random,
+                          adamStep: optimizer.step, parameterCount: network.parameters.count),
+            parameters: network.parameters.array, firstMoment: optimizer.firstMoment.array,
+            secondMoment: optimizer.secondMoment.array)
+        do {
+            try Files.writeAtomically(checkpoint.serialized(), to: checkpointPath)
+        } catch let error as DataError {
+            throw TrainingError(error.description)
+        } catch {
+            throw TrainingError("\(checkpointPath): \(error)")
+        }
+    }
+
+    func readMetricsHistory() -> [EpochMetrics] {
+        guard let bytes = try? Files.read(metricsPath) else { return [] }
+        let decoder = JSONDecoder()
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap {
+            try? decoder.decode(EpochMetrics.self, from: Data($0.utf8))
+        }
+    }
+
+    func rewriteMetrics() throws(TrainingError) {
+        let text = history.map { $0.jsonLine + "\n" }.joined()
+        do { try Files.writeAtomically(Array(text.utf8), to: metricsPath) } catch { throw TrainingError(error.description) }
+    }
+
+    private func seconds(since start: ContinuousClock.Instant, clock: ContinuousClock) -> Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
+
+@available(*, unavailable)
+extension Trainer: Sendable {}

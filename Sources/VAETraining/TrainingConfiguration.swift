@@ -1,0 +1,92 @@
+import VAEData
+import VAEModel
+
+/// Everything that determines a training run. Two runs with equal configurations (and thread counts) give
+/// bit-identical results.
+public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    public var dataset: String
+    public var dataDirectory: String?
+    public var kind: Architecture.Kind
+    public var hidden: [Int]
+    public var zDim: Int
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var seed: UInt64
+    public var noise: Float
+    public var classFilter: Int?
+    /// Keep only the first N training and test images (for quick runs and tests).
+    public var limit: Int?
+    public var logInterval: Int
+    public var threads: Int
+    public var outputDirectory: String
+
+    public init(
+        dataset: String = DatasetKind.fashionMNIST.rawValue, dataDirectory: String? = nil,
+        kind: Architecture.Kind = .vae, hidden: [Int] = [400, 256, 128], zDim: Int = 10, epochs: Int = 15,
+        batchSize: Int = 128, learningRate: Float = 1e-3, seed: UInt64 = 1, noise: Float = 0,
+        classFilter: Int? = nil, limit: Int? = nil, logInterval: Int = 100, threads: Int = 1,
+        outputDirectory: String
+    ) {
+        self.dataset = dataset
+        self.dataDirectory = dataDirectory
+        self.kind = kind
+        self.hidden = hidden
+        self.zDim = zDim
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.seed = seed
+        self.noise = noise
+        self.classFilter = classFilter
+        self.limit = limit
+        self.logInterval = logInterval
+        self.threads = threads
+        self.outputDirectory = outputDirectory
+    }
+
+    /// The default output folder: `models/<dataset>/<vae|ae>/<noise>`.
+    public static func defaultOutputDirectory(dataset: String, kind: Architecture.Kind, noise: Float) -> String {
+        "models/\(dataset)/\(kind.rawValue)/\(noise)"
+    }
+
+    /// Checks every value; the message names the first bad one.
+    public func validate() throws(TrainingError) {
+        func fail(_ message: String) -> TrainingError { TrainingError(message) }
+        guard DatasetKind(argument: dataset) != nil else {
+            throw fail("unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+        }
+        guard zDim >= 1 else { throw fail("--z-dim must be at least 1 (got \(zDim))") }
+        guard epochs >= 1 else { throw fail("--epochs must be at least 1 (got \(epochs))") }
+        guard batchSize >= 1 else { throw fail("--batch-size must be at least 1 (got \(batchSize))") }
+        guard learningRate.isFinite, learningRate > 0 else { throw fail("--lr must be a positive number (got \(learningRate))") }
+        guard noise.isFinite, (0...1).contains(noise) else { throw fail("--noise must be in [0, 1] (got \(noise))") }
+        guard hidden.allSatisfy({ $0 >= 1 }) else { throw fail("--hidden sizes must be at least 1 (got \(hidden))") }
+        guard logInterval >= 1 else { throw fail("--log-interval must be at least 1 (got \(logInterval))") }
+        guard threads >= 1 else { throw fail("--threads must be at least 1 (got \(threads))") }
+        if let classFilter, !(0...255).contains(classFilter) {
+            throw fail("--class must be a label from 0 to 255 (got \(classFilter))")
+        }
+        if let limit, limit < 1 { throw fail("--limit must be at least 1 (got \(limit))") }
+    }
+
+    /// The parts that must not change when resuming (epochs may grow; threads and logging may change).
+    func isResumable(from saved: TrainingConfiguration) -> Bool {
+        var a = self, b = saved
+        for c in [\TrainingConfiguration.epochs, \.logInterval, \.threads] as [WritableKeyPath<TrainingConfiguration, Int>] {
+            a[keyPath: c] = 0
+            b[keyPath: c] = 0
+        }
+        a.outputDirectory = ""
+        b.outputDirectory = ""
+        a.dataDirectory = nil
+        b.dataDirectory = nil
+        return a == b
+    }
+}
+
+/// A training problem, with a message for the user.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

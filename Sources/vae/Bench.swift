@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VAEData
+import VAEModel
+import VAENumerics
+import VAETraining
+
+extension VAECommand {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure training speed on the real dataset, against this machine's sgemm peak.",
+            discussion: """
+                Trains --epochs epochs (the trainer's full step: shuffling, noise, forward, backward, Adam) and \
+                prints samples/s per epoch and their median, the sgemm GFLOP/s of a 1024³ product, the fraction \
+                of that peak the training reached, and the GEMM-only floor of an epoch, all in one run.
+                """
+        )
+
+        @Option(help: "mnist or fashion-mnist.")
+        var dataset: String = DatasetKind.fashionMNIST.rawValue
+
+        @Option(help: "Folder with the four IDX files.")
+        var dataDir: String?
+
+        @Option(help: "vae or ae.")
+        var model: String = "vae"
+
+        @Option(help: "Hidden layer sizes, comma-separated.")
+        var hidden: String = "400,256,128"
+
+        @Option(help: "Latent dimensions.")
+        var zDim: Int = 20
+
+        @Option(help: "Epochs to time.")
+        var epochs: Int = 3
+
+        @Option(help: "Images per step.")
+        var batchSize: Int = 128
+
+        @Option(help: "Threads (default: all cores).")
+        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() throws {
+            guard let kind = Architecture.Kind(rawValue: model), let datasetKind = DatasetKind(argument: dataset) else {
+                throw ValidationError("--model must be vae or ae and --dataset mnist or fashion-mnist")
+            }
+            let sizes = hidden.split(separator: ",").compactMap { Int($0) }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vae-bench-\(getpid())").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let configuration = TrainingConfiguration(
+                dataset: datasetKind.rawValue, dataDirectory: dataDir, kind: kind, hidden: sizes, zDim: zDim,
+                epochs: epochs, batchSize: batchSize, threads: threads, outputDirectory: directory)
+            let metrics: [EpochMetrics]
+            let trainer: Trainer
+            do {
+                let data = try Trainer.loadData(for: configuration)
+                trainer = try Trainer(configuration: configuration, data: data, logger: Logger(label: "vae.bench"))
+                metrics = try trainer.run(observer: nil)
+            } catch {
+                throw userError(error.description)
+            }
+            let architecture = trainer.network.architecture
+            let peak = TrainingBenchmark.sgemmPeak()
+            let gemmSeconds = TrainingBenchmark.gemmOnlyEpochSeconds(
+                architecture, samples: trainer.data.train.count, batchSize: batchSize)
+            let rates = metrics.map(\.samplesPerSecond).sorted()
+            let median = rates[rates.count / 2]
+            let flops = TrainingBenchmark.trainingFlopsPerSample(architecture)
+            let achieved = flops * median / 1e9
+            let report: [(String, String)] = [
+                ("architecture", "\(kind.rawValue) \(architecture.input.pixelCount)-\(sizes.map(String.init).joined(separator: "-"))-z\(zDim)"),
+                ("dataset", "\(datasetKind.rawValue), \(trainer.data.train.count) training images, batch \(batchSize)"),
+                ("threads", "\(threads)"),
+                ("samples_per_second_by_epoch", rates.map { String(Int($0)) }.joined(separator: ", ")),
+                ("samples_per_second_median", "\(Int(median))"),
+                ("epoch_seconds_median", String(format: "%.3f", Double(trainer.data.train.count) / median)),
+                ("sgemm_peak_gflops", String(format: "%.1f", peak)),
+                ("training_gflops", String(format: "%.1f", achieved)),
+                ("fraction_of_sgemm_peak", String(format: "%.3f", achieved / peak)),
+                ("gemm_only_epoch_seconds", String(format: "%.3f", gemmSeconds)),
+                ("gemm_only_floor_samples_per_second", "\(Int(Double(trainer.data.train.count) / gemmSeconds))"),
+                ("final_test_loss", String(format: "%.3f", metrics.last?.testLoss ?? .nan)),
+            ]
+            if json {
+                let numeric = Set(["threads", "samples_per_second_median", "epoch_seconds_median", "sgemm_peak_gflops",
+                                   "training_gflops", "fraction_of_sgemm_peak", "gemm_only_epoch_seconds",
+                                   "gemm_only_floor_samples_per_second", "final_test_loss"])
+                let body = report.map { key, value in
+                    numeric.contains(key) ? "\"\(key)\":\(value)" : "\"\(key)\":\"\(value)\""
+                }
+                print("{" + body.joined(separator: ",") + "}")
+            } else {
+                for (key, value) in report { print("\(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(value)") }
+            }
+        }
+    }
+}

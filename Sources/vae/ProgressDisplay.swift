@@ -1,0 +1,39 @@
+import Foundation
+import VAETraining
+
+/// Shows training progress: a redrawn bar on a terminal, one plain line per log interval otherwise.
+/// Epoch summaries go to standard output.
+final class ProgressDisplay: TrainingObserver {
+    let interactive: Bool
+    let logInterval: Int
+    private var lastDraw = ContinuousClock.now
+
+    init(interactive: Bool, logInterval: Int) {
+        self.interactive = interactive
+        self.logInterval = logInterval
+    }
+
+    func trainingBatchCompleted(_ p: BatchProgress) {
+        if interactive {
+            let now = ContinuousClock.now
+            guard p.batch == p.batches || now - lastDraw > .milliseconds(100) else { return }
+            lastDraw = now
+            let width = 24, filled = width * p.batch / p.batches
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            let line = "epoch \(p.epoch)/\(p.epochs) \(bar) \(p.batch)/\(p.batches)  loss \(format(p.runningLoss, 2))  \(Int(p.samplesPerSecond)) samples/s  ETA \(format(p.etaSeconds, 1)) s"
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        } else if p.batch % logInterval == 0 || p.batch == p.batches {
+            let line = "epoch \(p.epoch)/\(p.epochs) batch \(p.batch)/\(p.batches) [\(p.samplesDone)/\(p.samplesTotal)] loss \(format(p.runningLoss, 4)) \(Int(p.samplesPerSecond)) samples/s\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    func trainingEpochCompleted(_ m: EpochMetrics) {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let line = "epoch \(m.epoch): train loss \(format(m.trainLoss, 4))  test loss \(format(m.testLoss, 4)) (bce \(format(m.testBCE, 4)), kl \(format(m.testKL, 4)))  \(format(m.seconds, 2)) s  \(Int(m.samplesPerSecond)) samples/s\n"
+        // Unbuffered, so a pipe sees each epoch as it ends.
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VAEData
+import VAEModel
+import VAETraining
+
+extension VAECommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a VAE or a plain autoencoder on MNIST or Fashion-MNIST.",
+            discussion: """
+                Every epoch writes a line of metrics.jsonl, reconstruction_<e>.png, sample_<e>.png, \
+                manifold_<e>.png (when --z-dim is 2) and a checkpoint to the output folder; --resume continues \
+                from the checkpoint with the same results as an uninterrupted run.
+                """
+        )
+
+        @Option(help: "mnist or fashion-mnist (also MNIST, FashionMNIST).")
+        var dataset: String = DatasetKind.fashionMNIST.rawValue
+
+        @Option(help: "Folder with the four IDX files (plain or .gz). Default: data/mnist or /usr/share/datasets/fashion-mnist.")
+        var dataDir: String?
+
+        @Option(help: "vae or ae.")
+        var model: String = "vae"
+
+        @Flag(help: "Train a plain autoencoder (the seed project's spelling of --model ae).")
+        var noVae = false
+
+        @Option(help: "Latent dimensions.")
+        var zDim: Int = 10
+
+        @Option(help: "Hidden layer sizes, comma-separated; the decoder mirrors them. Empty for none.")
+        var hidden: String = "400,256,128"
+
+        @Option(help: "Passes over the training set.")
+        var epochs: Int = 15
+
+        @Option(help: "Images per Adam step.")
+        var batchSize: Int = 128
+
+        @Option(help: "Adam learning rate.")
+        var lr: Float = 1e-3
+
+        @Option(help: "Seed for initialisation, shuffling, noise and sampling.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Denoising training: the probability that a pixel gets |N(0,1)| added (input only, clipped to [0,1]).")
+        var noise: Float = 0
+
+        @Option(name: [.customLong("class"), .customLong("specific-class")], help: "Train and test on one class only.")
+        var classFilter: Int?
+
+        @Option(help: .hidden)
+        var limit: Int?
+
+        @Option(help: "Batches between progress lines when output is not a terminal.")
+        var logInterval: Int = 100
+
+        @Option(help: "Threads for BLAS and element-wise work (default: all cores).")
+        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: "Output folder (default: models/<dataset>/<vae|ae>/<noise>); created if missing.")
+        var out: String?
+
+        @Flag(help: "Continue from the checkpoint in the output folder.")
+        var resume = false
+
+        func validate() throws {
+            guard DatasetKind(argument: dataset) != nil else {
+                throw ValidationError("unknown dataset '\(dataset)'; expected mnist or fashion-mnist")
+            }
+            guard Architecture.Kind(rawValue: model.lowercased()) != nil else {
+                throw ValidationError("unknown model '\(model)'; expected vae or ae")
+            }
+            guard zDim >= 1 else { throw ValidationError("--z-dim must be at least 1 (got \(zDim))") }
+            guard noise.isFinite, (0...1).contains(noise) else {
+                throw ValidationError("--noise must be a fraction in [0, 1] (got \(noise))")
+            }
+            _ = try parsedHidden()
+        }
+
+        func parsedHidden() throws -> [Int] {
+            let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            if parts == [""] { return [] }
+            return try parts.map { part in
+                guard let size = Int(part), size >= 1 else {
+                    throw ValidationError("--hidden takes positive sizes separated by commas (got '\(hidden)')")
+                }
+                return size
+            }
+        }
+
+        func run() throws {
+            let logger = Logger(label: "vae.train")
+            let kind: Architecture.Kind = noVae ? .ae : Architecture.Kind(rawValue: model.lowercased())!
+            let datasetName = DatasetKind(argument: dataset)!.rawValue
+            let configuration = TrainingConfiguration(
+                dataset: datasetName, dataDirectory: dataDir, kind: kind, hidden: try parsedHidden(), zDim: zDim,
+                epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed, noise: noise,
+                classFilter: classFilter, limit: limit, logInterval: logInterval, threads: threads,
+                outputDirectory: out ?? TrainingConfiguration.defaultOutputDirectory(
+                    dataset: datasetName, kind: kind, noise: noise))
+            do {
+                try configuration.validate()
+                let data = try Trainer.loadData(for: configuration)
+                logger.info("loaded \(data.name): \(data.train.count) training and \(data.test.count) test images of \(data.train.shape.height)×\(data.train.shape.width)")
+                let trainer = try Trainer(configuration: configuration, data: data, logger: logger)
+                if resume {
+                    let done = try trainer.resume()
+                    logger.info(done > 0 ? "resuming after epoch \(done) from \(configuration.outputDirectory)"
+                                         : "no checkpoint in \(configuration.outputDirectory); starting at epoch 1")
+                }
+                logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) threads, writing to \(configuration.outputDirectory)")
+                let observer = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1, logInterval: logInterval)
+                _ = try trainer.run(observer: observer)
+            } catch {
+                throw userError(error.description)
+            }
+        }
+    }
+}
+
+/// Prints a user error on stderr and gives exit status 1: a message, never a stack trace.
+func userError(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(1)
+}

@@ -1,0 +1,59 @@
+import VAETestSupport
+import Foundation
+import Testing
+import VAEData
+import VAEModel
+
+@Suite("PNG and image grids")
+struct ImageTests {
+    @Test func pngRoundTripsGreyAndRGB() throws {
+        let grey = PixelImage(width: 3, height: 2, channels: 1, pixels: [0, 50, 100, 150, 200, 255])
+        #expect(try PNG.decode(PNG.encode(grey)) == grey)
+        let rgb = PixelImage(width: 1, height: 1, channels: 3, pixels: [10, 20, 30])
+        #expect(try PNG.decode(PNG.encode(rgb), channels: 3) == rgb)
+        let encoded = try PNG.encode(grey)
+        #expect(Array(encoded[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+
+    @Test func colourIsFoldedToGrey() throws {
+        let white = PixelImage(width: 2, height: 1, channels: 3, pixels: [255, 255, 255, 0, 0, 0])
+        let decoded = try PNG.decode(PNG.encode(white), channels: 1)
+        #expect(decoded.pixels == [255, 0])
+    }
+
+    @Test func garbageIsABadImageError() {
+        do {
+            _ = try PNG.decode([1, 2, 3, 4], source: "junk.png")
+            Issue.record("garbage must not decode")
+        } catch {
+            #expect(error.code == .badImage)
+            #expect(error.message.contains("junk.png"))
+        }
+    }
+
+    @Test func gridHasTorchvisionGeometry() {
+        let shape = ImageShape(height: 28, width: 28)
+        let images = [Float](repeating: 1, count: 16 * 784)
+        let grid = ImageGrid(shape: shape, columns: 8, padding: 2).render(images)
+        #expect(grid.width == 242 && grid.height == 62)
+        // Padding is black, cells are white.
+        #expect(grid.pixels[0] == 0)
+        #expect(grid.pixels[2 * 242 + 2] == 255)
+        let manifold = ImageGrid(shape: shape, columns: 20, padding: 0).render([Float](repeating: 0.5, count: 400 * 784))
+        #expect(manifold.width == 560 && manifold.height == 560)
+    }
+
+    @Test func atomicWriteReplacesAndLeavesNoTemporaries() throws {
+        let directory = temporaryDirectory()
+        let path = "\(directory)/file.bin"
+        try Files.writeAtomically([1, 2, 3], to: path)
+        try Files.writeAtomically([4, 5], to: path)
+        #expect(try Files.read(path) == [4, 5])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file.bin"])
+    }
+
+    @Test func unwritableDirectoryIsAnError() {
+        #expect(throws: DataError.self) { try Files.writeAtomically([1], to: "/proc/definitely/not/here") }
+        #expect(throws: DataError.self) { try Files.makeDirectory("/proc/vae-cannot-create") }
+    }
+}

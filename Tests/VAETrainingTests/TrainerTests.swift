@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import Testing
+import VAEData
+import VAETestSupport
+import VAETraining
+
+@Suite("Trainer: learning, determinism, resume", .serialized)
+struct TrainerTests {
+    func configuration(_ directory: String, epochs: Int, kind: String = "vae", noise: Float = 0) -> TrainingConfiguration {
+        TrainingConfiguration(
+            dataset: "mnist", dataDirectory: "\(directory)/data", kind: kind == "vae" ? .vae : .ae,
+            hidden: [32, 16], zDim: 2, epochs: epochs, batchSize: 16, seed: 3, noise: noise, threads: 1,
+            outputDirectory: "\(directory)/out")
+    }
+
+    func makeData() throws -> String {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
+        try writeSyntheticDataset(to: "\(directory)/data", trainCount: 96, testCount: 32)
+        return directory
+    }
+
+    func train(_ configuration: TrainingConfiguration, resume: Bool = false) throws -> (Trainer, [EpochMetrics]) {
+        let trainer = try Trainer(configuration: configuration, data: try Trainer.loadData(for: configuration),
+                                  logger: Logger(label: "test"))
+        if resume { try trainer.resume() }
+        return (trainer, try trainer.run(observer: nil))
+    }
+
+    @Test(arguments: ["vae", "ae"])
+    func lossFallsAndFilesAppear(kind: String) throws {
+        let directory = try makeData()
+        let (_, metrics) = try train(configuration(directory, epochs: 4, kind: kind, noise: 0.1))
+        #expect(metrics.count == 4)
+        #expect(metrics.last!.trainLoss < metrics.first!.trainLoss)
+        #expect(metrics.last!.testLoss < metrics.first!.testLoss)
+        if kind == "ae" { #expect(metrics.allSatisfy { $0.testKL == 0 }) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/out")
+        for name in ["metrics.jsonl", "checkpoint.vaeckpt", "reconstruction_4.png", "sample_4.png", "manifold_4.png"] {
+            #expect(files.contains(name), "missing \(name)")
+        }
+        let lines = try String(contentsOfFile: "\(directory)/out/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 4)
+        let decoded = try JSONDecoder().decode(EpochMetrics.self, from: Data(lines[3].utf8))
+        #expect(decoded == metrics[3])
+    }
+
+    @Test func sameSeedGivesBitIdenticalMetricsAndWeights() throws {
+        let a = try makeData(), b = try makeData()
+        // Same data files in both places.
+        for name in try FileManager.default.contentsOfDirectory(atPath: "\(a)/data") {
+            try FileManager.default.removeItem(atPath: "\(b)/data/\(name)")
+            try FileManager.default.copyItem(atPath: "\(a)/data/\(name)", toPath: "\(b)/data/\(name)")
+        }
+        let (trainerA, metricsA) = try train(configuration(a, epochs: 2, noise: 0.2))
+        let (trainerB, metricsB) = try train(configuration(b, epochs: 2, noise: 0.2))
+        #expect(metricsA.map(\.trainLoss) == metricsB.map(\.trainLoss))
+        #expect(metricsA.map(\.testLoss) == metricsB.map(\.testLoss))
+        #expect(metricsA.map(\.testKL) == metricsB.map(\.testKL))
+        #expect(trainerA.network.parameters.array == trainerB.network.parameters.array)
+
+        // And a different seed really differs (the comparison above can fail).
+        var other = configuration(b, epochs: 2, noise: 0.2)
+        other.seed = 4
+        other.outputDirectory = "\(b)/other"
+        let (_, metricsC) = try train(other)
+        #expect(metricsC.map(\.trainLoss) != metricsA.map(\.trainLoss))
+    }
+
+    @Test func resumeEqualsUninterruptedRun() throws {
+        let directory = try makeData()
+        var straight = configuration(directory, epochs: 3, noise: 0.2)
+        straight.outputDirectory = "\(directory)/straight"
+        let (uninterrupted, straightMetrics) = try train(straight)
+
+        // Two epochs, then a new process-like trainer resumes to three.
+        _ = try train(configuration(directory, epochs: 2, noise: 0.2))
+        let (resumed, resumedMetrics) = try train(configuration(directory, epochs: 3, noise: 0.2), resume: true)
+        #expect(resumed.network.parameters.array == uninterrupted.network.parameters.array)
+        #expect(resumedMetrics.map(\.testLoss) == straightMetrics.map(\.testLoss))
+    }
+
+    @Test func resumeRefusesAnotherConfiguration() throws {
+        let directory = try makeData()
+        _ = try train(configuration(directory, epochs: 1))
+        var changed = configuration(directory, epochs: 2)
+        changed.zDim = 3
+        #expect(throws: TrainingError.self) { try train(changed, resume: true) }
+    }
+
+    @Test func emptyClassIsAClearError() throws {
+        let directory = try makeData()
+        var config = configuration(directory, epochs: 1)
+        config.classFilter = 7  // the synthetic labels are 0...3
+        do {
+            _ = try Trainer.loadData(for: config)
+            Issue.record("an empty class must be refused")
+        } catch {
+            #expect(error.description.contains("class 7 has no images"))
+        }
+    }
+}
