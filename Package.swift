@@ -51,5 +51,7 @@ let package = Package(
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
         .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
+        // Runs the built executables as a user would.
+        .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),
     ]
 )

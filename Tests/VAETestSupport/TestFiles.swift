@@ -48,3 +48,46 @@ public func writeSyntheticDataset(to directory: String, trainCount: Int = 64, te
         }
     }
 }
+
+/// The result of running a command.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let standardOutput: String
+    public let standardError: String
+}
+
+/// Where the package's executables were built: beside the test bundle, or `VAE_BIN_DIR`.
+public func builtExecutable(_ name: String) -> String {
+    if let directory = ProcessInfo.processInfo.environment["VAE_BIN_DIR"] { return "\(directory)/\(name)" }
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        let candidate = url.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return name
+}
+
+/// Starts `executable` with `arguments`; stdout and stderr go to files so a long run cannot block on a pipe.
+public func startCommand(_ executable: String, _ arguments: [String], directory: String) throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let logs = "\(directory)/cmd-\(UUID().uuidString.prefix(8))"
+    FileManager.default.createFile(atPath: logs + ".out", contents: nil)
+    FileManager.default.createFile(atPath: logs + ".err", contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: logs + ".out")
+    process.standardError = FileHandle(forWritingAtPath: logs + ".err")
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return (process, logs)
+}
+
+/// Runs a command to completion.
+public func runCommand(_ executable: String, _ arguments: [String], directory: String) throws -> CommandResult {
+    let (process, logs) = try startCommand(executable, arguments, directory: directory)
+    process.waitUntilExit()
+    let out = (try? String(contentsOfFile: logs + ".out", encoding: .utf8)) ?? ""
+    let err = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
+    return CommandResult(status: process.terminationStatus, standardOutput: out, standardError: err)
+}

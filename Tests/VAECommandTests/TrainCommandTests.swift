@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import VAEData
+import VAETestSupport
+
+@Suite("vae train, run as a user would", .serialized)
+struct TrainCommandTests {
+    let vae = builtExecutable("vae")
+
+    func dataDirectory(train: Int = 200, test: Int = 40) throws -> String {
+        let directory = temporaryDirectory()
+        try writeSyntheticDataset(to: directory, trainCount: train, testCount: test, gzip: true)
+        return directory
+    }
+
+    @Test func shortRunLearnsAndWritesDecodablePNGs() throws {
+        let data = try dataDirectory()
+        let out = temporaryDirectory() + "/run/nested"  // created by the trainer
+        let result = try runCommand(vae, [
+            "train", "--dataset", "mnist", "--data-dir", data, "--z-dim", "2", "--hidden", "64,32",
+            "--epochs", "3", "--batch-size", "32", "--noise", "0.2", "--out", out, "--threads", "1",
+        ], directory: temporaryDirectory())
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(result.standardOutput.contains("epoch 3: train loss"))
+        #expect(result.standardError.contains("epoch 1/3 batch"), "off a terminal: plain progress lines")
+
+        let lines = try String(contentsOfFile: "\(out)/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let losses = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(losses.count == 3)
+        #expect((losses[2]["train_loss"] as! Double) < (losses[0]["train_loss"] as! Double))
+        for key in ["epoch", "train_loss", "test_loss", "test_bce", "test_kl", "seconds", "samples_per_second"] {
+            #expect(losses[0][key] != nil, "metrics.jsonl lacks \(key)")
+        }
+
+        let expectedSizes = [("reconstruction_3.png", 242, 62), ("sample_3.png", 242, 242), ("manifold_3.png", 560, 560)]
+        for (name, width, height) in expectedSizes {
+            let image = try PNG.decode(Files.read("\(out)/\(name)"), source: name)
+            #expect(image.width == width && image.height == height, "\(name) is \(image.width)×\(image.height)")
+            #expect(Set(image.pixels).count > 10, "\(name) should not be blank")
+        }
+    }
+
+    @Test func killedRunResumesToTheSameWeights() throws {
+        let data = try dataDirectory(train: 3000, test: 100)
+        let base = temporaryDirectory()
+        let common = ["train", "--dataset", "mnist", "--data-dir", data, "--z-dim", "3", "--hidden", "128",
+                      "--epochs", "4", "--batch-size", "16", "--noise", "0.1", "--threads", "1", "--seed", "5"]
+
+        let straight = try runCommand(vae, common + ["--out", "\(base)/straight"], directory: base)
+        #expect(straight.status == 0, "stderr: \(straight.standardError)")
+
+        // Kill -9 once the first checkpoint exists (so mid-way through a later epoch), then resume.
+        let (process, _) = try startCommand(vae, common + ["--out", "\(base)/killed"], directory: base)
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: "\(base)/killed/checkpoint.vaeckpt") && Date() < deadline {
+            usleep(2_000)
+        }
+        usleep(20_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the run should have been killed before finishing")
+
+        let resumed = try runCommand(vae, common + ["--out", "\(base)/killed", "--resume"], directory: base)
+        #expect(resumed.status == 0, "stderr: \(resumed.standardError)")
+        #expect(resumed.standardError.contains("resuming after epoch"))
+        #expect(try checkpointWeights("\(base)/killed") == checkpointWeights("\(base)/straight"))
+        let a = try String(contentsOfFile: "\(base)/straight/metrics.jsonl", encoding: .utf8)
+        let b = try String(contentsOfFile: "\(base)/killed/metrics.jsonl", encoding: .utf8)
+        #expect(a.split(separator: "\n").count == 4 && b.split(separator: "\n").count == 4)
+        #expect(testLosses(a) == testLosses(b))
+    }
+
+    /// The checkpoint's parameter and moment block (the header differs only in the output folder).
+    func checkpointWeights(_ directory: String) throws -> [UInt8] {
+        let bytes = try Files.read("\(directory)/checkpoint.vaeckpt")
+        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        return Array(bytes[(16 + headerLength)..<(bytes.count - 4)])
+    }
+
+    func testLosses(_ jsonl: String) -> [Double] {
+        jsonl.split(separator: "\n").map {
+            (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["test_loss"] as! Double
+        }
+    }
+
+    @Test(arguments: [
+        (["--z-dim", "0"], "--z-dim must be at least 1"),
+        (["--noise", "1.5"], "--noise must be a fraction in [0, 1]"),
+        (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+        (["--model", "gan"], "unknown model 'gan'"),
+        (["--hidden", "400,x"], "--hidden takes positive sizes"),
+        (["--class", "9"], "class 9 has no images"),
+        (["--data-dir", "/nonexistent/dir"], "missing /nonexistent/dir/train-images-idx3-ubyte.gz"),
+        (["--out", "/etc/passwd/sub"], "cannot create directory /etc/passwd"),
+    ])
+    func badInputGetsAClearErrorAndNonZeroExit(arguments: [String], message: String) throws {
+        let data = try dataDirectory(train: 20, test: 10)
+        var base = ["train", "--dataset", "mnist", "--data-dir", data, "--epochs", "1", "--out", temporaryDirectory() + "/o"]
+        // Later options win, so the bad value replaces the good one.
+        base += arguments
+        let result = try runCommand(vae, base, directory: temporaryDirectory())
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(message), "stderr was: \(result.standardError)")
+        #expect(!result.standardError.contains("Fatal error"), "no crash for a user error")
+    }
+
+    @Test func truncatedDatasetFileIsNamed() throws {
+        let data = temporaryDirectory()
+        try writeSyntheticDataset(to: data, trainCount: 20, testCount: 10)
+        let path = "\(data)/train-images-idx3-ubyte"
+        let bytes = try Files.read(path)
+        try Data(bytes.dropLast(100)).write(to: URL(fileURLWithPath: path))
+        let result = try runCommand(vae, ["train", "--dataset", "mnist", "--data-dir", data, "--out", temporaryDirectory()],
+                                    directory: temporaryDirectory())
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(path): truncated"), "stderr was: \(result.standardError)")
+    }
+}
