@@ -12,8 +12,10 @@ extension VAECommand {
             abstract: "Measure training speed on the real dataset, against this machine's sgemm peak.",
             discussion: """
                 Trains --epochs epochs (the trainer's full step: shuffling, noise, forward, backward, Adam) and \
-                prints samples/s per epoch and their median, the sgemm GFLOP/s of a 1024³ product, the fraction \
-                of that peak the training reached, and the GEMM-only floor of an epoch, all in one run.
+                prints samples/s per epoch with their best and median, the sgemm GFLOP/s of a 1024³ product (best \
+                of 5), the fraction of that peak the best epoch reached, and the GEMM-only floor of an epoch (the same \
+                GEMM calls alone, best of 3), all in one run. Best-of figures, because load from elsewhere only ever \
+                slows a run down.
                 """
         )
 
@@ -33,7 +35,7 @@ extension VAECommand {
         var zDim: Int = 20
 
         @Option(help: "Epochs to time.")
-        var epochs: Int = 3
+        var epochs: Int = 5
 
         @Option(help: "Images per step.")
         var batchSize: Int = 128
@@ -65,19 +67,22 @@ extension VAECommand {
             }
             let architecture = trainer.network.architecture
             let peak = TrainingBenchmark.sgemmPeak()
-            let gemmSeconds = TrainingBenchmark.gemmOnlyEpochSeconds(
-                architecture, samples: trainer.data.train.count, batchSize: batchSize)
-            let rates = metrics.map(\.samplesPerSecond).sorted()
-            let median = rates[rates.count / 2]
+            let gemmSeconds = (0..<3).map { _ in
+                TrainingBenchmark.gemmOnlyEpochSeconds(architecture, samples: trainer.data.train.count, batchSize: batchSize)
+            }.min()!
+            let rates = metrics.map(\.samplesPerSecond)
+            let sorted = rates.sorted()
+            let median = sorted[sorted.count / 2], best = sorted.last!
             let flops = TrainingBenchmark.trainingFlopsPerSample(architecture)
-            let achieved = flops * median / 1e9
+            let achieved = flops * best / 1e9
             let report: [(String, String)] = [
                 ("architecture", "\(kind.rawValue) \(architecture.input.pixelCount)-\(sizes.map(String.init).joined(separator: "-"))-z\(zDim)"),
                 ("dataset", "\(datasetKind.rawValue), \(trainer.data.train.count) training images, batch \(batchSize)"),
                 ("threads", "\(threads)"),
                 ("samples_per_second_by_epoch", rates.map { String(Int($0)) }.joined(separator: ", ")),
+                ("samples_per_second_best", "\(Int(best))"),
                 ("samples_per_second_median", "\(Int(median))"),
-                ("epoch_seconds_median", String(format: "%.3f", Double(trainer.data.train.count) / median)),
+                ("epoch_seconds_best", String(format: "%.3f", Double(trainer.data.train.count) / best)),
                 ("sgemm_peak_gflops", String(format: "%.1f", peak)),
                 ("training_gflops", String(format: "%.1f", achieved)),
                 ("fraction_of_sgemm_peak", String(format: "%.3f", achieved / peak)),
@@ -86,7 +91,8 @@ extension VAECommand {
                 ("final_test_loss", String(format: "%.3f", metrics.last?.testLoss ?? .nan)),
             ]
             if json {
-                let numeric = Set(["threads", "samples_per_second_median", "epoch_seconds_median", "sgemm_peak_gflops",
+                let numeric = Set(["threads", "samples_per_second_best", "samples_per_second_median", "epoch_seconds_best",
+                                   "sgemm_peak_gflops",
                                    "training_gflops", "fraction_of_sgemm_peak", "gemm_only_epoch_seconds",
                                    "gemm_only_floor_samples_per_second", "final_test_loss"])
                 let body = report.map { key, value in
