@@ -7,23 +7,35 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vae", targets: ["vae"]),
+        .library(name: "VAEJSON", targets: ["VAEJSON"]),
+        .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
         .library(name: "VAEData", targets: ["VAEData"]),
         .library(name: "VAETraining", targets: ["VAETraining"]),
+        .library(name: "VAEFormat", targets: ["VAEFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // System libraries from Debian packages.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // Vectorised element-wise kernels (the passes between GEMMs); always optimised, even in debug builds.
         .target(name: "CVAEKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+
+        // Strict JSON values, parser and writer: shared by the .vaez metadata and the wire protocol.
+        .target(name: "VAEJSON"),
+
+        // Wire protocol v1 (Formats/protocol.md): JSON-RPC framing, errors, params and image payloads. No NIO, so
+        // the client shares it.
+        .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData"]),
 
         // Numeric core: matrices, BLAS, layers' element-wise math, losses, Adam, RNG, parallel loops.
         .target(name: "VAENumerics", dependencies: ["CBLAS", "CVAEKernels"]),
@@ -31,25 +43,36 @@ let package = Package(
         .target(name: "VAEModel", dependencies: ["VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
         .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "VAENumerics"]),
+        // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
+        .target(
+            name: "VAEFormat",
+            dependencies: ["VAEModel", "VAEData", "CZstd", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The training loop, checkpoints, metrics and progress reporting.
         .target(
             name: "VAETraining",
-            dependencies: ["VAEModel", "VAEData", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "VAEModel", "VAEData", "VAEFormat",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAETraining",
+                "VAETraining", "VAEFormat", "VAEJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .target(name: "VAETestSupport", dependencies: ["VAEData"], path: "Tests/VAETestSupport"),
+        .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
+        .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAETestSupport"]),
         .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
         // Runs the built executables as a user would.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),

@@ -40,6 +40,7 @@ public final class Trainer {
     /// The clean batch (the target) and its corrupted copy (the input when training with noise).
     let batchTarget: FloatBuffer
     let batchCorrupted: FloatBuffer
+    let evaluation: Evaluation
     let noise: NoiseCorruption
     let logger: Logger
     var random: RandomSource
@@ -69,6 +70,7 @@ public final class Trainer {
         workspace = Workspace(network: network, capacity: configuration.batchSize, threads: configuration.threads)
         batchTarget = FloatBuffer(count: configuration.batchSize * architecture.input.pixelCount)
         batchCorrupted = FloatBuffer(count: configuration.batchSize * architecture.input.pixelCount)
+        evaluation = Evaluation(network: network, batchSize: configuration.batchSize, threads: configuration.threads)
         var initRandom = RandomSource(seed: configuration.seed, stream: 0)
         network.initializeParameters(using: &initRandom)
         random = RandomSource(seed: configuration.seed, stream: 1)
@@ -158,6 +160,7 @@ public final class Trainer {
             try saveCheckpoint()
             observer?.trainingEpochCompleted(metrics)
         }
+        try exportModel()
         return history
     }
 
@@ -203,30 +206,28 @@ public final class Trainer {
     /// The test set's summed loss with one z sample per image (deterministic per seed and epoch), and the mean
     /// and standard deviation of its latent means.
     func evaluate(epoch: Int) -> (losses: LossSums, latent: LatentStatistics) {
-        var evalRandom = RandomSource(seed: configuration.seed, stream: 0x7E57_0000 + UInt64(epoch))
-        let test = data.test
-        let pixels = test.shape.pixelCount, batchSize = configuration.batchSize
-        let target = batchTarget.pointer, corrupted = batchCorrupted.pointer
-        var losses = LossSums()
+        var random = Evaluation.testStream(seed: configuration.seed, epoch: epoch)
+        return evaluation.run(on: data.test, noise: noise, random: &random)
+    }
+
+    /// Mean and standard deviation of mu over the whole training set (clean images): what an AE samples from,
+    /// and what the .vaez file records.
+    public func trainingSetLatentStatistics() -> LatentStatistics {
+        let train = data.train
+        let pixels = train.shape.pixelCount, batchSize = configuration.batchSize
+        let input = batchTarget.pointer
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
-        test.images.withUnsafeBufferPointer { images in
+        train.images.withUnsafeBufferPointer { images in
             var first = 0
-            while first < test.count {
-                let rows = min(batchSize, test.count - first)
-                Kernels.bytesToUnit(images.baseAddress! + first * pixels, target, count: rows * pixels)
-                var input = UnsafePointer(target)
-                if noise.fraction > 0 {
-                    corrupted.update(from: target, count: rows * pixels)
-                    noise.apply(to: corrupted, count: rows * pixels, random: &evalRandom)
-                    input = UnsafePointer(corrupted)
-                }
-                losses += network.evaluate(input: input, target: target, batch: rows, workspace: workspace,
-                                           random: &evalRandom)
+            while first < train.count {
+                let rows = min(batchSize, train.count - first)
+                Kernels.bytesToUnit(images.baseAddress! + first * pixels, input, count: rows * pixels)
+                network.encode(input, batch: rows, workspace: workspace)
                 latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
                 first += rows
             }
         }
-        return (losses, latent.statistics)
+        return latent.statistics
     }
 
     func saveCheckpoint() throws(TrainingError) {

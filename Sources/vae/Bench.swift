@@ -9,6 +9,15 @@ import VAETraining
 extension VAECommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            abstract: "Benchmarks that print figures: training speed, and .vaez size, load time and quality.",
+            subcommands: [TrainingBench.self, FormatBench.self],
+            defaultSubcommand: TrainingBench.self
+        )
+    }
+
+    struct TrainingBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "training",
             abstract: "Measure training speed on the real dataset, against this machine's sgemm peak.",
             discussion: """
                 Trains --epochs epochs (the trainer's full step: shuffling, noise, forward, backward, Adam) and \

@@ -4,8 +4,8 @@ import ArgumentParser
 struct VAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae",
-        abstract: "Train, benchmark and inspect small variational autoencoders.",
+        abstract: "Train small variational autoencoders, and export, inspect, verify and convert .vaez models.",
         version: "0.1.0",
-        subcommands: [Train.self, Bench.self]
+        subcommands: [Train.self, Export.self, Inspect.self, Verify.self, Convert.self, Bench.self]
     )
 }

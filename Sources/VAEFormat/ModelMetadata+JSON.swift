@@ -1,0 +1,135 @@
+/// Conversions between `ModelMetadata` and its JSON document.
+extension ModelMetadata {
+    /// Parses and checks a metadata section's raw bytes (step 15): UTF-8, strict JSON, an object, the schema.
+    static func parse(_ raw: [UInt8]) throws(VAEZError) -> ModelMetadata {
+        if let offset = StrictUTF8.firstInvalidOffset(in: raw) {
+            throw VAEZError(.metadataInvalid, "the metadata is not valid UTF-8 (byte \(offset))")
+        }
+        let document: JSONValue
+        do {
+            document = try StrictJSONParser.parse(raw)
+        } catch {
+            throw VAEZError(.metadataInvalid, "the metadata is not valid JSON: \(error.message)")
+        }
+        guard case .object = document else {
+            throw VAEZError(
+                .metadataInvalid, "the metadata's top level is \(MetadataSchema.summary(document)), not an object")
+        }
+        try MetadataSchema.check(document)
+        return ModelMetadata(checked: document)
+    }
+
+    /// Reads the typed fields of a document that passed `MetadataSchema.check`, so every lookup succeeds.
+    private init(checked document: JSONValue) {
+        func int(_ value: JSONValue?) -> Int? { value?.number?.intValue }
+        func double(_ value: JSONValue?) -> Double? { value?.number?.value }
+        let arch = document["architecture"]!
+        let input = arch["input"]!
+        let training = document["training"]!
+        let dataset = training["dataset"]!
+        let producer = document["producer"]!
+        self.init(
+            architecture: ArchitectureInfo(
+                kind: arch["kind"]!.string == "vae" ? .vae : .ae,
+                input: Input(
+                    height: int(input["height"])!, width: int(input["width"])!,
+                    channels: int(input["channels"])!),
+                hidden: arch["hidden"]!.elements!.map { int($0)! }, zDim: int(arch["z_dim"])!,
+                activation: arch["activation"]!.string!, outputActivation: arch["output_activation"]!.string!),
+            training: Training(
+                dataset: Dataset(name: dataset["name"]!.string, sha256: dataset["sha256"]!.string),
+                classLabel: int(training["class"]), noise: double(training["noise"]), epochs: int(training["epochs"]),
+                batchSize: int(training["batch_size"]), lr: double(training["lr"]), seed: int(training["seed"]),
+                finalTrainLoss: double(training["final_train_loss"]),
+                finalTestLoss: double(training["final_test_loss"]),
+                seconds: double(training["seconds"]), threads: int(training["threads"])),
+            latent: Latent(
+                mean: document["latent"]!["mean"]!.elements!.map { double($0)! },
+                std: document["latent"]!["std"]!.elements!.map { double($0)! }),
+            producer: Producer(
+                name: producer["name"]!.string!, version: producer["version"]!.string!,
+                gitCommit: producer["git_commit"]!.string),
+            created: document["created"]!.string!,
+            document: document)
+    }
+
+    /// The JSON object the writer stores: `document` (unknown keys kept) with every known key set from the typed
+    /// fields, and `created` as given.
+    ///
+    /// - Throws: `metadata_invalid` for a NaN or infinite number, which JSON cannot hold.
+    func jsonDocument(created: String) throws(VAEZError) -> JSONValue {
+        let arch = architecture
+        let t = training
+        var root = document ?? .object([])
+        root = merged(
+            root, "architecture",
+            [
+                ("kind", .string(arch.kind.rawValue)),
+                (
+                    "input",
+                    merged(
+                        root["architecture"]?["input"],
+                        [
+                            ("height", int(arch.input.height)), ("width", int(arch.input.width)),
+                            ("channels", int(arch.input.channels)),
+                        ])
+                ),
+                ("hidden", .array(arch.hidden.map { int($0) })),
+                ("z_dim", int(arch.zDim)),
+                ("activation", .string(arch.activation)),
+                ("output_activation", .string(arch.outputActivation)),
+            ])
+        root = merged(
+            root, "training",
+            [
+                (
+                    "dataset",
+                    merged(
+                        root["training"]?["dataset"],
+                        [
+                            ("name", string(t.dataset.name)), ("sha256", string(t.dataset.sha256)),
+                        ])
+                ),
+                ("class", int(t.classLabel)), ("noise", try double(t.noise, "training.noise")),
+                ("epochs", int(t.epochs)), ("batch_size", int(t.batchSize)), ("lr", try double(t.lr, "training.lr")),
+                ("seed", int(t.seed)),
+                ("final_train_loss", try double(t.finalTrainLoss, "training.final_train_loss")),
+                ("final_test_loss", try double(t.finalTestLoss, "training.final_test_loss")),
+                ("seconds", try double(t.seconds, "training.seconds")), ("threads", int(t.threads)),
+            ])
+        root = merged(
+            root, "latent",
+            [
+                ("mean", .array(try latent.mean.map { v throws(VAEZError) in try double(v, "latent.mean") })),
+                ("std", .array(try latent.std.map { v throws(VAEZError) in try double(v, "latent.std") })),
+            ])
+        root = merged(
+            root, "producer",
+            [
+                ("name", .string(producer.name)), ("version", .string(producer.version)),
+                ("git_commit", string(producer.gitCommit)),
+            ])
+        return root.setting("created", to: .string(created))
+    }
+
+    /// `object[key]` with `members` set, keeping the members it already had.
+    private func merged(_ object: JSONValue, _ key: String, _ members: [(String, JSONValue)]) -> JSONValue {
+        object.setting(key, to: merged(object[key], members))
+    }
+
+    private func merged(_ base: JSONValue?, _ members: [(String, JSONValue)]) -> JSONValue {
+        // A known key holding a non-object is replaced whole; otherwise unknown members survive.
+        var result: JSONValue = base?.members != nil ? base! : .object([])
+        for (key, value) in members { result = result.setting(key, to: value) }
+        return result
+    }
+
+    private func int(_ value: Int?) -> JSONValue { value.map { .number(JSONNumber($0)) } ?? .null }
+    private func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+
+    private func double(_ value: Double?, _ path: String) throws(VAEZError) -> JSONValue {
+        guard let value else { return .null }
+        guard value.isFinite else { throw VAEZError(.metadataInvalid, "\(path): \(value) cannot be stored in JSON") }
+        return .number(JSONNumber(value))
+    }
+}

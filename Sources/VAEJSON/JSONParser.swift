@@ -1,0 +1,280 @@
+/// Why a JSON text was refused, and where.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: String, Sendable {
+        case unexpectedEnd = "unexpected end of input"
+        case unexpectedCharacter = "unexpected character"
+        case invalidUTF8 = "invalid UTF-8"
+        case invalidEscape = "invalid escape sequence"
+        case unpairedSurrogate = "unpaired UTF-16 surrogate in a \\u escape"
+        case controlCharacter = "unescaped control character in a string"
+        case invalidNumber = "invalid number"
+        case numberOutOfRange = "number too large for a double"
+        case tooDeep = "nesting too deep"
+        case duplicateKey = "duplicate key"
+        case trailingCharacters = "trailing characters after the value"
+    }
+
+    public let reason: Reason
+    /// Byte offset into the input.
+    public let offset: Int
+    /// For duplicate keys, the key.
+    public let detail: String?
+
+    public var description: String {
+        "\(reason.rawValue) at byte \(offset)" + (detail.map { ": \($0)" } ?? "")
+    }
+}
+
+/// A strict RFC 8259 parser over UTF-8 bytes.
+///
+/// Refuses what Foundation's parsers let through or crash on: duplicate keys, nesting past `maximumDepth`,
+/// numbers that overflow a Double, invalid UTF-8, unpaired surrogates. Never recurses deeper than the limit,
+/// so hostile input cannot exhaust the stack.
+public struct JSONParser {
+    public var maximumDepth: Int
+
+    public init(maximumDepth: Int = 64) {
+        self.maximumDepth = maximumDepth
+    }
+
+    public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try parse(buffer) }
+    }
+
+    public func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    public func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        var cursor = Cursor(bytes: buffer, maximumDepth: maximumDepth)
+        cursor.skipWhitespace()
+        let value = try cursor.value(depth: 0)
+        cursor.skipWhitespace()
+        guard cursor.atEnd else { throw cursor.error(.trailingCharacters) }
+        return value
+    }
+}
+
+private struct Cursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maximumDepth: Int
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
+
+    var atEnd: Bool { index >= bytes.count }
+
+    func error(_ reason: JSONParseError.Reason, detail: String? = nil) -> JSONParseError {
+        JSONParseError(reason: reason, offset: index, detail: detail)
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    mutating func peek() throws(JSONParseError) -> UInt8 {
+        guard index < bytes.count else { throw error(.unexpectedEnd) }
+        return bytes[index]
+    }
+
+    mutating func expect(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error(.unexpectedEnd) }
+        for i in 0..<count where bytes[index + i] != literal.utf8Start[i] {
+            index += i
+            throw error(.unexpectedCharacter)
+        }
+        index += count
+    }
+
+    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+        switch try peek() {
+        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "["): return try array(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        default: throw error(.unexpectedCharacter)
+        }
+    }
+
+    mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maximumDepth else { throw error(.tooDeep) }
+        index += 1
+        var members: [(key: String, value: JSONValue)] = []
+        var keys = Set<String>()
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
+            let keyStart = index
+            let key = try string()
+            guard keys.insert(key).inserted else {
+                throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key)
+            }
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: ":") else { throw error(.unexpectedCharacter) }
+            index += 1
+            skipWhitespace()
+            members.append((key, try value(depth: depth)))
+            skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): index += 1; return .object(members)
+            default: throw error(.unexpectedCharacter)
+            }
+        }
+    }
+
+    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= maximumDepth else { throw error(.tooDeep) }
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try value(depth: depth))
+            skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            default: throw error(.unexpectedCharacter)
+            }
+        }
+    }
+
+    mutating func number() throws(JSONParseError) -> JSONNumber {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        func digits(_ cursor: inout Cursor) -> Int {
+            let from = cursor.index
+            while cursor.index < cursor.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(cursor.bytes[cursor.index]) {
+                cursor.index += 1
+            }
+            return cursor.index - from
+        }
+        guard index < bytes.count else { throw error(.unexpectedEnd) }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if digits(&self) == 0 {
+            throw error(.invalidNumber)
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits(&self) > 0 else { throw error(.invalidNumber) }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits(&self) > 0 else { throw error(.invalidNumber) }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let value = Double(text) else { throw error(.invalidNumber) }
+        guard value.isFinite else {
+            index = start
+            throw error(.numberOutOfRange)
+        }
+        return JSONNumber(text: text, double: value)
+    }
+
+    mutating func string() throws(JSONParseError) -> String {
+        index += 1  // opening quote
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                    index = start
+                    throw error(.invalidUTF8)
+                }
+                index += 1
+                return s
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw error(.controlCharacter) }
+            index += 1
+        }
+        var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        while true {
+            guard index < bytes.count else { throw error(.unexpectedEnd) }
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let s = String(validating: scratch, as: UTF8.self) else {
+                    index = start
+                    throw error(.invalidUTF8)
+                }
+                return s
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { throw error(.unexpectedEnd) }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""): scratch.append(0x22)
+                case UInt8(ascii: "\\"): scratch.append(0x5C)
+                case UInt8(ascii: "/"): scratch.append(0x2F)
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                            throw error(.unpairedSurrogate)
+                        }
+                        index += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error(.unpairedSurrogate) }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw error(.unpairedSurrogate)
+                    }
+                    scratch.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+                default:
+                    index -= 1
+                    throw error(.invalidEscape)
+                }
+            default:
+                guard byte >= 0x20 else { throw error(.controlCharacter) }
+                scratch.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error(.unexpectedEnd) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error(.invalidEscape)
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+}

@@ -1,0 +1,56 @@
+import VAEData
+import VAEModel
+import VAENumerics
+
+/// Scores a network on a dataset: the summed loss with one z sample per image, and the latent statistics of mu.
+///
+/// The same random stream gives the same noise and the same z for every call, so two models (say a model and its
+/// f16 export) are compared on identical draws.
+public struct Evaluation {
+    public let network: Network
+    public let workspace: Workspace
+    let input: FloatBuffer
+    let target: FloatBuffer
+
+    public init(network: Network, batchSize: Int, threads: Int = 1) {
+        self.network = network
+        workspace = Workspace(network: network, capacity: batchSize, threads: threads)
+        input = FloatBuffer(count: batchSize * network.architecture.input.pixelCount)
+        target = FloatBuffer(count: batchSize * network.architecture.input.pixelCount)
+    }
+
+    /// Loss sums over `dataset` (inputs corrupted by `noise`, scored against the clean images), drawing noise and
+    /// z from `random`.
+    public func run(on dataset: Dataset, noise: NoiseCorruption, random: inout RandomSource) -> (losses: LossSums, latent: LatentStatistics) {
+        let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
+        let target = target.pointer, corrupted = input.pointer
+        var losses = LossSums()
+        var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
+        dataset.images.withUnsafeBufferPointer { images in
+            var first = 0
+            while first < dataset.count {
+                let rows = min(batchSize, dataset.count - first)
+                Kernels.bytesToUnit(images.baseAddress! + first * pixels, target, count: rows * pixels)
+                var batchInput = UnsafePointer(target)
+                if noise.fraction > 0 {
+                    corrupted.update(from: target, count: rows * pixels)
+                    noise.apply(to: corrupted, count: rows * pixels, random: &random)
+                    batchInput = UnsafePointer(corrupted)
+                }
+                losses += network.evaluate(input: batchInput, target: target, batch: rows, workspace: workspace,
+                                           random: &random)
+                latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
+                first += rows
+            }
+        }
+        return (losses, latent.statistics)
+    }
+
+    /// The stream the trainer uses to score epoch `epoch` of a run seeded `seed`.
+    public static func testStream(seed: UInt64, epoch: Int) -> RandomSource {
+        RandomSource(seed: seed, stream: 0x7E57_0000 + UInt64(epoch))
+    }
+}
+
+@available(*, unavailable)
+extension Evaluation: Sendable {}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import VAEFormat
+import VAEJSON
+
+extension VAECommand {
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what a .vaez file holds: architecture, training record, latent statistics, tensors.",
+            discussion: "The file is fully verified first; a damaged file is an error naming the broken rule."
+        )
+
+        @Argument(help: "A .vaez file, or a training output folder.")
+        var file: String
+
+        @Flag(help: "Print JSON for machines: file facts, the metadata object, and a tensor table.")
+        var json = false
+
+        func run() throws {
+            let model = try ModelFiles.read(file)
+            if json {
+                print(String(decoding: try jsonReport(model), as: UTF8.self))
+            } else {
+                print(try textReport(model))
+            }
+        }
+
+        func jsonReport(_ model: VAEZFile) throws -> [UInt8] {
+            var w = JSONWriter(capacity: 4096)
+            w.raw("{\"file\":{\"path\":")
+            w.string(file)
+            w.raw(",\"bytes\":")
+            w.int(model.fileSize)
+            w.raw(",\"sha256\":")
+            w.string(model.fileSHA256)
+            w.raw(",\"content_sha256\":")
+            w.string(model.contentSHA256)
+            w.raw(",\"format_version\":")
+            w.string(model.version.description)
+            w.raw(",\"dtype\":")
+            w.string(ModelFiles.storedDtype(model).description)
+            w.raw("},\"metadata\":")
+            w.raw(String(decoding: try model.metadata.canonicalJSON(), as: UTF8.self))
+            w.raw(",\"tensors\":[")
+            for (i, tensor) in model.tensors.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.raw("{\"name\":")
+                w.string(tensor.name)
+                w.raw(",\"dtype\":")
+                w.string(tensor.dtype.description)
+                w.raw(",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"codec\":")
+                w.string(tensor.section.codec == SectionEntry.codecZstd ? "zstd" : "none")
+                w.raw(",\"stored_bytes\":\(tensor.section.storedLength),\"raw_bytes\":\(tensor.section.rawLength)}")
+            }
+            w.raw("]}")
+            return w.bytes
+        }
+
+        func textReport(_ model: VAEZFile) throws -> String {
+            let m = model.metadata, a = m.architecture, t = m.training
+            func optional<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "–" }
+            let sizes = ([a.input.height * a.input.width * a.input.channels] + a.hidden).map(String.init).joined(separator: "-")
+            let stored = model.tensors.reduce(0) { $0 + Int($1.section.storedLength) }
+            let raw = model.tensors.reduce(0) { $0 + Int($1.section.rawLength) }
+            var lines = [
+                "\(file): .vaez \(model.version), \(model.fileSize) bytes, \(ModelFiles.storedDtype(model)), sha256 \(model.fileSHA256)",
+                "model      \(a.kind.rawValue) \(sizes)-z\(a.zDim), input \(a.input.height)×\(a.input.width)×\(a.input.channels), \(a.activation) hidden, \(a.outputActivation) output",
+                "training   dataset \(optional(t.dataset.name)) (sha256 \(optional(t.dataset.sha256))), class \(optional(t.classLabel)), noise \(optional(t.noise))",
+                "           \(optional(t.epochs)) epochs, batch \(optional(t.batchSize)), lr \(optional(t.lr)), seed \(optional(t.seed)), \(optional(t.threads)) threads, \(t.seconds.map { String(format: "%.1f s", $0) } ?? "–")",
+                "           final train loss \(optional(t.finalTrainLoss)), test loss \(optional(t.finalTestLoss))",
+                "latent     mean \(preview(m.latent.mean)) std \(preview(m.latent.std))",
+                "producer   \(m.producer.name) \(m.producer.version)\(m.producer.gitCommit.map { " (\($0))" } ?? ""), created \(m.created)",
+                "tensors    \(model.tensors.count), \(raw) bytes raw, \(stored) stored (\(String(format: "%.3f", Double(stored) / Double(max(raw, 1)))))",
+            ]
+            let width = model.tensors.map(\.name.count).max() ?? 4
+            for tensor in model.tensors {
+                let codec = tensor.section.codec == SectionEntry.codecZstd ? "zstd" : "raw"
+                lines.append("  \(tensor.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(tensor.dtype.description.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape.map(String.init).joined(separator: "×").padding(toLength: 9, withPad: " ", startingAt: 0))  \(codec) \(tensor.section.storedLength)/\(tensor.section.rawLength)")
+            }
+            return lines.joined(separator: "\n")
+        }
+
+        func preview(_ values: [Double]) -> String {
+            let shown = values.prefix(4).map { String(format: "%.3f", $0) }.joined(separator: ", ")
+            return "[\(shown)\(values.count > 4 ? ", … (\(values.count))" : "")]"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import VAEData
+import VAETestSupport
+
+@Suite("vae export, inspect, verify, convert", .serialized)
+struct ModelCommandTests {
+    let vae = builtExecutable("vae")
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// A small trained model (synthetic data, 2 epochs) and its run folder.
+    func trainedRun() throws -> String {
+        let data = temporaryDirectory()
+        try writeSyntheticDataset(to: data, trainCount: 64, testCount: 16)
+        let out = temporaryDirectory() + "/run"
+        let result = try runCommand(vae, ["train", "--dataset", "mnist", "--data-dir", data, "--hidden", "32,16",
+                                          "--z-dim", "3", "--epochs", "2", "--out", out, "--threads", "1"],
+                                    directory: temporaryDirectory())
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        return out
+    }
+
+    func python(_ arguments: [String]) throws -> CommandResult {
+        try runCommand("/usr/bin/env", ["python3", "\(root)/Tools/vaez.py"] + arguments, directory: temporaryDirectory())
+    }
+
+    @Test func trainingWritesAModelThatInspectsAndVerifies() throws {
+        let run = try trainedRun()
+        let inspect = try runCommand(vae, ["inspect", run, "--json"], directory: run)
+        #expect(inspect.status == 0, "stderr: \(inspect.standardError)")
+        let report = try JSONSerialization.jsonObject(with: Data(inspect.standardOutput.utf8)) as! [String: Any]
+        let metadata = report["metadata"] as! [String: Any]
+        let architecture = metadata["architecture"] as! [String: Any]
+        #expect(architecture["hidden"] as? [Int] == [32, 16] && architecture["z_dim"] as? Int == 3)
+        let training = metadata["training"] as! [String: Any]
+        #expect(training["epochs"] as? Int == 2 && training["lr"] as? Double == 0.001)
+        #expect(((training["dataset"] as! [String: Any])["sha256"] as? String)?.count == 64)
+        #expect(((metadata["latent"] as! [String: Any])["mean"] as? [Double])?.count == 3)
+        #expect((report["tensors"] as! [[String: Any]]).count == 14)
+
+        let text = try runCommand(vae, ["inspect", "\(run)/model.vaez"], directory: run)
+        #expect(text.standardOutput.contains("vae 784-32-16-z3"))
+        #expect(try python(["verify", "\(run)/model.vaez"]).status == 0, "the Python reference accepts the Swift file")
+    }
+
+    @Test func exportsShrinkAndStayReadableByBothReaders() throws {
+        let run = try trainedRun()
+        var sizes: [String: Int] = [:]
+        for dtype in ["f32", "f16", "bf16", "int8"] {
+            let path = "\(run)/m-\(dtype).vaez"
+            let result = try runCommand(vae, ["export", run, "--dtype", dtype, "-o", path], directory: run)
+            #expect(result.status == 0, "stderr: \(result.standardError)")
+            sizes[dtype] = try Files.read(path).count
+            #expect(try runCommand(vae, ["verify", path], directory: run).status == 0)
+            #expect(try python(["verify", path]).status == 0, "\(dtype)")
+        }
+        #expect(sizes["f16"]! < sizes["f32"]! && sizes["int8"]! < sizes["f16"]!)
+        #expect(try Files.read("\(run)/m-f32.vaez") == Files.read("\(run)/model.vaez"), "f32 export of an f32 file is the same file")
+        let bad = try runCommand(vae, ["export", run, "--dtype", "f8", "-o", "\(run)/x.vaez"], directory: run)
+        #expect(bad.status != 0 && bad.standardError.contains("--dtype must be f32, f16, bf16 or int8"))
+    }
+
+    @Test func verifyNamesTheBrokenRuleAndFailsForAFlippedByte() throws {
+        let run = try trainedRun()
+        var bytes = try Files.read("\(run)/model.vaez")
+        bytes[bytes.count / 2] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(run)/bad.vaez"))
+        let result = try runCommand(vae, ["verify", "\(run)/model.vaez", "\(run)/bad.vaez"], directory: run)
+        #expect(result.status == 1)
+        #expect(result.standardOutput.contains("model.vaez: ok"))
+        #expect(result.standardOutput.contains("bad.vaez: sha256_mismatch"), "got: \(result.standardOutput)")
+        let inspect = try runCommand(vae, ["inspect", "\(run)/bad.vaez"], directory: run)
+        #expect(inspect.status == 1 && inspect.standardError.contains("sha256_mismatch"))
+        let missing = try runCommand(vae, ["inspect", temporaryDirectory()], directory: run)
+        #expect(missing.status == 1 && missing.standardError.contains("has no model.vaez"))
+    }
+
+    @Test func safetensorsRoundTripIsByteIdenticalAndMatchesThePythonReference() throws {
+        let run = try trainedRun()
+        #expect(try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/m.safetensors"], directory: run).status == 0)
+        #expect(try runCommand(vae, ["convert", "\(run)/m.safetensors", "\(run)/back.vaez"], directory: run).status == 0)
+        #expect(try Files.read("\(run)/back.vaez") == Files.read("\(run)/model.vaez"))
+        #expect(try python(["to-safetensors", "\(run)/model.vaez", "\(run)/py.safetensors"]).status == 0)
+        #expect(try Files.read("\(run)/py.safetensors") == Files.read("\(run)/m.safetensors"))
+    }
+
+    /// The header object and data block of a safetensors file.
+    func safetensorsParts(_ path: String) throws -> ([String: Any], [UInt8]) {
+        let bytes = try Files.read(path)
+        let length = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as! [String: Any]
+        return (header, Array(bytes[(8 + length)...]))
+    }
+
+    @Test func importsPytorchExamplesNames() throws {
+        // A one-hidden-layer model has exactly pytorch/examples' layers: fc1, fc21, fc22, fc3, fc4.
+        let data = temporaryDirectory()
+        try writeSyntheticDataset(to: data, trainCount: 32, testCount: 8)
+        let run = temporaryDirectory() + "/one"
+        let trained = try runCommand(vae, ["train", "--dataset", "mnist", "--data-dir", data, "--hidden", "24",
+                                           "--z-dim", "2", "--epochs", "1", "--out", run], directory: data)
+        #expect(trained.status == 0, "stderr: \(trained.standardError)")
+        #expect(try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/m.safetensors"], directory: run).status == 0)
+        var (header, block) = try safetensorsParts("\(run)/m.safetensors")
+        header.removeValue(forKey: "__metadata__")
+        let names = ["encoder.0": "fc1", "mu": "fc21", "logvar": "fc22", "decoder.0": "fc3", "decoder.1": "fc4"]
+        var renamed: [String: Any] = [:]
+        for (name, info) in header {
+            let layer = String(name[..<name.lastIndex(of: ".")!]), parameter = name.split(separator: ".").last!
+            renamed["\(names[layer]!).\(parameter)"] = info
+        }
+        var newHeader = try JSONSerialization.data(withJSONObject: renamed)
+        newHeader += Data(repeating: 0x20, count: (8 - newHeader.count % 8) % 8)
+        var file = Data()
+        withUnsafeBytes(of: UInt64(newHeader.count).littleEndian) { file.append(contentsOf: $0) }
+        file += newHeader + Data(block)
+        try file.write(to: URL(fileURLWithPath: "\(run)/examples.safetensors"))
+
+        let result = try runCommand(vae, ["convert", "\(run)/examples.safetensors", "\(run)/imported.vaez"], directory: run)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let inspect = try runCommand(vae, ["inspect", "\(run)/imported.vaez", "--json"], directory: run)
+        let report = try JSONSerialization.jsonObject(with: Data(inspect.standardOutput.utf8)) as! [String: Any]
+        let architecture = (report["metadata"] as! [String: Any])["architecture"] as! [String: Any]
+        #expect(architecture["hidden"] as? [Int] == [24] && architecture["kind"] as? String == "vae")
+        // The same weights: exporting the import again gives the original data block.
+        #expect(try runCommand(vae, ["convert", "\(run)/imported.vaez", "\(run)/again.safetensors"], directory: run).status == 0)
+        #expect(try safetensorsParts("\(run)/again.safetensors").1 == block)
+        let unknown = try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/x.onnx"], directory: run)
+        #expect(unknown.status != 0 && unknown.standardError.contains("convert goes from .vaez to .safetensors"))
+    }
+}

@@ -1,0 +1,87 @@
+import Testing
+import VAEData
+
+@testable import VAEFormat
+
+/// Files above the overlap threshold take the two-thread path; its answers must be the one-thread ones.
+@Suite("Seed-sized files: the two-thread path")
+struct LargeFileTests {
+    static let metadata = TestModels.metadata(TestModels.seedArchitecture)
+
+    /// One seed-architecture f32 file, written once for the suite.
+    static let file: [UInt8] = {
+        let tensors = try! TestModels.tensors(TestModels.seedArchitecture, seed: 21)
+        return try! VAEZWriter.serialize(metadata: metadata, tensors: tensors, created: TestModels.fixedCreated)
+    }()
+
+    @Test func seedModelRoundTripsBitExactly() throws {
+        #expect(Self.file.count >= VAEZReader.overlapThreshold)
+        let tensors = try TestModels.tensors(TestModels.seedArchitecture, seed: 21)
+        let read = try VAEZReader.read(bytes: Self.file)
+        #expect(read.tensors.map(\.name) == tensors.map(\.name))
+        #expect(read.tensors.reduce(0) { $0 + $1.values.count } == 907_608)
+        for (a, b) in zip(read.tensors, tensors) {
+            #expect(a.values.map(\.bitPattern) == b.values.map(\.bitPattern), "\(a.name)")
+        }
+        #expect(read.tensors.contains { $0.section.codec == SectionEntry.codecZstd && $0.section.filter == 1 })
+        #expect(read.contentSHA256 == ReferenceSHA256.hex(Array(Self.file[..<(Self.file.count - 40)])))
+    }
+
+    /// The offset of the stored bytes of the index-th tensor's section.
+    func dataOffset(_ index: Int) throws -> Int {
+        Int(try VAEZReader.read(bytes: Self.file).tensors[index].section.offset) + 100
+    }
+
+    @Test func hashFailureWinsOverLaterFailures() throws {
+        var bytes = Self.file
+        bytes[try dataOffset(17)] ^= 0x40  // breaks the footer hash and that section's CRC
+        #expect(swiftRule(bytes) == "sha256_mismatch")
+        bytes[45] = 1  // and a reserved preamble byte
+        #expect(swiftRule(bytes) == "sha256_mismatch")
+    }
+
+    @Test func firstTensorInIndexOrderIsNamed() throws {
+        var bytes = Self.file
+        let late = try dataOffset(17)
+        let early = try dataOffset(2)
+        bytes[late] ^= 0x40
+        bytes[early] ^= 0x40
+        bytes = Self.withFooterHashOnly(bytes)
+        do {
+            _ = try VAEZReader.read(bytes: bytes)
+            Issue.record("damaged sections were read")
+        } catch {
+            let file = try VAEZReader.read(bytes: Self.file)
+            #expect(error.rule == .sectionChecksumMismatch)
+            #expect(error.message.contains("section id \(file.tensors[2].section.id) "), "\(error)")
+        }
+    }
+
+    @Test func containerFailureIsReportedAfterTheHashPasses() throws {
+        var bytes = Self.file
+        bytes[45] = 1
+        #expect(swiftRule(Self.withFooterHashOnly(bytes)) == "reserved_nonzero")
+    }
+
+    @Test func sameAnswersAsTheReference() throws {
+        var damaged = Self.file
+        damaged[try dataOffset(0)] ^= 0x01
+        let cases = [Self.file, damaged, Self.withFooterHashOnly(damaged), TestModels.resealed(damaged)]
+        #expect(try PythonReference.rules(cases) == cases.map(swiftRule))
+    }
+
+    @Test func benchmarkHelperReportsTimes() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/seed.vaez"
+            try VAEData.Files.writeAtomically(Self.file, to: path)
+            let (best, median) = try VAEZBenchmark.measureLoad(path: path, repeats: 3)
+            #expect(best > 0 && best <= median)
+        }
+    }
+
+    /// Recomputes only the footer hash, so any other damage is left for its own rule.
+    static func withFooterHashOnly(_ bytes: [UInt8]) -> [UInt8] {
+        let footer = bytes.count - 40
+        return Array(bytes[..<footer]) + SHA256Digest.of(Array(bytes[..<footer])) + Array(bytes[(footer + 32)...])
+    }
+}

@@ -1,0 +1,77 @@
+import Testing
+import VAEJSON
+
+@Suite("Strict JSON parsing and writing")
+struct JSONParserTests {
+    let parser = JSONParser()
+
+    func reason(_ text: String) -> JSONParseError.Reason? {
+        do {
+            _ = try parser.parse(text)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try parser.parse(#" {"a": [1, -2.5e3, true, false, null], "b": {"c": "x\u00e9\ud83d\ude00\n"}} "#)
+        #expect(value["a"] == .array([.number(JSONNumber(text: "1", double: 1)), .number(JSONNumber(text: "-2.5e3", double: -2500)),
+                                      .bool(true), .bool(false), .null]))
+        #expect(value["b"]?["c"]?.stringValue == "xé😀\n")
+        #expect(value["missing"] == nil)
+    }
+
+    @Test func numbersKeepTheirExactText() throws {
+        let value = try parser.parse("[12345678901234567890, 0.1, 7]")
+        var writer = JSONWriter()
+        writer.value(value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[12345678901234567890,0.1,7]")
+        #expect(value.arrayValue?[2].integerValue == 7)
+        #expect(value.arrayValue?[1].integerValue == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"a":1,"a":2}"#, JSONParseError.Reason.duplicateKey),
+        ("[1,]", .unexpectedCharacter),
+        ("01", .trailingCharacters),
+        ("[01]", .unexpectedCharacter),
+        ("1e999", .numberOutOfRange),
+        ("-", .unexpectedEnd),
+        ("1.", .invalidNumber),
+        ("NaN", .unexpectedCharacter),
+        (#""\ud800""#, .unpairedSurrogate),
+        (#""\udc00""#, .unpairedSurrogate),
+        (#""\x""#, .invalidEscape),
+        ("\"a\u{01}\"", .controlCharacter),
+        ("{} {}", .trailingCharacters),
+        (#"{"a" 1}"#, .unexpectedCharacter),
+        ("", .unexpectedEnd),
+        ("[", .unexpectedEnd),
+        ("tru", .unexpectedEnd),
+    ])
+    func refusesMalformedText(text: String, expected: JSONParseError.Reason) {
+        #expect(reason(text) == expected, "\(text)")
+    }
+
+    @Test func refusesInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONParseError.self) { try parser.parse([0x22, 0xC3, 0x28, 0x22]) }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(reason(deep) == .tooDeep)
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(reason(ok) == nil)
+        #expect(reason("[" + ok + "]") == .tooDeep)
+    }
+
+    @Test func writerEscapesAndFormatsFloats() {
+        var writer = JSONWriter()
+        writer.raw("{")
+        writer.string("q\"\\\n\u{01}é")
+        writer.raw(":")
+        [Float(0.1), 1e-5, -Float.zero, .nan].withUnsafeBufferPointer { writer.floats($0) }
+        writer.raw("}")
+        let text = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(text == #"{"q\"\\\n\u0001é":[0.1,1e-05,-0.0,null]}"#)
+        #expect((try? parser.parse(writer.bytes)) != nil, "the writer's output parses")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import VAEData
+import VAEJSON
+import VAEProtocol
+
+@Suite("Image payloads in params and results")
+struct ImagePayloadTests {
+    let payload = ImagePayload(height: 2, width: 3)
+    let pixels: [UInt8] = [0, 51, 102, 153, 204, 255]
+
+    func images(_ json: String) throws -> JSONValue { try JSONParser().parse(json) }
+
+    @Test func allFourInputFormsDecodeToTheSameValues() throws {
+        let expected = pixels.map { Float($0) / 255 }
+        let flat = "[" + expected.map { "\($0)" }.joined(separator: ",") + "]"
+        let rows = "[[\(expected[0...2].map { "\($0)" }.joined(separator: ","))],[\(expected[3...5].map { "\($0)" }.joined(separator: ","))]]"
+        let u8 = #"{"u8":"\#(Data(pixels).base64EncodedString())"}"#
+        let png = try PNG.encode(PixelImage(width: 3, height: 2, channels: 1, pixels: pixels))
+        let pngItem = #"{"png":"\#(Data(png).base64EncodedString())"}"#
+        let decoded = try payload.decode(images("[\(flat),\(rows),\(u8),\(pngItem)]"), limit: 10)
+        #expect(decoded.count == 4)
+        for i in 0..<4 { #expect(Array(decoded.values[(i * 6)..<((i + 1) * 6)]) == expected, "form \(i)") }
+    }
+
+    func error(_ json: String, limit: Int = 10) -> RPCError? {
+        do {
+            _ = try payload.decode(images(json), limit: limit)
+            return nil
+        } catch let e as RPCError {
+            return e
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func badImagesGetPreciseErrors() throws {
+        let shape = error("[[0,0,0,0,0,0],[0,0]]")
+        #expect(shape?.type == .shapeMismatch)
+        #expect(shape?.details.first { $0.key == "index" }?.value.integerValue == 1)
+        #expect(error("[[[0,0,0],[0,0]]]")?.type == .shapeMismatch)
+        #expect(error("[[0,0,0,0,0,1.5]]")?.type == .invalidValue)
+        #expect(error("[[0,0,0,0,0,\"x\"]]")?.type == .invalidValue)
+        #expect(error(#"[{"u8":"!!!"}]"#)?.type == .invalidValue)
+        #expect(error(#"[{"u8":"AAAA"}]"#)?.type == .shapeMismatch)
+        #expect(error(#"[{"png":"AAAA"}]"#)?.type == .invalidValue)
+        #expect(error(#"[{"jpeg":"AAAA"}]"#)?.type == .invalidParams)
+        #expect(error("[]")?.type == .invalidParams)
+        #expect(error("[[0,0,0,0,0,0],[0,0,0,0,0,0]]", limit: 1)?.type == .tooLarge)
+        let big = try PNG.encode(PixelImage(width: 4, height: 2, channels: 1, pixels: Array(repeating: 0, count: 8)))
+        let wrongSize = error(#"[{"png":"\#(Data(big).base64EncodedString())"}]"#)
+        #expect(wrongSize?.type == .shapeMismatch)
+        #expect(wrongSize?.details.first { $0.key == "got" }?.value == .array([.number(JSONNumber(2)), .number(JSONNumber(4))]))
+    }
+
+    @Test func outputsRoundTripThroughTheDecoder() throws {
+        let values = pixels.map { Float($0) / 255 }
+        for format in ImageOutputFormat.allCases {
+            var writer = JSONWriter()
+            values.withUnsafeBufferPointer { payload.write($0.baseAddress!, count: 1, format: format, into: &writer) }
+            let decoded = try payload.decode(JSONParser().parse(writer.bytes), limit: 1)
+            #expect(decoded.values == values, "\(format)")
+        }
+    }
+
+    @Test func paramsReadersNameTheBadMember() throws {
+        let params = Params(try JSONParser().parse(#"{"count":0,"seed":18446744073709551615,"output":"gif","z":[[1,2],[3]]}"#))
+        #expect(try params.seed() == UInt64.max)
+        #expect(throws: RPCError.self) { try params.integer("count", in: 1...64) }
+        #expect(throws: RPCError.self) { try params.outputFormat() }
+        do {
+            _ = try params.latentCodes(zDim: 2, limit: 10)
+            Issue.record("a short latent code must be refused")
+        } catch {
+            #expect(error.type == .shapeMismatch)
+        }
+    }
+}
