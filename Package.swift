@@ -46,7 +46,7 @@ let package = Package(
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",
-            dependencies: ["VAEModel", "VAEData", "CZstd", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["VAEModel", "VAEData", "VAEJSON", "CZstd", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The training loop, checkpoints, metrics and progress reporting.
         .target(

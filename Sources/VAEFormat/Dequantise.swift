@@ -11,6 +11,9 @@ enum Dequantise {
                 initialized = count
             }
         }
+        if (dtype == .f16 || dtype == .bf16) && section.shuffleWidth == 2 {
+            return halves(shuffled: section.bytes, count: count, bfloat: dtype == .bf16)
+        }
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: section.bytes.count, alignment: 64)
         defer { raw.deallocate() }
         ByteShuffle.unshuffle(section.bytes, width: section.shuffleWidth, into: raw)
@@ -39,6 +42,18 @@ enum Dequantise {
                         out[i] = Float(Int8(bitPattern: raw[i])) * scale
                     }
                 }
+            }
+            initialized = count
+        }
+    }
+
+    /// f16 or bf16 values from byte-shuffled storage (low bytes, then high bytes), in one pass.
+    private static func halves(shuffled: UnsafeRawBufferPointer, count: Int, bfloat: Bool) -> [Float] {
+        let low = shuffled.assumingMemoryBound(to: UInt8.self)
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            for i in 0..<count {
+                let bits = UInt16(low[i]) | UInt16(low[count + i]) << 8
+                out[i] = bfloat ? Float(bitPattern: UInt32(bits) << 16) : HalfFloat.widen(bits)
             }
             initialized = count
         }

@@ -27,6 +27,25 @@ struct LargeFileTests {
         #expect(read.contentSHA256 == ReferenceSHA256.hex(Array(Self.file[..<(Self.file.count - 40)])))
     }
 
+    /// Seed-sized half-precision files go through the fused unshuffle-and-widen path; the oracle is the standard
+    /// library's Float16 and the spec's bf16 rounding formula, applied to the original values.
+    @Test(arguments: [TensorDType.f16, .bf16])
+    func seedModelInHalfPrecisionReadsToTheRoundedValues(dtype: TensorDType) throws {
+        let tensors = try TestModels.tensors(TestModels.seedArchitecture, seed: 21)
+        let bytes = try VAEZWriter.serialize(metadata: Self.metadata, tensors: tensors, dtype: dtype,
+                                             created: TestModels.fixedCreated)
+        let read = try VAEZReader.read(bytes: bytes)
+        #expect(read.tensors.contains { $0.section.filter == 1 && $0.section.elementSize == 2 })
+        for (a, b) in zip(read.tensors, tensors) {
+            let expected = b.values.map { x -> UInt32 in
+                if dtype == .f16 { return Float(Float16(x)).bitPattern }
+                let bits = x.bitPattern
+                return ((bits &+ 0x7FFF &+ (bits >> 16 & 1)) >> 16) << 16
+            }
+            #expect(a.values.map(\.bitPattern) == expected, "\(dtype) \(a.name)")
+        }
+    }
+
     /// The offset of the stored bytes of the index-th tensor's section.
     func dataOffset(_ index: Int) throws -> Int {
         Int(try VAEZReader.read(bytes: Self.file).tensors[index].section.offset) + 100

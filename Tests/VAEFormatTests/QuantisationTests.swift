@@ -23,6 +23,10 @@ struct QuantisationTests {
         #expect(HalfFloat.widen(0x7C01).bitPattern == 0x7F80_2000)
         #expect(HalfFloat.widen(0xFE01).bitPattern == 0xFFC0_2000)
         #expect(HalfFloat.widen(0x0001) == 0x1p-24)
+        // Widening is exact: the standard library's conversion agrees on every non-NaN half.
+        for bits in UInt16.min...UInt16.max where !Float16(bitPattern: bits).isNaN {
+            #expect(HalfFloat.widen(bits).bitPattern == Float(Float16(bitPattern: bits)).bitPattern)
+        }
         // Every finite half widens and narrows back to itself.
         for bits in UInt16.min...UInt16.max where bits & 0x7C00 != 0x7C00 || bits & 0x03FF == 0 {
             #expect(HalfFloat.narrow(HalfFloat.widen(bits)) == bits)

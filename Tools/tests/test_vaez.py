@@ -284,6 +284,18 @@ def test_writer_layout_is_canonical():
     assert len(data) == expected + 40
 
 
+@pytest.mark.parametrize("created", ["2026-01-01T00:00:00Z", "\u0662\u0660\u0662\u0666-01-01T00:00:00Z"])
+def test_created_accepts_only_ascii_digits(created):
+    # The spec's YYYY-MM-DD means ASCII digits, as the Swift reader checks; \\d would also match other scripts.
+    meta, tensors = small_model()
+    if created.isascii():
+        assert vaez.read(vaez.to_bytes(meta, tensors, created=created)).metadata["created"] == created
+    else:
+        with pytest.raises(vaez.VaezError) as info:
+            vaez.to_bytes(meta, tensors, created=created)
+        assert info.value.rule == "metadata_invalid"
+
+
 def test_writer_refuses_invalid_models():
     meta, tensors = small_model()
     with pytest.raises(vaez.VaezError) as info:
