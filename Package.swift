@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
-        .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAETestSupport"]),
+        .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAEJSON", "VAETestSupport"]),
         .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
         // Runs the built executables as a user would.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),

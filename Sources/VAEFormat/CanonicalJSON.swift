@@ -1,3 +1,5 @@
+import VAEJSON
+
 /// Canonical JSON (Formats/vaez.md section 6.1): keys sorted by code point, no whitespace, non-ASCII as UTF-8.
 ///
 /// Byte for byte what the reference writer's `json.dumps(obj, sort_keys=True, separators=(",", ":"),
@@ -65,7 +67,7 @@ enum CanonicalJSON {
             // Python reads "-0" as the int 0.
             return literal == "-0" ? "0" : literal
         }
-        return pythonRepr(number.value)
+        return pythonRepr(number.double)
     }
 
     /// Python's `repr` of a finite float: the shortest digits that round-trip, positional for decimal exponents

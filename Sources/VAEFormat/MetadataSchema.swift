@@ -1,3 +1,5 @@
+import VAEJSON
+
 /// Step 15 of Formats/vaez.md: the required metadata keys and their types (section 6.1), then the cross-field
 /// rules. Checked depth first in the spec's order, so the first failure named is the same as the reference reader's.
 enum MetadataSchema {
@@ -8,6 +10,9 @@ enum MetadataSchema {
     }
 
     static let largestSize = 2_147_483_647  // 2^31 − 1: every shape product then fits in a signed 64-bit integer
+
+    /// The deepest nesting of arrays and objects the metadata may have (section 6.1); the top level is depth 1.
+    static let maximumDepth = 64
 
     static let root: [(String, Node)] = [
         (
@@ -85,7 +90,7 @@ enum MetadataSchema {
         }
         let zDim = document["architecture"]!["z_dim"]!.number!.intValue!
         for key in ["mean", "std"] {
-            let count = document["latent"]![key]!.elements!.count
+            let count = document["latent"]![key]!.arrayValue!.count
             guard count == zDim else {
                 throw VAEZError(.metadataInvalid, "latent.\(key): has \(count) values, z_dim is \(zDim)")
             }
@@ -117,7 +122,7 @@ enum MetadataSchema {
 
     @Sendable static func isSize(_ value: JSONValue) -> Bool {
         guard let number = value.number, number.isInteger else { return false }
-        return number.value >= 1 && number.value <= Double(largestSize)
+        return number.double >= 1 && number.double <= Double(largestSize)
     }
 
     static func nullable(_ test: @escaping @Sendable (JSONValue) -> Bool) -> @Sendable (JSONValue) -> Bool {
@@ -133,25 +138,5 @@ enum MetadataSchema {
     static func summary(_ value: JSONValue) -> String {
         let text = String(decoding: CanonicalJSON.encode(value), as: UTF8.self)
         return text.count <= 60 ? text : text.prefix(57) + "..."
-    }
-}
-
-extension JSONValue {
-    /// The number, for `.number`; nil otherwise.
-    public var number: JSONNumber? {
-        if case .number(let number) = self { return number }
-        return nil
-    }
-
-    /// The elements, for `.array`; nil otherwise.
-    public var elements: [JSONValue]? {
-        if case .array(let elements) = self { return elements }
-        return nil
-    }
-
-    /// The text, for `.string`; nil otherwise.
-    public var string: String? {
-        if case .string(let text) = self { return text }
-        return nil
     }
 }

@@ -1,3 +1,5 @@
+import VAEJSON
+
 /// Conversions between `ModelMetadata` and its JSON document.
 extension ModelMetadata {
     /// Parses and checks a metadata section's raw bytes (step 15): UTF-8, strict JSON, an object, the schema.
@@ -7,9 +9,9 @@ extension ModelMetadata {
         }
         let document: JSONValue
         do {
-            document = try StrictJSONParser.parse(raw)
+            document = try JSONParser(maximumDepth: MetadataSchema.maximumDepth).parse(raw)
         } catch {
-            throw VAEZError(.metadataInvalid, "the metadata is not valid JSON: \(error.message)")
+            throw VAEZError(.metadataInvalid, "the metadata is not valid JSON: \(error)")
         }
         guard case .object = document else {
             throw VAEZError(
@@ -22,7 +24,7 @@ extension ModelMetadata {
     /// Reads the typed fields of a document that passed `MetadataSchema.check`, so every lookup succeeds.
     private init(checked document: JSONValue) {
         func int(_ value: JSONValue?) -> Int? { value?.number?.intValue }
-        func double(_ value: JSONValue?) -> Double? { value?.number?.value }
+        func double(_ value: JSONValue?) -> Double? { value?.number?.double }
         let arch = document["architecture"]!
         let input = arch["input"]!
         let training = document["training"]!
@@ -30,26 +32,27 @@ extension ModelMetadata {
         let producer = document["producer"]!
         self.init(
             architecture: ArchitectureInfo(
-                kind: arch["kind"]!.string == "vae" ? .vae : .ae,
+                kind: arch["kind"]!.stringValue == "vae" ? .vae : .ae,
                 input: Input(
                     height: int(input["height"])!, width: int(input["width"])!,
                     channels: int(input["channels"])!),
-                hidden: arch["hidden"]!.elements!.map { int($0)! }, zDim: int(arch["z_dim"])!,
-                activation: arch["activation"]!.string!, outputActivation: arch["output_activation"]!.string!),
+                hidden: arch["hidden"]!.arrayValue!.map { int($0)! }, zDim: int(arch["z_dim"])!,
+                activation: arch["activation"]!.stringValue!,
+                outputActivation: arch["output_activation"]!.stringValue!),
             training: Training(
-                dataset: Dataset(name: dataset["name"]!.string, sha256: dataset["sha256"]!.string),
+                dataset: Dataset(name: dataset["name"]!.stringValue, sha256: dataset["sha256"]!.stringValue),
                 classLabel: int(training["class"]), noise: double(training["noise"]), epochs: int(training["epochs"]),
                 batchSize: int(training["batch_size"]), lr: double(training["lr"]), seed: int(training["seed"]),
                 finalTrainLoss: double(training["final_train_loss"]),
                 finalTestLoss: double(training["final_test_loss"]),
                 seconds: double(training["seconds"]), threads: int(training["threads"])),
             latent: Latent(
-                mean: document["latent"]!["mean"]!.elements!.map { double($0)! },
-                std: document["latent"]!["std"]!.elements!.map { double($0)! }),
+                mean: document["latent"]!["mean"]!.arrayValue!.map { double($0)! },
+                std: document["latent"]!["std"]!.arrayValue!.map { double($0)! }),
             producer: Producer(
-                name: producer["name"]!.string!, version: producer["version"]!.string!,
-                gitCommit: producer["git_commit"]!.string),
-            created: document["created"]!.string!,
+                name: producer["name"]!.stringValue!, version: producer["version"]!.stringValue!,
+                gitCommit: producer["git_commit"]!.stringValue),
+            created: document["created"]!.stringValue!,
             document: document)
     }
 

@@ -1,3 +1,4 @@
+import VAEJSON
 import VAEModel
 
 /// The metadata section of a `.vaez` file (Formats/vaez.md section 6.1): what the model is, how it was trained, its

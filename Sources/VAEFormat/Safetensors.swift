@@ -71,26 +71,26 @@ public enum Safetensors {
             throw ConversionError("\(source): not a safetensors file (header length \(length) does not fit)")
         }
         let base = 8 + Int(length)
-        let header: VAEJSON.JSONValue
+        let header: JSONValue
         do {
-            header = try VAEJSON.JSONParser().parse(Array(bytes[8..<base]))
+            header = try JSONParser().parse(Array(bytes[8..<base]))
         } catch {
             throw ConversionError("\(source): safetensors header is not valid JSON: \(error)")
         }
-        guard let members = header.objectValue else { throw ConversionError("\(source): safetensors header is not an object") }
+        guard let members = header.members else { throw ConversionError("\(source): safetensors header is not an object") }
         var tensors: [NamedTensor] = []
         var metadata: [UInt8]?
-        for (name, info) in members {
-            if name == "__metadata__" {
-                metadata = info["vaez"]?.stringValue.map { Array($0.utf8) }
+        for member in members {
+            if member.key == "__metadata__" {
+                metadata = member.value["vaez"]?.stringValue.map { Array($0.utf8) }
                 continue
             }
-            tensors.append(try tensor(name, info, bytes: bytes, base: base, source: source))
+            tensors.append(try tensor(member.key, member.value, bytes: bytes, base: base, source: source))
         }
         return (tensors, metadata)
     }
 
-    static func tensor(_ name: String, _ info: VAEJSON.JSONValue, bytes: [UInt8], base: Int, source: String) throws(ConversionError) -> NamedTensor {
+    static func tensor(_ name: String, _ info: JSONValue, bytes: [UInt8], base: Int, source: String) throws(ConversionError) -> NamedTensor {
         let sizes = ["F32": 4, "F16": 2, "BF16": 2, "F64": 8]
         guard let dtype = info["dtype"]?.stringValue, let size = sizes[dtype] else {
             throw ConversionError("\(source): tensor \(name): unsupported dtype (F32, F16, BF16 and F64 are read)")

@@ -25,12 +25,15 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// A strict RFC 8259 parser over UTF-8 bytes.
+/// A strict RFC 8259 parser over UTF-8 bytes, for the wire protocol and the .vaez metadata (Formats/vaez.md
+/// section 6.1) alike.
 ///
-/// Refuses what Foundation's parsers let through or crash on: duplicate keys, nesting past `maximumDepth`,
-/// numbers that overflow a Double, invalid UTF-8, unpaired surrogates. Never recurses deeper than the limit,
-/// so hostile input cannot exhaust the stack.
+/// Refuses what Foundation's parsers let through or crash on, and what makes JSON parsers disagree: duplicate keys
+/// (compared byte for byte, at any depth), nesting past `maximumDepth`, `NaN`/`Infinity`, numbers that are not
+/// finite as binary64 (`1e400`), invalid UTF-8 in strings, unpaired UTF-16 surrogate escapes. Never recurses deeper
+/// than the limit, so hostile input cannot exhaust the stack.
 public struct JSONParser {
+    /// The most arrays and objects that may enclose one another; the top-level container is at depth 1.
     public var maximumDepth: Int
 
     public init(maximumDepth: Int = 64) {
@@ -106,8 +109,8 @@ private struct Cursor {
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
-        var keys = Set<String>()
+        var members: [JSONMember] = []
+        var keys = Set<UTF8Key>()
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
@@ -118,14 +121,14 @@ private struct Cursor {
             guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
             let keyStart = index
             let key = try string()
-            guard keys.insert(key).inserted else {
+            guard keys.insert(UTF8Key(key)).inserted else {
                 throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key)
             }
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else { throw error(.unexpectedCharacter) }
             index += 1
             skipWhitespace()
-            members.append((key, try value(depth: depth)))
+            members.append(JSONMember(key: key, value: try value(depth: depth)))
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
@@ -276,5 +279,22 @@ private struct Cursor {
             index += 1
         }
         return value
+    }
+}
+
+/// A string compared and hashed by its UTF-8 bytes, not by `String`'s canonical equivalence: "é" and "e\u{301}" are
+/// two keys to JSON (and to Python), so neither is a duplicate of the other.
+private struct UTF8Key: Hashable {
+    let string: String
+
+    init(_ string: String) {
+        self.string = string
+    }
+
+    static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool { lhs.string.utf8.elementsEqual(rhs.string.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var string = string  // withUTF8 copies only a string that is not already contiguous UTF-8
+        string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

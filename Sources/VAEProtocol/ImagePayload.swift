@@ -61,10 +61,11 @@ public struct ImagePayload: Sendable {
                 try unitNumbers(elements, index: index, into: out)
             }
         case .object(let members):
-            guard members.count == 1, let (key, payload) = members.first, let text = payload.stringValue,
-                  key == "u8" || key == "png" else {
+            guard members.count == 1, let member = members.first, let text = member.value.stringValue,
+                  member.key == "u8" || member.key == "png" else {
                 throw .invalidParams("image \(index) must be an array, {\"u8\": base64} or {\"png\": base64}.")
             }
+            let key = member.key
             guard let data = Data(base64Encoded: text) else {
                 throw .invalidValue("image \(index): the \(key) payload is not valid base64.")
             }

@@ -39,9 +39,9 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public let type: ErrorType
     public let message: String
     /// Extra `data` members besides `type`, in order.
-    public let details: [(key: String, value: JSONValue)]
+    public let details: [JSONMember]
 
-    public init(_ type: ErrorType, _ message: String, details: [(key: String, value: JSONValue)] = []) {
+    public init(_ type: ErrorType, _ message: String, details: [JSONMember] = []) {
         self.type = type
         self.message = message
         self.details = details
@@ -51,8 +51,7 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(type.rawValue): \(message)" }
 
     public static func == (lhs: RPCError, rhs: RPCError) -> Bool {
-        lhs.type == rhs.type && lhs.message == rhs.message
-            && JSONValue.object(lhs.details) == JSONValue.object(rhs.details)
+        lhs.type == rhs.type && lhs.message == rhs.message && lhs.details == rhs.details
     }
 
     /// The `error` object of a response.
@@ -63,11 +62,11 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
         writer.string(message)
         writer.raw(",\"data\":{\"type\":")
         writer.string(type.rawValue)
-        for (key, value) in details {
+        for member in details {
             writer.byte(UInt8(ascii: ","))
-            writer.string(key)
+            writer.string(member.key)
             writer.byte(UInt8(ascii: ":"))
-            writer.value(value)
+            writer.value(member.value)
         }
         writer.raw("}}")
     }
@@ -80,21 +79,21 @@ extension RPCError {
 
     public static func lineTooLong(limit: Int) -> RPCError {
         RPCError(.lineTooLong, "The line is longer than the limit of \(limit) bytes; the connection will be closed.",
-                 details: [("limit", .number(JSONNumber(limit)))])
+                 details: [JSONMember(key: "limit", value: .number(JSONNumber(limit)))])
     }
 
     public static func methodNotFound(_ method: String) -> RPCError {
         RPCError(.methodNotFound, "Unknown method '\(method)'.",
-                 details: [("methods", .array(RPCMethod.allCases.map { .string($0.rawValue) }))])
+                 details: [JSONMember(key: "methods", value: .array(RPCMethod.allCases.map { .string($0.rawValue) }))])
     }
 
     public static func invalidParams(_ why: String) -> RPCError { RPCError(.invalidParams, why) }
 
     public static func shapeMismatch(_ what: String, expected: [Int], got: [Int], index: Int) -> RPCError {
         RPCError(.shapeMismatch, "\(what) \(index) has shape \(got), expected \(expected).", details: [
-            ("expected", .array(expected.map { .number(JSONNumber($0)) })),
-            ("got", .array(got.map { .number(JSONNumber($0)) })),
-            ("index", .number(JSONNumber(index))),
+            JSONMember(key: "expected", value: .array(expected.map { .number(JSONNumber($0)) })),
+            JSONMember(key: "got", value: .array(got.map { .number(JSONNumber($0)) })),
+            JSONMember(key: "index", value: .number(JSONNumber(index))),
         ])
     }
 
@@ -102,29 +101,29 @@ extension RPCError {
 
     public static func tooLarge(_ what: String, count: Int, limit: Int) -> RPCError {
         RPCError(.tooLarge, "\(what) has \(count) items, more than the limit of \(limit).",
-                 details: [("limit", .number(JSONNumber(limit)))])
+                 details: [JSONMember(key: "limit", value: .number(JSONNumber(limit)))])
     }
 
     public static func modelRequired(_ loaded: [String]) -> RPCError {
         RPCError(.modelRequired, "Several models are loaded; name one in params.model.",
-                 details: [("models", .array(loaded.map { .string($0) }))])
+                 details: [JSONMember(key: "models", value: .array(loaded.map { .string($0) }))])
     }
 
     public static func modelNotFound(_ name: String, loaded: [String]) -> RPCError {
         RPCError(.modelNotFound, "No model named '\(name)' is loaded.",
-                 details: [("models", .array(loaded.map { .string($0) }))])
+                 details: [JSONMember(key: "models", value: .array(loaded.map { .string($0) }))])
     }
 
     public static func overloaded(retryAfterMilliseconds: Int) -> RPCError {
         RPCError(.overloaded, "The server's queue is full; retry later.",
-                 details: [("retry_after_ms", .number(JSONNumber(retryAfterMilliseconds)))])
+                 details: [JSONMember(key: "retry_after_ms", value: .number(JSONNumber(retryAfterMilliseconds)))])
     }
 
     public static let shuttingDown = RPCError(.shuttingDown, "The server is shutting down.")
 
     public static func reloadFailed(model: String, reason: String) -> RPCError {
         RPCError(.reloadFailed, "Reloading model '\(model)' failed; the old model keeps serving: \(reason)",
-                 details: [("model", .string(model)), ("reason", .string(reason))])
+                 details: [JSONMember(key: "model", value: .string(model)), JSONMember(key: "reason", value: .string(reason))])
     }
 
     public static func internalError(_ why: String = "An internal error occurred; it has been logged.") -> RPCError {

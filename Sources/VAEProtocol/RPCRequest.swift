@@ -57,7 +57,7 @@ public struct RPCRequest: Sendable, Equatable {
             return .failure(RPCFailure(id: answerID, error: .invalidRequest("The method must be a string.")))
         }
         let params = value["params"]
-        if let params, params.objectValue == nil, !params.isNull {
+        if let params, params.members == nil, !params.isNull {
             return .failure(RPCFailure(id: answerID, error: .invalidRequest("params must be an object.")))
         }
         return .success(RPCRequest(id: id, method: method, params: params?.isNull == true ? nil : params))

@@ -46,6 +46,23 @@ public struct Evaluation {
         return (losses, latent.statistics)
     }
 
+    /// Mean and standard deviation of mu over `dataset` (clean images, encoder only).
+    public func latentStatistics(of dataset: Dataset) -> LatentStatistics {
+        let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
+        var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
+        dataset.images.withUnsafeBufferPointer { images in
+            var first = 0
+            while first < dataset.count {
+                let rows = min(batchSize, dataset.count - first)
+                Kernels.bytesToUnit(images.baseAddress! + first * pixels, input.pointer, count: rows * pixels)
+                network.encode(input.pointer, batch: rows, workspace: workspace)
+                latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
+                first += rows
+            }
+        }
+        return latent.statistics
+    }
+
     /// The stream the trainer uses to score epoch `epoch` of a run seeded `seed`.
     public static func testStream(seed: UInt64, epoch: Int) -> RandomSource {
         RandomSource(seed: seed, stream: 0x7E57_0000 + UInt64(epoch))

@@ -213,21 +213,7 @@ public final class Trainer {
     /// Mean and standard deviation of mu over the whole training set (clean images): what an AE samples from,
     /// and what the .vaez file records.
     public func trainingSetLatentStatistics() -> LatentStatistics {
-        let train = data.train
-        let pixels = train.shape.pixelCount, batchSize = configuration.batchSize
-        let input = batchTarget.pointer
-        var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
-        train.images.withUnsafeBufferPointer { images in
-            var first = 0
-            while first < train.count {
-                let rows = min(batchSize, train.count - first)
-                Kernels.bytesToUnit(images.baseAddress! + first * pixels, input, count: rows * pixels)
-                network.encode(input, batch: rows, workspace: workspace)
-                latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
-                first += rows
-            }
-        }
-        return latent.statistics
+        evaluation.latentStatistics(of: data.train)
     }
 
     func saveCheckpoint() throws(TrainingError) {

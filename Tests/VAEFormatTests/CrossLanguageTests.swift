@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VAEFormat
+import VAEJSON
 
 @Suite("Swift and the Python reference agree")
 struct CrossLanguageTests {
@@ -117,7 +118,7 @@ extension JSONValue {
         case .bool(let flag): NSNumber(value: flag)
         case .number(let number):
             number.integerLiteral.flatMap { Int($0) }.map { NSNumber(value: $0) }
-                ?? NSNumber(value: number.value)
+                ?? NSNumber(value: number.double)
         case .string(let text): text
         case .array(let elements): elements.map(\.foundationObject)
         case .object(let members):
