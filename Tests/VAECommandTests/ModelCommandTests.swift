@@ -92,18 +92,24 @@ struct ModelCommandTests {
         return (header, Array(bytes[(8 + length)...]))
     }
 
-    @Test func importsPytorchExamplesNames() throws {
-        // A one-hidden-layer model has exactly pytorch/examples' layers: fc1, fc21, fc22, fc3, fc4.
+    static let pytorchExamples = ["encoder.0": "fc1", "mu": "fc21", "logvar": "fc22", "decoder.0": "fc3", "decoder.1": "fc4"]
+    static let seedProject = [
+        "encoder.0": "fc1", "encoder.1": "fc2", "encoder.2": "fc3", "mu": "fc41", "logvar": "fc42",
+        "decoder.0": "fc5", "decoder.1": "fc6", "decoder.2": "fc7", "decoder.3": "fc8",
+    ]
+
+    /// pytorch/examples' VAE has one hidden layer, the seed project's three; "fc3" means a different layer in each.
+    @Test(arguments: [("24", [24], pytorchExamples), ("24,16,8", [24, 16, 8], seedProject)])
+    func importsForeignTensorNames(hiddenOption: String, hidden: [Int], names: [String: String]) throws {
         let data = temporaryDirectory()
         try writeSyntheticDataset(to: data, trainCount: 32, testCount: 8)
         let run = temporaryDirectory() + "/one"
-        let trained = try runCommand(vae, ["train", "--dataset", "mnist", "--data-dir", data, "--hidden", "24",
+        let trained = try runCommand(vae, ["train", "--dataset", "mnist", "--data-dir", data, "--hidden", hiddenOption,
                                            "--z-dim", "2", "--epochs", "1", "--out", run], directory: data)
         #expect(trained.status == 0, "stderr: \(trained.standardError)")
         #expect(try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/m.safetensors"], directory: run).status == 0)
         var (header, block) = try safetensorsParts("\(run)/m.safetensors")
         header.removeValue(forKey: "__metadata__")
-        let names = ["encoder.0": "fc1", "mu": "fc21", "logvar": "fc22", "decoder.0": "fc3", "decoder.1": "fc4"]
         var renamed: [String: Any] = [:]
         for (name, info) in header {
             let layer = String(name[..<name.lastIndex(of: ".")!]), parameter = name.split(separator: ".").last!
@@ -121,7 +127,7 @@ struct ModelCommandTests {
         let inspect = try runCommand(vae, ["inspect", "\(run)/imported.vaez", "--json"], directory: run)
         let report = try JSONSerialization.jsonObject(with: Data(inspect.standardOutput.utf8)) as! [String: Any]
         let architecture = (report["metadata"] as! [String: Any])["architecture"] as! [String: Any]
-        #expect(architecture["hidden"] as? [Int] == [24] && architecture["kind"] as? String == "vae")
+        #expect(architecture["hidden"] as? [Int] == hidden && architecture["kind"] as? String == "vae")
         // The same weights: exporting the import again gives the original data block.
         #expect(try runCommand(vae, ["convert", "\(run)/imported.vaez", "\(run)/again.safetensors"], directory: run).status == 0)
         #expect(try safetensorsParts("\(run)/again.safetensors").1 == block)
