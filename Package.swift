@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "vae", targets: ["vae"]),
         .library(name: "VAEJSON", targets: ["VAEJSON"]),
         .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
+        .library(name: "VAEServer", targets: ["VAEServer"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
         .library(name: "VAEData", targets: ["VAEData"]),
@@ -36,6 +37,9 @@ let package = Package(
         // Wire protocol v1 (Formats/protocol.md): JSON-RPC framing, errors, params and image payloads. No NIO, so
         // the client shares it.
         .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData"]),
+
+        // The serving core: loaded models, deterministic sampling, the method handler (transport-free).
+        .target(name: "VAEServer", dependencies: ["VAEProtocol", "VAEFormat", "VAEModel", "VAENumerics"]),
 
         // Numeric core: matrices, BLAS, layers' element-wise math, losses, Adam, RNG, parallel loops.
         .target(name: "VAENumerics", dependencies: ["CBLAS", "CVAEKernels"]),
@@ -69,6 +73,7 @@ let package = Package(
         .target(name: "VAETestSupport", dependencies: ["VAEData"], path: "Tests/VAETestSupport"),
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
+        .testTarget(name: "VAEServerTests", dependencies: ["VAEServer", "VAEFormat", "VAETestSupport"]),
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),

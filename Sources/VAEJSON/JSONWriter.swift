@@ -17,6 +17,9 @@ public struct JSONWriter {
 
     public mutating func byte(_ value: UInt8) { bytes.append(value) }
 
+    /// Appends already-encoded JSON.
+    public mutating func raw(bytes encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
+
     public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {

@@ -1,0 +1,55 @@
+import Foundation
+import VAEFormat
+import VAEModel
+import VAENumerics
+
+/// A model loaded from a verified .vaez file, ready to serve.
+///
+/// Immutable after loading (serving never writes the parameters), so one instance is shared by every compute
+/// thread; each thread brings its own `Workspace`. A reload builds a new instance and swaps it in, so requests in
+/// flight finish on the model they started with.
+public final class ServedModel: @unchecked Sendable {
+    public let name: String
+    public let path: String
+    public let fileBytes: Int
+    public let fileSHA256: String
+    public let formatVersion: String
+    public let dtype: String
+    public let dataset: String?
+    public let loadedAt: Date
+    public let architecture: Architecture
+    /// Where `sample` centres and scales its draws: the prior N(0, I) for a VAE, the stored statistics for an AE.
+    public let samplingMean: [Float]
+    public let samplingStd: [Float]
+    let network: Network
+
+    /// Reads and fully verifies `path`.
+    /// - Throws: a `VAEZError` naming the broken rule, a `DataError` for an unreadable file, or an
+    ///   `ArchitectureError` for a model this server cannot run.
+    public init(name: String, path: String) throws {
+        let file = try VAEZReader.read(path: path)
+        let network = try Network.load(file)
+        self.name = name
+        self.path = path
+        self.network = network
+        architecture = network.architecture
+        fileBytes = file.fileSize
+        fileSHA256 = file.fileSHA256
+        formatVersion = file.version.description
+        dtype = (file.tensors.first { $0.shape.count > 1 }?.dtype ?? .f32).description
+        dataset = file.metadata.training.dataset.name
+        loadedAt = Date()
+        let zDim = network.architecture.zDim
+        switch network.architecture.kind {
+        case .vae:
+            samplingMean = Array(repeating: 0, count: zDim)
+            samplingStd = Array(repeating: 1, count: zDim)
+        case .ae:
+            samplingMean = file.metadata.latent.mean.map(Float.init)
+            samplingStd = file.metadata.latent.std.map(Float.init)
+        }
+    }
+
+    public var zDim: Int { architecture.zDim }
+    public var pixelCount: Int { architecture.input.pixelCount }
+}

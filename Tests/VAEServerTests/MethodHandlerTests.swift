@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import VAEFormat
+import VAEJSON
+import VAEModel
+import VAENumerics
+import VAEServer
+import VAETestSupport
+
+/// A served model with random weights, written and read back through a real .vaez file.
+func servedModel(_ name: String, kind: Architecture.Kind, seed: UInt64 = 1) throws -> ServedModel {
+    let architecture = Architecture(kind: kind, input: ImageShape(height: 4, width: 3), hidden: [8], zDim: 2)
+    let network = try Network(architecture: architecture)
+    var random = RandomSource(seed: seed)
+    network.initializeParameters(using: &random)
+    let latent: ModelMetadata.Latent = kind == .ae ? .init(mean: [0.5, -1], std: [2, 0.25]) : .prior(zDim: 2)
+    let metadata = ModelMetadata(architecture: .init(architecture), latent: latent,
+                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
+    let path = temporaryDirectory() + "/\(name).vaez"
+    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
+    return try ServedModel(name: name, path: path)
+}
+
+@Suite("Method handler: every method, determinism, errors")
+struct MethodHandlerTests {
+    func call(_ handler: MethodHandler, _ line: String) throws -> JSONValue {
+        let response = try #require(handler.respond(toLine: Array(line.utf8)))
+        #expect(response.last == 0x0A && response.dropLast().allSatisfy { $0 != 0x0A }, "one line")
+        return try JSONParser().parse(Array(response.dropLast()))
+    }
+
+    func result(_ handler: MethodHandler, _ line: String) throws -> JSONValue {
+        let response = try call(handler, line)
+        #expect(response["error"] == nil, "unexpected error: \(String(describing: response["error"]))")
+        return try #require(response["result"])
+    }
+
+    func errorType(_ handler: MethodHandler, _ line: String) throws -> String? {
+        try call(handler, line)["error"]?["data"]?["type"]?.stringValue
+    }
+
+    func floats(_ value: JSONValue?) -> [[Float]] {
+        (value?.arrayValue ?? []).map { ($0.arrayValue ?? []).map { Float($0.doubleValue ?? .nan) } }
+    }
+
+    let image = "[0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1,0.5]"
+
+    @Test func helloModelsHealth() throws {
+        let handler = MethodHandler(models: [try servedModel("digits", kind: .vae)], limits: .init(maxBatch: 16))
+        let hello = try result(handler, #"{"jsonrpc":"2.0","id":1,"method":"hello"}"#)
+        #expect(hello["protocol"]?.integerValue == 1)
+        #expect(hello["limits"]?["max_batch"]?.integerValue == 16)
+        #expect(hello["models"] == .array([.string("digits")]))
+        let models = try result(handler, #"{"id":2,"method":"models"}"#)["models"]?.arrayValue
+        #expect(models?.first?["kind"]?.stringValue == "vae")
+        #expect(models?.first?["image"]?["width"]?.integerValue == 3)
+        #expect(models?.first?["file"]?["sha256"]?.stringValue?.count == 64)
+        #expect(try result(handler, #"{"id":3,"method":"health"}"#)["status"]?.stringValue == "ok")
+    }
+
+    @Test func encodeDecodeDenoiseAgreeWithEachOther() throws {
+        let handler = MethodHandler(models: [try servedModel("m", kind: .vae)])
+        let encoded = try result(handler, #"{"id":1,"method":"encode","params":{"images":[\#(image)]}}"#)
+        let mu = floats(encoded["mu"])
+        #expect(mu.count == 1 && mu[0].count == 2)
+        #expect(floats(encoded["z"]) == mu, "z = mu unless sample is true")
+        #expect(floats(encoded["logvar"]).count == 1)
+
+        let decoded = try result(handler, #"{"id":2,"method":"decode","params":{"z":[[\#(mu[0][0]),\#(mu[0][1])]]}}"#)
+        let denoised = try result(handler, #"{"id":3,"method":"denoise","params":{"images":[\#(image)]}}"#)
+        #expect(floats(decoded["images"]) == floats(denoised["images"]), "denoise = decode(mu)")
+        #expect(floats(decoded["images"])[0].allSatisfy { $0 >= 0 && $0 <= 1 })
+
+        let sampled = try result(handler, #"{"id":4,"method":"encode","params":{"images":[\#(image)],"sample":true,"seed":3}}"#)
+        #expect(floats(sampled["z"]) != mu)
+        let again = try result(handler, #"{"id":5,"method":"encode","params":{"images":[\#(image)],"sample":true,"seed":3}}"#)
+        #expect(floats(sampled["z"]) == floats(again["z"]))
+    }
+
+    @Test func sampleIsDeterministicPerSeedAndIndex() throws {
+        let handler = MethodHandler(models: [try servedModel("m", kind: .vae)])
+        let five = try result(handler, #"{"id":1,"method":"sample","params":{"count":5,"seed":42}}"#)
+        let three = try result(handler, #"{"id":2,"method":"sample","params":{"count":3,"seed":42,"output":"array"}}"#)
+        #expect(five["seed"]?.integerValue == 42)
+        #expect(Array(floats(five["z"]).prefix(3)) == floats(three["z"]), "code i depends only on (seed, i)")
+        #expect(Array(floats(five["images"]).prefix(3)) == floats(three["images"]))
+        let other = try result(handler, #"{"id":3,"method":"sample","params":{"count":3,"seed":43}}"#)
+        #expect(floats(other["z"]) != floats(three["z"]))
+        // The images are the decodes of the returned codes.
+        let z = floats(three["z"]).map { "[\($0[0]),\($0[1])]" }.joined(separator: ",")
+        let decoded = try result(handler, #"{"id":4,"method":"decode","params":{"z":[\#(z)]}}"#)
+        #expect(floats(decoded["images"]) == floats(three["images"]))
+        // A missing seed is drawn and returned.
+        #expect(try result(handler, #"{"id":5,"method":"sample","params":{"count":1}}"#)["seed"] != nil)
+    }
+
+    @Test func aeEncodesZOnlyAndSamplesFromItsLatentStatistics() throws {
+        let handler = MethodHandler(models: [try servedModel("ae", kind: .ae)])
+        let encoded = try result(handler, #"{"id":1,"method":"encode","params":{"images":[\#(image)]}}"#)
+        #expect(encoded["mu"] == nil && encoded["logvar"] == nil && floats(encoded["z"]).count == 1)
+        let sampled = try result(handler, #"{"id":2,"method":"sample","params":{"count":200,"seed":1,"temperature":0.5}}"#)
+        let z = floats(sampled["z"])
+        let mean0 = z.reduce(0) { $0 + $1[0] } / Float(z.count), mean1 = z.reduce(0) { $0 + $1[1] } / Float(z.count)
+        // mean 0.5 and -1; std 2·0.5 = 1 and 0.25·0.5: 5 standard errors.
+        #expect(abs(mean0 - 0.5) < 5 * 1 / Float(200).squareRoot())
+        #expect(abs(mean1 + 1) < 5 * 0.125 / Float(200).squareRoot())
+    }
+
+    @Test func outputFormatsCarryTheSameImage() throws {
+        let handler = MethodHandler(models: [try servedModel("m", kind: .vae)])
+        let array = try result(handler, #"{"id":1,"method":"sample","params":{"count":1,"seed":9}}"#)
+        let u8 = try result(handler, #"{"id":2,"method":"sample","params":{"count":1,"seed":9,"output":"u8"}}"#)
+        let png = try result(handler, #"{"id":3,"method":"sample","params":{"count":1,"seed":9,"output":"png"}}"#)
+        let bytes = [UInt8](Data(base64Encoded: try #require(u8["images"]?.arrayValue?.first?["u8"]?.stringValue))!)
+        #expect(bytes == floats(array["images"])[0].map { UInt8(($0 * 255).rounded()) })
+        #expect(png["images"]?.arrayValue?.first?["png"]?.stringValue?.hasPrefix("iVBORw0KGgo") == true)
+    }
+
+    @Test func errorsNameTheProblemAndKeepTheRequestId() throws {
+        let two = MethodHandler(models: [try servedModel("a", kind: .vae), try servedModel("b", kind: .ae, seed: 2)],
+                                limits: .init(maxLineBytes: 4096, maxBatch: 4))
+        #expect(try errorType(two, #"{"id":1,"method":"sample","params":{"count":1}}"#) == "model_required")
+        let missing = try call(two, #"{"id":"x","method":"sample","params":{"model":"c","count":1}}"#)
+        #expect(missing["id"]?.stringValue == "x" && missing["error"]?["code"]?.integerValue == -32001)
+        #expect(try errorType(two, #"{"id":2,"method":"sample","params":{"model":"a","count":5}}"#) == "too_large")
+        #expect(try errorType(two, #"{"id":3,"method":"sample","params":{"model":"a","count":0}}"#) == "invalid_value")
+        #expect(try errorType(two, #"{"id":4,"method":"sample","params":{"model":"a","count":1,"temperature":0}}"#) == "invalid_value")
+        #expect(try errorType(two, #"{"id":5,"method":"encode","params":{"model":"a","images":[[0,1]]}}"#) == "shape_mismatch")
+        #expect(try errorType(two, #"{"id":6,"method":"decode","params":{"model":"a","z":[[0,1,2]]}}"#) == "shape_mismatch")
+        #expect(try errorType(two, #"{"id":7,"method":"decode","params":{"model":"a"}}"#) == "invalid_params")
+        #expect(try errorType(two, #"{"id":8,"method":"nope"}"#) == "method_not_found")
+        #expect(try errorType(two, #"{"id":9,"method":"stats"}"#) == "internal_error", "no daemon control attached")
+        #expect(try errorType(two, "{\"id\":10,\"method\":\"hello\",\"pad\":\"" + String(repeating: "x", count: 5000) + "\"}") == "line_too_long")
+        // And the handler still answers afterwards.
+        #expect(try result(two, #"{"id":11,"method":"health"}"#)["status"]?.stringValue == "ok")
+    }
+
+    @Test func notificationsBatchesAndDraining() throws {
+        let handler = MethodHandler(models: [try servedModel("m", kind: .vae)])
+        #expect(handler.respond(toLine: Array(#"{"method":"health"}"#.utf8)) == nil)
+        #expect(handler.respond(toLine: Array("   ".utf8)) == nil)
+        let batch = try JSONParser().parse(Array(try #require(handler.respond(toLine: Array(
+            #"[{"id":1,"method":"health"},{"method":"health"},{"id":2,"method":"nope"}]"#.utf8))).dropLast()))
+        #expect(batch.arrayValue?.count == 2)
+        #expect(batch.arrayValue?.first?["id"]?.integerValue == 1)
+        #expect(batch.arrayValue?.last?["error"]?["data"]?["type"]?.stringValue == "method_not_found")
+
+        handler.draining = true
+        #expect(try errorType(handler, #"{"id":3,"method":"sample","params":{"count":1}}"#) == "shutting_down")
+        #expect(try result(handler, #"{"id":4,"method":"health"}"#)["status"]?.stringValue == "draining")
+    }
+}
