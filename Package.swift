@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vae", targets: ["vae"]),
+        .executable(name: "vaed", targets: ["vaed"]),
         .library(name: "VAEJSON", targets: ["VAEJSON"]),
         .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
         .library(name: "VAEServer", targets: ["VAEServer"]),
@@ -19,6 +20,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
@@ -39,7 +43,17 @@ let package = Package(
         .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData"]),
 
         // The serving core: loaded models, deterministic sampling, the method handler (transport-free).
-        .target(name: "VAEServer", dependencies: ["VAEProtocol", "VAEFormat", "VAEModel", "VAENumerics"]),
+        .target(
+            name: "VAEServer",
+            dependencies: [
+                "VAEProtocol", "VAEFormat", "VAEModel", "VAENumerics",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Numeric core: matrices, BLAS, layers' element-wise math, losses, Adam, RNG, parallel loops.
         .target(name: "VAENumerics", dependencies: ["CBLAS", "CVAEKernels"]),
@@ -74,6 +88,17 @@ let package = Package(
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
         .testTarget(name: "VAEServerTests", dependencies: ["VAEServer", "VAEFormat", "VAETestSupport"]),
+        .testTarget(name: "VaedTests", dependencies: ["VAEServer", "VAEFormat", "VAETestSupport"]),
+        .executableTarget(
+            name: "vaed",
+            dependencies: [
+                "VAEServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Where vaed listens and clients connect, resolved the same way on both sides.
+public enum SocketPath {
+    /// `explicit` (--socket), else `$VAED_SOCKET`, else `$XDG_RUNTIME_DIR/vaed.sock`, else `/tmp/vaed-<uid>/vaed.sock`.
+    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let path = environment["VAED_SOCKET"], !path.isEmpty { return path }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return "\(runtime)/vaed.sock" }
+        return "/tmp/vaed-\(getuid())/vaed.sock"
+    }
+
+    /// Creates the private `/tmp/vaed-<uid>` directory (mode 0700) when `path` lives in it, and refuses one that
+    /// another user owns or others can enter.
+    public static func preparePrivateDirectory(for path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard directory == "/tmp/vaed-\(getuid())" else { return }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw SocketError("cannot create \(directory): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid(),
+              info.st_mode & 0o077 == 0 else {
+            throw SocketError("\(directory) must be a directory owned by uid \(getuid()) with mode 0700")
+        }
+    }
+}
+
+/// A socket problem, with a message for the user.
+public struct SocketError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What is at a socket path before we bind it.
+public enum SocketProbe: Equatable, Sendable {
+    case absent
+    /// A socket file nobody answers on: left by a daemon that died; safe to replace.
+    case stale
+    /// Another daemon answers there.
+    case live
+    case notASocket
+
+    public static func probe(_ path: String) -> SocketProbe {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .absent }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else { return .notASocket }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return .stale }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .stale }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return connected == 0 ? .live : .stale
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A blocking Unix-socket client for line-delimited JSON, with a receive timeout so a test can never hang.
+public final class LineClient {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    public init(path: String, timeoutSeconds: Int = 10) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ClientError("socket() failed") }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw ClientError("cannot connect to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(fd) }
+
+    public func send(_ line: String) throws { try send(Array((line + "\n").utf8)) }
+
+    public func send(_ bytes: [UInt8]) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw ClientError("send failed: \(String(cString: strerror(errno)))") }
+            done += n
+        }
+    }
+
+    /// The next line without its \n, or nil when the server closed the connection.
+    public func readLine() throws -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n == 0 { return nil }
+            guard n > 0 else { throw ClientError("no answer within the timeout (\(String(cString: strerror(errno))))") }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    /// Sends one request and returns its response as JSON.
+    public func call(_ line: String) throws -> [String: Any] {
+        try send(line)
+        guard let response = try readLine() else { throw ClientError("connection closed") }
+        return try JSONSerialization.jsonObject(with: Data(response.utf8)) as! [String: Any]
+    }
+}
+
+public struct ClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Polls until `path` exists (a daemon is listening), up to `seconds`.
+public func waitForSocket(_ path: String, seconds: Double = 30) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? LineClient(path: path, timeoutSeconds: 1)) != nil { return true }
+        usleep(20_000)
+    }
+    return false
+}

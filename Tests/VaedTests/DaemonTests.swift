@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+import VAEFormat
+import VAEModel
+import VAENumerics
+import VAETestSupport
+
+/// A small random-weight model as a .vaez file.
+func modelFile(kind: Architecture.Kind, directory: String) throws -> String {
+    let architecture = Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2)
+    let network = try Network(architecture: architecture)
+    var random = RandomSource(seed: 5)
+    network.initializeParameters(using: &random)
+    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
+                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
+    let path = "\(directory)/\(kind.rawValue).vaez"
+    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
+    return path
+}
+
+/// A running vaed on a private socket, stopped with SIGTERM at the end of the test.
+final class RunningDaemon {
+    let process: Process
+    let socket: String
+    let directory: String
+
+    init(extraArguments: [String] = []) throws {
+        directory = temporaryDirectory()
+        socket = "\(directory)/vaed.sock"
+        let vae = try modelFile(kind: .vae, directory: directory), ae = try modelFile(kind: .ae, directory: directory)
+        (process, _) = try startCommand(builtExecutable("vaed"), [
+            "--model", "digits=\(vae)", "--model", "auto=\(ae)", "--socket", socket, "--threads", "2",
+            "--drain-timeout", "5",
+        ] + extraArguments, directory: directory)
+        guard waitForSocket(socket) else {
+            process.terminate()
+            throw ClientError("vaed did not start listening on \(socket)")
+        }
+    }
+
+    func stop() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+@Suite("vaed end to end", .serialized, .timeLimit(.minutes(2)))
+struct DaemonTests {
+    @Test func servesEveryMethodOnAPrivateSocketAndStopsCleanly() throws {
+        let daemon = try RunningDaemon()
+        var info = stat()
+        #expect(stat(daemon.socket, &info) == 0 && info.st_mode & 0o777 == 0o600, "socket mode is 0600")
+        let client = try LineClient(path: daemon.socket)
+        let hello = try client.call(#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#)["result"] as! [String: Any]
+        #expect(hello["models"] as? [String] == ["auto", "digits"])
+        #expect(((try client.call(#"{"id":2,"method":"models"}"#)["result"] as! [String: Any])["models"] as! [Any]).count == 2)
+        let image = "[" + (0..<784).map { _ in "0.5" }.joined(separator: ",") + "]"
+        for model in ["digits", "auto"] {
+            let encoded = try client.call(#"{"id":3,"method":"encode","params":{"model":"\#(model)","images":[\#(image)]}}"#)
+            #expect(((encoded["result"] as! [String: Any])["z"] as! [[Double]]).first?.count == 2)
+            let decoded = try client.call(#"{"id":4,"method":"decode","params":{"model":"\#(model)","z":[[0,1]],"output":"png"}}"#)
+            #expect(((decoded["result"] as! [String: Any])["images"] as! [[String: String]]).first?["png"] != nil)
+            let sampled = try client.call(#"{"id":5,"method":"sample","params":{"model":"\#(model)","count":3,"seed":1}}"#)
+            #expect(((sampled["result"] as! [String: Any])["images"] as! [[Double]]).count == 3)
+            let denoised = try client.call(#"{"id":6,"method":"denoise","params":{"model":"\#(model)","images":[\#(image)]}}"#)
+            #expect(((denoised["result"] as! [String: Any])["images"] as! [[Double]]).first?.count == 784)
+        }
+        #expect(((try client.call(#"{"id":7,"method":"health"}"#)["result"]) as! [String: String])["status"] == "ok")
+        #expect(daemon.stop() == 0, "SIGTERM drains and exits 0")
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket), "the socket file is removed on exit")
+    }
+
+    @Test func pipelinedRequestsComeBackInOrderAndConcurrentClientsLoseNothing() throws {
+        let daemon = try RunningDaemon()
+        let client = try LineClient(path: daemon.socket)
+        let lines = (0..<200).map { #"{"id":\#($0),"method":"sample","params":{"model":"digits","count":1,"seed":\#($0),"output":"u8"}}"# }
+        try client.send(Array(lines.map { $0 + "\n" }.joined().utf8))
+        for i in 0..<200 {
+            let response = try JSONSerialization.jsonObject(with: Data(try #require(try client.readLine()).utf8)) as! [String: Any]
+            #expect(response["id"] as? Int == i)
+        }
+        let answered = NSLock()
+        nonisolated(unsafe) var total = 0
+        let path = daemon.socket
+        DispatchQueue.concurrentPerform(iterations: 16) { connection in
+            guard let c = try? LineClient(path: path) else { return }
+            var count = 0
+            for i in 0..<50 {
+                if let r = try? c.call(#"{"id":\#(i),"method":"health"}"#), r["id"] as? Int == i { count += 1 }
+            }
+            answered.lock()
+            total += count
+            answered.unlock()
+        }
+        #expect(total == 16 * 50)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func malformedInputGetsErrorsAndTheDaemonStaysUp() throws {
+        let daemon = try RunningDaemon(extraArguments: ["--max-line-bytes", "4096"])
+        let client = try LineClient(path: daemon.socket)
+        let corpus: [(String, String)] = [
+            ("{", "parse_error"), ("[]", "invalid_request"), (#"{"id":1,"method":"x"}"#, "method_not_found"),
+            (#"{"id":1,"id":2,"method":"health"}"#, "parse_error"), (String(repeating: "[", count: 3000), "parse_error"),
+            (#"{"id":1e999,"method":"health"}"#, "parse_error"), ("{\"id\":1,\"method\":\"he\u{0}llo\"}", "parse_error"),
+            (#"{"id":1,"method":"sample","params":{"count":1}}"#, "model_required"),
+            (#"{"id":1,"method":"sample","params":{"model":"nope","count":1}}"#, "model_not_found"),
+        ]
+        for (line, type) in corpus {
+            let response = try client.call(line)
+            #expect(((response["error"] as? [String: Any])?["data"] as? [String: Any])?["type"] as? String == type, "\(line.prefix(40))")
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            var bytes = (0..<Int.random(in: 1...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            bytes.removeAll { $0 == 0x0A }
+            try client.send(bytes + [0x0A])
+            if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                let line = try #require(try client.readLine())
+                #expect(line.contains("\"error\""))
+            }
+        }
+        // A line over the limit: line_too_long, then the connection closes; others are unaffected.
+        let long = try LineClient(path: daemon.socket)
+        try long.send(String(repeating: "x", count: 10_000))
+        let answer = try #require(try long.readLine())
+        #expect(answer.contains("line_too_long"))
+        #expect(try long.readLine() == nil, "closed after line_too_long")
+        #expect((try client.call(#"{"id":9,"method":"health"}"#)["result"] as? [String: String])?["status"] == "ok")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aSecondDaemonRefusesAndAStaleSocketIsReplaced() throws {
+        let daemon = try RunningDaemon()
+        let second = try runCommand(builtExecutable("vaed"), ["--model", "x=\(daemon.directory)/vae.vaez", "--socket", daemon.socket],
+                                    directory: daemon.directory)
+        #expect(second.status != 0 && second.standardError.contains("already running at \(daemon.socket)"))
+        #expect(try LineClient(path: daemon.socket).call(#"{"id":1,"method":"health"}"#)["result"] != nil, "the first keeps serving")
+        #expect(daemon.stop() == 0)
+
+        // A socket file nobody listens on (as a killed daemon leaves behind) is replaced.
+        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(daemon.socket.utf8)) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        close(stale)
+        #expect(FileManager.default.fileExists(atPath: daemon.socket))
+        let (process, _) = try startCommand(builtExecutable("vaed"), ["--model", "x=\(daemon.directory)/vae.vaez", "--socket", daemon.socket],
+                                            directory: daemon.directory)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(waitForSocket(daemon.socket), "the stale socket was replaced")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func badModelFilesAndFlagsAreClearErrors() throws {
+        let directory = temporaryDirectory()
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: "\(directory)/bad.vaez"))
+        let bad = try runCommand(builtExecutable("vaed"), ["--model", "m=\(directory)/bad.vaez", "--socket", "\(directory)/s"], directory: directory)
+        #expect(bad.status != 0 && bad.standardError.contains("cannot load model 'm'") && bad.standardError.contains("too_short"))
+        let none = try runCommand(builtExecutable("vaed"), ["--socket", "\(directory)/s"], directory: directory)
+        #expect(none.status != 0 && none.standardError.contains("--model NAME=FILE"))
+        let mode = try runCommand(builtExecutable("vaed"), ["--model", "m=x", "--socket-mode", "999"], directory: directory)
+        #expect(mode.status != 0 && mode.standardError.contains("--socket-mode must be an octal mode"))
+    }
+}
