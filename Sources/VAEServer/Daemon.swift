@@ -67,6 +67,8 @@ public final class Daemon: Service, Sendable {
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                // A client may send its requests and half-close (as `printf … | nc -U` does); it still gets answers.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(unixDomainSocketPath: path) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         // +2: the line ending; a longer line is refused with line_too_long.

@@ -35,6 +35,9 @@ public final class LineClient {
         }
     }
 
+    /// Half-closes: no more requests, but answers still come (as `nc` or `printf | socat` clients do).
+    public func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// The next line without its \n, or nil when the server closed the connection.
     public func readLine() throws -> String? {
         while true {

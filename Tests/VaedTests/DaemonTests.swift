@@ -85,19 +85,25 @@ struct DaemonTests {
             let response = try JSONSerialization.jsonObject(with: Data(try #require(try client.readLine()).utf8)) as! [String: Any]
             #expect(response["id"] as? Int == i)
         }
-        let answered = NSLock()
+        let lock = NSLock()
         nonisolated(unsafe) var total = 0
+        nonisolated(unsafe) var problems: [String] = []
         let path = daemon.socket
         DispatchQueue.concurrentPerform(iterations: 16) { connection in
-            guard let c = try? LineClient(path: path) else { return }
             var count = 0
-            for i in 0..<50 {
-                if let r = try? c.call(#"{"id":\#(i),"method":"health"}"#), r["id"] as? Int == i { count += 1 }
+            do {
+                let c = try LineClient(path: path)
+                for i in 0..<50 where try c.call(#"{"id":\#(i),"method":"health"}"#)["id"] as? Int == i { count += 1 }
+            } catch {
+                lock.lock()
+                problems.append("connection \(connection): \(error)")
+                lock.unlock()
             }
-            answered.lock()
+            lock.lock()
             total += count
-            answered.unlock()
+            lock.unlock()
         }
+        #expect(problems.isEmpty, "\(problems)")
         #expect(total == 16 * 50)
         #expect(daemon.stop() == 0)
     }
@@ -133,6 +139,17 @@ struct DaemonTests {
         #expect(answer.contains("line_too_long"))
         #expect(try long.readLine() == nil, "closed after line_too_long")
         #expect((try client.call(#"{"id":9,"method":"health"}"#)["result"] as? [String: String])?["status"] == "ok")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aClientThatHalfClosesStillGetsEveryAnswer() throws {
+        let daemon = try RunningDaemon()
+        let client = try LineClient(path: daemon.socket)
+        try client.send(#"{"id":1,"method":"health"}"# + "\n" + #"{"id":2,"method":"sample","params":{"model":"digits","count":2,"seed":3}}"#)
+        client.finishSending()
+        let first = try #require(try client.readLine()), second = try #require(try client.readLine())
+        #expect(first.contains(#""id":1"#) && second.contains(#""id":2"#))
+        #expect(try client.readLine() == nil, "then the server closes")
         #expect(daemon.stop() == 0)
     }
 
