@@ -74,7 +74,10 @@ public final class Daemon: Service, Sendable {
                         // +2: the line ending; a longer line is refused with line_too_long.
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine + 2))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        // Deliberately the deinit-closing initializer: a connection accepted while the listener
+                        // closes is dropped unserved (apple/swift-nio#2813); the scoped initializer's writer then
+                        // traps on deinit, this one just closes the connection.
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(synchronouslyWrapping: channel)
                     }
                 }
             umask(previousMask)
