@@ -123,6 +123,11 @@ public final class Daemon: Service, Sendable {
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, pool: HandlerPool) async {
+        if let refusal = await PeerCredentials.refusal(for: connection.channel, socketMode: configuration.socketMode) {
+            logger.warning("refused a connection", metadata: ["reason": "\(refusal)"])
+            try? await connection.executeThenClose { _, _ in }
+            return
+        }
         let key = ObjectIdentifier(connection.channel)
         connections.withLockedValue { $0[key] = connection.channel }
         defer { connections.withLockedValue { _ = $0.removeValue(forKey: key) } }

@@ -74,8 +74,8 @@ public func startCommand(_ executable: String, _ arguments: [String], directory:
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let logs = "\(directory)/cmd-\(UUID().uuidString.prefix(8))"
-    FileManager.default.createFile(atPath: logs + ".out", contents: nil)
-    FileManager.default.createFile(atPath: logs + ".err", contents: nil)
+    _ = FileManager.default.createFile(atPath: logs + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: logs + ".err", contents: nil)
     process.standardOutput = FileHandle(forWritingAtPath: logs + ".out")
     process.standardError = FileHandle(forWritingAtPath: logs + ".err")
     process.standardInput = FileHandle.nullDevice

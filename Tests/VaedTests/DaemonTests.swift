@@ -153,6 +153,39 @@ struct DaemonTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// Connects as uid/gid 65534 (nobody) from a child process and returns what the daemon sent back.
+    func answerToNobody(_ socket: String) throws -> CommandResult {
+        let script = """
+            import os, socket, sys
+            os.setgroups([]); os.setgid(65534); os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+            s.sendall(b'{"id":1,"method":"health"}\\n')
+            try:
+                answer = s.recv(1000)
+            except ConnectionResetError:  # closed with the request unread: the kernel resets instead of EOF
+                answer = b''
+            print(repr(answer))
+            """
+        return try runCommand("/usr/bin/env", ["python3", "-c", script, socket], directory: temporaryDirectory())
+    }
+
+    @Test func otherUsersAreRefusedEvenWhenTheModeLetsThemConnect() throws {
+        // 0666 lets the kernel admit anyone; SO_PEERCRED still refuses a user who is not admitted.
+        let open = try RunningDaemon(extraArguments: ["--socket-mode", "0666"])
+        chmod(open.directory, 0o755)
+        let nobody = try answerToNobody(open.socket)
+        #expect(nobody.status == 0, "stderr: \(nobody.standardError)")
+        #expect(nobody.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "b''", "closed unanswered")
+        #expect((try LineClient(path: open.socket).call(#"{"id":2,"method":"health"}"#)["result"]) != nil, "the owner is served")
+        #expect(open.stop() == 0)
+        // With the default 0600 the kernel already refuses the connection.
+        let closed = try RunningDaemon()
+        chmod(closed.directory, 0o755)
+        let refused = try answerToNobody(closed.socket)
+        #expect(refused.status != 0 && refused.standardError.contains("PermissionError"))
+        #expect(closed.stop() == 0)
+    }
+
     @Test func aSecondDaemonRefusesAndAStaleSocketIsReplaced() throws {
         let daemon = try RunningDaemon()
         let second = try runCommand(builtExecutable("vaed"), ["--model", "x=\(daemon.directory)/vae.vaez", "--socket", daemon.socket],

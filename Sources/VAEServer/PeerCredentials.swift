@@ -1,0 +1,42 @@
+import Foundation
+import NIOCore
+
+/// Who is on the other end of a Unix socket connection, and whether they may use the daemon.
+///
+/// The socket file's mode is the first gate (the kernel checks it on connect); SO_PEERCRED is the second, so a mode
+/// that is too open (or a socket passed in by systemd) still admits only the owner, root, and — when the mode lets
+/// the group in — members of the daemon's group.
+enum PeerCredentials {
+    /// Linux's `struct ucred` (glibc hides it behind _GNU_SOURCE): what SO_PEERCRED fills in.
+    struct Credential: Sendable {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+    }
+
+    /// nil when the peer is admitted, else why not.
+    static func refusal(for channel: any Channel, socketMode: mode_t) async -> String? {
+        guard let provider = channel as? SocketOptionProvider else { return "cannot read the peer's credentials" }
+        let peer: Credential
+        do {
+            peer = try await provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
+        } catch {
+            return "cannot read the peer's credentials: \(error)"
+        }
+        if peer.uid == 0 || peer.uid == getuid() { return nil }
+        if socketMode & 0o070 != 0 && groups(of: peer.pid, primary: peer.gid).contains(getgid()) { return nil }
+        return "uid \(peer.uid) (pid \(peer.pid)) is neither the daemon's user nor admitted by --socket-mode \(String(socketMode, radix: 8))"
+    }
+
+    /// The primary and supplementary groups of a process, from /proc (ucred carries only the primary one).
+    static func groups(of pid: pid_t, primary: gid_t) -> Set<gid_t> {
+        var groups: Set<gid_t> = [primary]
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return groups }
+        for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {
+            for field in line.dropFirst("Groups:".count).split(separator: " ") {
+                if let gid = gid_t(field.trimmingCharacters(in: .whitespaces)) { groups.insert(gid) }
+            }
+        }
+        return groups
+    }
+}
