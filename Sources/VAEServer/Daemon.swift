@@ -37,6 +37,7 @@ public final class Daemon: Service, Sendable {
     let models: [ServedModel]
     let logger: Logger
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+    private let statistics = ServerStatistics()
     private let listener = NIOLockedValueBox<Channel?>(nil)
 
     public init(configuration: DaemonConfiguration, models: [ServedModel], logger: Logger) {
@@ -59,7 +60,7 @@ public final class Daemon: Service, Sendable {
 
     public func run() async throws {
         let pool = HandlerPool(models: models, limits: configuration.limits, threads: configuration.computeThreads,
-                               control: nil)
+                               control: statistics)
         let path = configuration.socketPath
         let maxLine = configuration.limits.maxLineBytes
         // The socket file is created with the right mode: no moment exists where others could connect.
@@ -130,15 +131,27 @@ public final class Daemon: Service, Sendable {
         }
         let key = ObjectIdentifier(connection.channel)
         connections.withLockedValue { $0[key] = connection.channel }
-        defer { connections.withLockedValue { _ = $0.removeValue(forKey: key) } }
+        statistics.connectionOpened()
+        defer {
+            connections.withLockedValue { _ = $0.removeValue(forKey: key) }
+            statistics.connectionClosed()
+        }
         if pool.draining { connection.channel.close(mode: .input, promise: nil) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 do {
                     for try await line in inbound {
-                        if let response = try await pool.respond(to: Array(line.readableBytesView)) {
-                            try await outbound.write(ByteBuffer(bytes: response))
+                        let arrived = ContinuousClock.now
+                        statistics.lineStarted()
+                        var records: [RequestRecord] = []
+                        defer {
+                            let took = ContinuousClock.now - arrived
+                            statistics.lineFinished(records, microseconds: Double(took.components.seconds) * 1e6
+                                                    + Double(took.components.attoseconds) * 1e-12)
                         }
+                        let (response, answered) = try await pool.respond(to: Array(line.readableBytesView))
+                        records = answered
+                        if let response { try await outbound.write(ByteBuffer(bytes: response)) }
                     }
                 } catch is ByteToMessageDecoderError.PayloadTooLargeError {
                     let limit = configuration.limits.maxLineBytes

@@ -30,14 +30,18 @@ final class HandlerPool: Sendable {
         set { drainingFlag.withLockedValue { $0 = newValue } }
     }
 
-    /// The response line for one request line (nil when nothing is owed).
-    func respond(to line: [UInt8]) async throws -> [UInt8]? {
+    /// The response line for one request line (nil when nothing is owed), and what each request in it was.
+    func respond(to line: [UInt8]) async throws -> (response: [UInt8]?, records: [RequestRecord]) {
         let draining = self.draining
         return try await threadPool.runIfActive { [free] in
             let slot = free.withLockedValue { $0.popLast()! }
             defer { free.withLockedValue { $0.append(slot) } }
+            var records: [RequestRecord] = []
             slot.handler.draining = draining
-            return slot.handler.respond(toLine: line)
+            slot.handler.record = { records.append($0) }
+            defer { slot.handler.record = nil }
+            let response = slot.handler.respond(toLine: line)
+            return (response, records)
         }
     }
 

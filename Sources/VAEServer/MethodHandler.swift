@@ -19,6 +19,17 @@ public protocol ServerControl: AnyObject {
     func reload(into writer: inout JSONWriter) throws(RPCError)
 }
 
+/// What one answered request was, for the daemon's statistics.
+public struct RequestRecord: Sendable {
+    /// The method name if it is a known one.
+    public var method: String?
+    public var model: String?
+    /// The error's data.type, or nil on success.
+    public var errorType: String?
+    /// Images or codes the request carried (its share of compute).
+    public var rows: Int
+}
+
 /// Answers protocol v1 requests against a fixed set of models: parses params, picks the model, runs it, and writes
 /// the response line. Transport-free, so it is tested directly and the daemon only adds sockets and batching.
 public final class MethodHandler {
@@ -27,7 +38,10 @@ public final class MethodHandler {
     public let serverVersion: String
     public weak var control: ServerControl?
     public var draining = false
+    /// Called once per request object answered or failed (notifications included).
+    public var record: ((RequestRecord) -> Void)?
     var runners: [String: ModelRunner] = [:]
+    private var current = RequestRecord(rows: 0)
 
     public init(models: [ServedModel], limits: ServerLimits = .init(), serverVersion: String = "0.1.0") {
         self.models = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -62,8 +76,11 @@ public final class MethodHandler {
     /// One response object (without a line ending), or nil for a notification.
     func answer(_ result: Result<RPCRequest, RPCFailure>) -> [UInt8]? {
         var writer = JSONWriter(capacity: 1024)
+        current = RequestRecord(rows: 0)
+        defer { record?(current) }
         switch result {
         case .failure(let failure):
+            current.errorType = failure.error.type.rawValue
             RPCResponse.writeFailure(id: failure.id, failure.error, into: &writer)
         case .success(let request):
             // A notification's work is still done (it may be a reload); only its answer is dropped.
@@ -73,6 +90,7 @@ public final class MethodHandler {
                 guard let id = request.id else { return nil }
                 RPCResponse.writeSuccess(id: id, into: &writer) { $0.raw(bytes: body.bytes) }
             } catch {
+                current.errorType = error.type.rawValue
                 guard let id = request.id else { return nil }
                 RPCResponse.writeFailure(id: id, error, into: &writer)
             }
@@ -82,6 +100,7 @@ public final class MethodHandler {
 
     func handle(_ request: RPCRequest, into w: inout JSONWriter) throws(RPCError) {
         guard let method = RPCMethod(rawValue: request.method) else { throw .methodNotFound(request.method) }
+        current.method = method.rawValue
         if draining && method.usesModel { throw .shuttingDown }
         let params = Params(request.params)
         switch method {
@@ -103,6 +122,7 @@ public final class MethodHandler {
         case .encode:
             let runner = try runner(for: params)
             let (images, count) = try payload(runner.model).decode(params["images"], limit: limits.maxBatch)
+            current.rows = count
             let sample = try params.bool("sample") ?? false
             let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
             let (mu, logvar) = runner.encode(images, count: count)
@@ -131,6 +151,7 @@ public final class MethodHandler {
             let runner = try runner(for: params)
             let format = try params.outputFormat()
             let (z, count) = try params.latentCodes(zDim: runner.model.zDim, limit: limits.maxBatch)
+            current.rows = count
             writeImages(runner.decode(z, count: count), count: count, model: runner.model, format: format, into: &w)
             w.raw("}")
         case .sample:
@@ -143,6 +164,7 @@ public final class MethodHandler {
                 throw .invalidValue("params.temperature must be a finite number above 0 (got \(temperature)).")
             }
             let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
+            current.rows = count
             let model = runner.model
             let z = LatentCodes.sample(seed: seed, count: count, temperature: Float(temperature),
                                        mean: model.samplingMean, std: model.samplingStd)
@@ -154,6 +176,7 @@ public final class MethodHandler {
             let runner = try runner(for: params)
             let format = try params.outputFormat()
             let (images, count) = try payload(runner.model).decode(params["images"], limit: limits.maxBatch)
+            current.rows = count
             writeImages(runner.denoise(images, count: count), count: count, model: runner.model, format: format, into: &w)
             w.raw("}")
         case .stats:
@@ -179,6 +202,7 @@ public final class MethodHandler {
             guard models.count == 1, let only = models.values.first else { throw .modelRequired(modelNames) }
             model = only
         }
+        current.model = model.name
         if let runner = runners[model.name], runner.model === model { return runner }
         let runner = ModelRunner(model: model, capacity: limits.maxBatch)
         runners[model.name] = runner
