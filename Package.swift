@@ -64,7 +64,9 @@ let package = Package(
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",
-            dependencies: ["VAEModel", "VAEData", "VAEJSON", "CZstd", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "VAEModel", "VAEData", "VAEJSON", "VAENumerics", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The training loop, checkpoints, metrics and progress reporting.
         .target(
@@ -92,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "vaed",
             dependencies: [
-                "VAEServer",
+                "VAEServer", "VAENumerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

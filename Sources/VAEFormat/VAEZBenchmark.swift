@@ -1,3 +1,5 @@
+import VAENumerics
+
 /// Timing of a full load for performance checks (not used by tests: timings on a shared machine are not results).
 public enum VAEZBenchmark {
     /// Reads and fully verifies the file at `path` `repeats` times (file read, SHA-256, every CRC, decompression,
@@ -12,8 +14,7 @@ public enum VAEZBenchmark {
         for _ in 0..<repeats {
             let start = clock.now
             _ = try VAEZReader.read(path: path)
-            let elapsed = clock.now - start
-            seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            seconds.append((clock.now - start).inSeconds)
         }
         seconds.sort()
         let middle = seconds.count / 2

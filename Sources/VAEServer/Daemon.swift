@@ -5,6 +5,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
+import VAENumerics
 import VAEProtocol
 
 /// How the daemon listens and how hard it works.
@@ -146,8 +147,7 @@ public final class Daemon: Service, Sendable {
                         var records: [RequestRecord] = []
                         defer {
                             let took = ContinuousClock.now - arrived
-                            statistics.lineFinished(records, microseconds: Double(took.components.seconds) * 1e6
-                                                    + Double(took.components.attoseconds) * 1e-12)
+                            statistics.lineFinished(records, microseconds: took.inSeconds * 1e6)
                         }
                         let (response, answered) = try await pool.respond(to: Array(line.readableBytesView))
                         records = answered

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import VAEJSON
+import VAENumerics
 import VAEProtocol
 
 /// Latencies in log-spaced buckets (5% apart): fixed memory however long the daemon runs, percentiles within 5%.
@@ -73,8 +74,7 @@ final class ServerStatistics: ServerControl, Sendable {
     }
 
     var uptimeSeconds: Double {
-        let d = ContinuousClock.now - started
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        (ContinuousClock.now - started).inSeconds
     }
 
     func stats(format: String, into w: inout JSONWriter) throws(RPCError) {

@@ -245,8 +245,7 @@ public final class Trainer {
     }
 
     private func seconds(since start: ContinuousClock.Instant, clock: ContinuousClock) -> Double {
-        let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        (clock.now - start).inSeconds
     }
 }
 

@@ -62,7 +62,6 @@ public enum TrainingBenchmark {
 
     static func time(_ body: () -> Void) -> Double {
         let clock = ContinuousClock()
-        let d = clock.measure(body)
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return clock.measure(body).inSeconds
     }
 }

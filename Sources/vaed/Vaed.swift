@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import VAENumerics
 import VAEServer
 
 @main
@@ -100,8 +101,7 @@ struct Vaed: AsyncParsableCommand {
             do {
                 let model = try ServedModel(name: name, path: path)
                 served.append(model)
-                let took = ContinuousClock.now - start
-                let milliseconds = Double(took.components.seconds) * 1e3 + Double(took.components.attoseconds) * 1e-15
+                let milliseconds = (ContinuousClock.now - start).inSeconds * 1e3
                 logger.info("loaded", metadata: ["model": "\(name)", "file": "\(path)", "sha256": "\(model.fileSHA256)",
                                                  "ms": "\(milliseconds)"])
             } catch {

@@ -56,3 +56,11 @@ import VAENumerics
         #expect(marks.array.allSatisfy { $0 == 1 })
     }
 }
+
+@Suite struct DurationTests {
+    @Test func secondsIncludeTheWholeAndTheFractionalPart() {
+        #expect(Duration.seconds(2).inSeconds == 2)
+        #expect(Duration.milliseconds(1500).inSeconds == 1.5)
+        #expect(abs(Duration.microseconds(3).inSeconds - 3e-6) < 1e-18)
+    }
+}
