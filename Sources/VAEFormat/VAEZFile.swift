@@ -38,6 +38,11 @@ public struct VAEZFile: Sendable {
     /// Lowercase hex SHA-256 of the whole file, footer included (what `sha256sum` prints).
     public var fileSHA256: String
 
+    /// The dtype the weights are stored in (an int8 file keeps its 1-D biases in f32, so biases do not count).
+    public var weightDType: TensorDType {
+        tensors.first { $0.shape.count > 1 }?.dtype ?? .f32
+    }
+
     /// The tensor called `name`, if the file has one.
     public func tensor(named name: String) -> Tensor? {
         tensors.first { $0.name.utf8.elementsEqual(name.utf8) }

@@ -36,7 +36,7 @@ public final class ServedModel: @unchecked Sendable {
         fileBytes = file.fileSize
         fileSHA256 = file.fileSHA256
         formatVersion = file.version.description
-        dtype = (file.tensors.first { $0.shape.count > 1 }?.dtype ?? .f32).description
+        dtype = file.weightDType.description
         dataset = file.metadata.training.dataset.name
         loadedAt = Date()
         let zDim = network.architecture.zDim

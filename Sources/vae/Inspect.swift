@@ -38,7 +38,7 @@ extension VAECommand {
             w.raw(",\"format_version\":")
             w.string(model.version.description)
             w.raw(",\"dtype\":")
-            w.string(ModelFiles.storedDtype(model).description)
+            w.string(model.weightDType.description)
             w.raw("},\"metadata\":")
             w.raw(String(decoding: try model.metadata.canonicalJSON(), as: UTF8.self))
             w.raw(",\"tensors\":[")
@@ -63,7 +63,7 @@ extension VAECommand {
             let stored = model.tensors.reduce(0) { $0 + Int($1.section.storedLength) }
             let raw = model.tensors.reduce(0) { $0 + Int($1.section.rawLength) }
             var lines = [
-                "\(file): .vaez \(model.version), \(model.fileSize) bytes, \(ModelFiles.storedDtype(model)), sha256 \(model.fileSHA256)",
+                "\(file): .vaez \(model.version), \(model.fileSize) bytes, \(model.weightDType), sha256 \(model.fileSHA256)",
                 "model      \(a.kind.rawValue) \(sizes)-z\(a.zDim), input \(a.input.height)×\(a.input.width)×\(a.input.channels), \(a.activation) hidden, \(a.outputActivation) output",
                 "training   dataset \(optional(t.dataset.name)) (sha256 \(optional(t.dataset.sha256))), class \(optional(t.classLabel)), noise \(optional(t.noise))",
                 "           \(optional(t.epochs)) epochs, batch \(optional(t.batchSize)), lr \(optional(t.lr)), seed \(optional(t.seed)), \(optional(t.threads)) threads, \(t.seconds.map { String(format: "%.1f s", $0) } ?? "–")",

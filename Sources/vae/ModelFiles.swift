@@ -31,9 +31,4 @@ enum ModelFiles {
         }
         return dtype
     }
-
-    /// The dtype a file stores its weights in (int8 files keep 1-D biases in f32).
-    static func storedDtype(_ file: VAEZFile) -> TensorDType {
-        file.tensors.first { $0.shape.count > 1 }?.dtype ?? .f32
-    }
 }
