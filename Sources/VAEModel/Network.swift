@@ -222,7 +222,8 @@ public final class Workspace {
     let gradientB: FloatBuffer
     let partialSums: FloatBuffer
 
-    public init(network: Network, capacity: Int, threads: Int = 1) {
+    /// - Parameter inference: forward passes only (serving): no room for gradients.
+    public init(network: Network, capacity: Int, threads: Int = 1, inference: Bool = false) {
         precondition(capacity >= 1, "workspace capacity must be at least 1")
         self.capacity = capacity
         parallel = ParallelLoop(threadCount: threads)
@@ -233,8 +234,8 @@ public final class Workspace {
         z = FloatBuffer(count: capacity * network.architecture.zDim)
         decoderOutputs = layout.decoder.map { FloatBuffer(count: capacity * $0.outputs) }
         let widest = layout.layers.map { max($0.inputs, $0.outputs) }.max() ?? 1
-        gradientA = FloatBuffer(count: capacity * widest)
-        gradientB = FloatBuffer(count: capacity * widest)
+        gradientA = FloatBuffer(count: inference ? 1 : capacity * widest)
+        gradientB = FloatBuffer(count: inference ? 1 : capacity * widest)
         partialSums = FloatBuffer(count: capacity)
     }
 }

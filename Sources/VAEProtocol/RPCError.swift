@@ -130,3 +130,11 @@ extension RPCError {
         RPCError(.internalError, why)
     }
 }
+
+extension RPCError {
+    /// A connection over `--max-connections`: answered once (id null), then closed.
+    public static func tooManyConnections(limit: Int) -> RPCError {
+        RPCError(.overloaded, "The server already has \(limit) connections; retry later.",
+                 details: [JSONMember(key: "retry_after_ms", value: .number(JSONNumber(100)))])
+    }
+}

@@ -13,38 +13,61 @@ public struct DaemonConfiguration: Sendable {
     public var socketPath: String
     /// Mode of the socket file (0600: only this user; 0660 lets the group in).
     public var socketMode: mode_t
+    /// A listening socket passed in by systemd (fd 3): served as is, never chmod-ed or unlinked.
+    public var activatedSocket: Int32?
     public var limits: ServerLimits
-    public var computeThreads: Int
+    public var batching: BatchingConfiguration
+    /// Unanswered lines per connection before it stops being read.
+    public var maxPipeline: Int
+    public var maxConnections: Int
     /// How long in-flight requests may take to finish after SIGTERM or SIGINT.
     public var drainTimeout: Duration
+    /// How often a `--model-dir` is checked for changed files (nil: never).
+    public var watchInterval: Duration?
 
-    public init(socketPath: String, socketMode: mode_t = 0o600, limits: ServerLimits = .init(), computeThreads: Int = 1,
-                drainTimeout: Duration = .seconds(10)) {
+    public init(socketPath: String, socketMode: mode_t = 0o600, activatedSocket: Int32? = nil,
+                limits: ServerLimits = .init(), batching: BatchingConfiguration = .init(), maxPipeline: Int = 128,
+                maxConnections: Int = 1024, drainTimeout: Duration = .seconds(10), watchInterval: Duration? = .seconds(1)) {
         self.socketPath = socketPath
         self.socketMode = socketMode
+        self.activatedSocket = activatedSocket
         self.limits = limits
-        self.computeThreads = computeThreads
+        self.batching = batching
+        self.maxPipeline = maxPipeline
+        self.maxConnections = maxConnections
         self.drainTimeout = drainTimeout
+        self.watchInterval = watchInterval
     }
 }
 
-/// vaed as a service: listens on a Unix socket and answers line-delimited JSON-RPC 2.0 with the loaded models.
+/// vaed as a service: listens on a Unix socket and answers line-delimited JSON-RPC 2.0 with the catalog's models.
 ///
-/// Each connection is read one line at a time and answered in order; the work runs on the compute threads.
-/// On graceful shutdown it stops accepting, lets every connection finish the request it is on (up to the drain
-/// timeout), answers model requests that arrive meanwhile with `shutting_down`, and removes its socket file.
+/// Each connection is read line by line; model work from every connection is batched on the compute threads, and
+/// answers go back in each connection's order. On graceful shutdown it stops accepting, lets queued and running
+/// work finish (up to the drain timeout, after which what is still queued is answered `shutting_down`), and
+/// removes the socket file it created.
 public final class Daemon: Service, Sendable {
     let configuration: DaemonConfiguration
-    let models: [ServedModel]
+    let catalog: ModelCatalog
     let logger: Logger
+    let serverVersion: String
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let statistics = ServerStatistics()
     private let listener = NIOLockedValueBox<Channel?>(nil)
+    private let engine: ServingEngine
 
-    public init(configuration: DaemonConfiguration, models: [ServedModel], logger: Logger) {
+    public init(configuration: DaemonConfiguration, catalog: ModelCatalog, logger: Logger, serverVersion: String = "0.1.0") {
         self.configuration = configuration
-        self.models = models
+        self.catalog = catalog
         self.logger = logger
+        self.serverVersion = serverVersion
+        let scheduler = BatchScheduler(configuration: configuration.batching)
+        scheduler.serving(Array(catalog.registry.current.values))
+        catalog.onChange { scheduler.serving($0) }
+        let control = DaemonControl(statistics: statistics, scheduler: scheduler, catalog: catalog)
+        let handler = MethodHandler(registry: catalog.registry, limits: configuration.limits, serverVersion: serverVersion,
+                                    control: control)
+        engine = ServingEngine(handler: handler, scheduler: scheduler)
     }
 
     /// Checks the socket path: refuses a live daemon or a non-socket, removes a stale socket file.
@@ -59,108 +82,180 @@ public final class Daemon: Service, Sendable {
         }
     }
 
+    /// Reloads the models as the `reload` method does (SIGHUP).
+    public func reloadInBackground() {
+        engine.reloadInBackground()
+    }
+
     public func run() async throws {
-        let pool = HandlerPool(models: models, limits: configuration.limits, threads: configuration.computeThreads,
-                               control: statistics)
-        let path = configuration.socketPath
-        let maxLine = configuration.limits.maxLineBytes
-        // The socket file is created with the right mode: no moment exists where others could connect.
-        let previousMask = umask(~configuration.socketMode & 0o777)
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
-        do {
-            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                // A client may send its requests and half-close (as `printf … | nc -U` does); it still gets answers.
-                .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .bind(unixDomainSocketPath: path) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        // +2: the line ending; a longer line is refused with line_too_long.
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine + 2))
-                        // Deliberately the deinit-closing initializer: a connection accepted while the listener
-                        // closes is dropped unserved (apple/swift-nio#2813); the scoped initializer's writer then
-                        // traps on deinit, this one just closes the connection.
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(synchronouslyWrapping: channel)
-                    }
-                }
-            umask(previousMask)
-        } catch {
-            umask(previousMask)
-            try? await pool.shutdown()
-            throw SocketError("cannot listen on \(path): \(error)")
-        }
-        listener.withLockedValue { $0 = server.channel }
-        logger.info("listening", metadata: ["socket": "\(path)", "models": "\(models.map { "\($0.name)=\($0.fileSHA256.prefix(12))" }.joined(separator: ","))"])
+        let server = try await listen()
+        let source = configuration.activatedSocket.map { "systemd fd \($0)" } ?? configuration.socketPath
+        let models = catalog.registry.current.values.sorted { $0.name < $1.name }
+        logger.info("listening", metadata: [
+            "socket": "\(source)", "models": "\(models.map { "\($0.name)=\($0.fileSHA256.prefix(12))" }.joined(separator: ","))",
+            "threads": "\(configuration.batching.threads)", "max_batch_rows": "\(configuration.batching.maxBatchRows)",
+        ])
         defer {
-            unlink(path)
-            logger.info("stopped", metadata: ["socket": "\(path)"])
+            if configuration.activatedSocket == nil { unlink(configuration.socketPath) }
+            logger.info("stopped", metadata: ["socket": "\(source)"])
         }
 
+        var watcher: Task<Void, Never>?
+        if let interval = configuration.watchInterval, catalog.directory != nil {
+            watcher = Task { await self.watchModelDirectory(every: interval) }
+        }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await self.serve(connection, pool: pool) }
+                        group.addTask { await self.serve(connection) }
                     }
                 }
             }
         } onGracefulShutdown: {
-            self.beginShutdown(pool: pool)
+            self.beginShutdown()
         }
-        try? await pool.shutdown()
+        watcher?.cancel()
+        engine.scheduler.shutdown()
     }
 
-    /// Stop accepting; let each connection finish its current request, then close it; force-close at the deadline.
-    private func beginShutdown(pool: HandlerPool) {
+    /// Binds the socket (or adopts systemd's) with each connection framed into lines.
+    private func listen() async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
+        let maxLine = configuration.limits.maxLineBytes
+        let scheduler = engine.scheduler
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            // A client may send its requests and half-close (as `printf … | nc -U` does); it still gets answers.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let initialize: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                // +2: the line ending; a longer line is refused with line_too_long.
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine + 2))
+                try channel.pipeline.syncOperations.addHandler(LineArrivalCounter(scheduler: scheduler))
+                // Deliberately the deinit-closing initializer: a connection accepted while the listener closes is
+                // dropped unserved (apple/swift-nio#2813); the scoped initializer's writer then traps on deinit,
+                // this one just closes the connection.
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(synchronouslyWrapping: channel)
+            }
+        }
+        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        if let fd = configuration.activatedSocket {
+            do {
+                server = try await bootstrap.bind(fd, childChannelInitializer: initialize)
+            } catch {
+                throw SocketError("cannot serve the socket systemd passed (fd \(fd)): \(error)")
+            }
+        } else {
+            // The socket file is created with the right mode: no moment exists where others could connect.
+            let previousMask = umask(~configuration.socketMode & 0o777)
+            defer { umask(previousMask) }
+            do {
+                server = try await bootstrap.bind(unixDomainSocketPath: configuration.socketPath, childChannelInitializer: initialize)
+            } catch {
+                throw SocketError("cannot listen on \(configuration.socketPath): \(error)")
+            }
+        }
+        listener.withLockedValue { $0 = server.channel }
+        return server
+    }
+
+    /// Stop accepting and reading; let queued and running work finish; at the deadline answer what is still queued
+    /// with `shutting_down` and close every connection.
+    private func beginShutdown() {
         logger.info("shutting down", metadata: ["drain_timeout": "\(configuration.drainTimeout)"])
-        pool.draining = true
+        engine.draining = true
         listener.withLockedValue { $0?.close(promise: nil) }
-        let open = connections.withLockedValue { Array($0.values) }
-        for channel in open { channel.close(mode: .input, promise: nil) }
+        for channel in connections.withLockedValue({ Array($0.values) }) { channel.close(mode: .input, promise: nil) }
         let deadline = configuration.drainTimeout
-        let connections = self.connections
+        let connections = self.connections, scheduler = engine.scheduler, logger = self.logger
         Task {
             try? await Task.sleep(for: deadline)
+            let open = connections.withLockedValue { Array($0.values) }
+            guard !open.isEmpty else { return }
+            logger.warning("drain timeout: answering queued work with shutting_down", metadata: ["connections": "\(open.count)"])
+            scheduler.abandonQueued(with: .shuttingDown)
+            try? await Task.sleep(for: .milliseconds(200))
             for channel in connections.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, pool: HandlerPool) async {
-        if let refusal = await PeerCredentials.refusal(for: connection.channel, socketMode: configuration.socketMode) {
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let channel = connection.channel
+        let counter = try? await channel.pipeline.handler(type: LineArrivalCounter.self).get()
+        defer {
+            // Lines still buffered when the connection ended will never be queued.
+            channel.closeFuture.whenComplete { _ in counter?.settleRest() }
+        }
+        if let refusal = await PeerCredentials.refusal(for: channel, socketMode: configuration.socketMode) {
+            statistics.connectionRefused()
             logger.warning("refused a connection", metadata: ["reason": "\(refusal)"])
             try? await connection.executeThenClose { _, _ in }
             return
         }
-        let key = ObjectIdentifier(connection.channel)
-        connections.withLockedValue { $0[key] = connection.channel }
+        let key = ObjectIdentifier(channel)
+        let admitted = connections.withLockedValue { open in
+            guard open.count < configuration.maxConnections else { return false }
+            open[key] = channel
+            return true
+        }
+        guard admitted else {
+            statistics.connectionRefused()
+            logger.warning("refused a connection", metadata: ["reason": "already \(configuration.maxConnections) connections (--max-connections)"])
+            let refusal = RPCResponse.failure(id: .null, .tooManyConnections(limit: configuration.maxConnections))
+            try? await connection.executeThenClose { _, outbound in try await outbound.write(ByteBuffer(bytes: refusal)) }
+            return
+        }
         statistics.connectionOpened()
         defer {
             connections.withLockedValue { _ = $0.removeValue(forKey: key) }
             statistics.connectionClosed()
         }
-        if pool.draining { connection.channel.close(mode: .input, promise: nil) }
+        if engine.draining { channel.close(mode: .input, promise: nil) }
+        let session = ConnectionSession(channel: channel, maxPipeline: configuration.maxPipeline)
         do {
-            try await connection.executeThenClose { inbound, outbound in
+            try await connection.executeThenClose { inbound, _ in
                 do {
                     for try await line in inbound {
-                        let arrived = ContinuousClock.now
-                        statistics.lineStarted()
-                        var records: [RequestRecord] = []
-                        defer {
-                            let took = ContinuousClock.now - arrived
-                            statistics.lineFinished(records, microseconds: took.inSeconds * 1e6)
-                        }
-                        let (response, answered) = try await pool.respond(to: Array(line.readableBytesView))
-                        records = answered
-                        if let response { try await outbound.write(ByteBuffer(bytes: response)) }
+                        let sequence = await session.reserve()
+                        answer(line, sequence: sequence, session: session)
+                        counter?.settle()
                     }
                 } catch is ByteToMessageDecoderError.PayloadTooLargeError {
                     let limit = configuration.limits.maxLineBytes
-                    try await outbound.write(ByteBuffer(bytes: RPCResponse.failure(id: .null, .lineTooLong(limit: limit))))
+                    session.complete(await session.reserve(), RPCResponse.failure(id: .null, .lineTooLong(limit: limit)))
                 }
+                await session.drain()
             }
         } catch {
             // One client's trouble (a reset, a half-written line at EOF) never reaches the server.
+            await session.drain()
             logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func answer(_ line: ByteBuffer, sequence: Int, session: ConnectionSession) {
+        let arrived = ContinuousClock.now
+        let statistics = self.statistics
+        statistics.lineStarted()
+        line.withUnsafeReadableBytes { raw in
+            engine.answer(raw.bindMemory(to: UInt8.self)) { response, records in
+                statistics.lineFinished(records, microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6)
+                session.complete(sequence, response)
+            }
+        }
+    }
+
+    /// Polls `--model-dir` and reloads when a file appears, changes or goes.
+    private func watchModelDirectory(every interval: Duration) async {
+        var signature = catalog.directorySignature()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            let now = catalog.directorySignature()
+            if now != signature {
+                signature = now
+                logger.info("model directory changed; reloading", metadata: ["directory": "\(catalog.directory ?? "")"])
+                engine.reloadInBackground()
+            }
         }
     }
 }

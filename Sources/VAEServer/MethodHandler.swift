@@ -14,148 +14,138 @@ public struct ServerLimits: Sendable {
 }
 
 /// What only the daemon knows: its counters and how to reload. The handler forwards `stats` and `reload` to it.
-public protocol ServerControl: AnyObject {
+public protocol ServerControl: AnyObject, Sendable {
     func stats(format: String, into writer: inout JSONWriter) throws(RPCError)
     func reload(into writer: inout JSONWriter) throws(RPCError)
 }
 
-/// What one answered request was, for the daemon's statistics.
-public struct RequestRecord: Sendable {
-    /// The method name if it is a known one.
-    public var method: String?
-    public var model: String?
-    /// The error's data.type, or nil on success.
-    public var errorType: String?
-    /// Images or codes the request carried (its share of compute).
-    public var rows: Int
-}
-
-/// Answers protocol v1 requests against a fixed set of models: parses params, picks the model, runs it, and writes
-/// the response line. Transport-free, so it is tested directly and the daemon only adds sockets and batching.
-public final class MethodHandler {
-    public let models: [String: ServedModel]
+/// Turns protocol v1 request lines into work: parses and validates params, picks the model, and either answers at
+/// once or describes the compute the answer needs. Transport-free and thread-safe, so the daemon calls it from any
+/// connection and tests call it directly.
+public final class MethodHandler: Sendable {
+    public let registry: ModelRegistry
     public let limits: ServerLimits
     public let serverVersion: String
-    public weak var control: ServerControl?
-    public var draining = false
-    /// Called once per request object answered or failed (notifications included).
-    public var record: ((RequestRecord) -> Void)?
-    var runners: [String: ModelRunner] = [:]
-    private var current = RequestRecord(rows: 0)
+    public let control: (any ServerControl)?
 
-    public init(models: [ServedModel], limits: ServerLimits = .init(), serverVersion: String = "0.1.0") {
-        self.models = Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    public init(registry: ModelRegistry, limits: ServerLimits = .init(), serverVersion: String = "0.1.0",
+                control: (any ServerControl)? = nil) {
+        self.registry = registry
         self.limits = limits
         self.serverVersion = serverVersion
+        self.control = control
     }
 
-    var modelNames: [String] { models.keys.sorted() }
+    public convenience init(models: [ServedModel], limits: ServerLimits = .init(), control: (any ServerControl)? = nil) {
+        self.init(registry: ModelRegistry(models), limits: limits, control: control)
+    }
 
-    /// The response to one line: nil for a blank line, a notification, or a batch of notifications.
-    public func respond(toLine line: [UInt8]) -> [UInt8]? {
+    /// The work for one line (without its line ending); no requests for a blank line.
+    /// - Parameter draining: the server is shutting down: model methods are refused with `shutting_down`.
+    public func prepare(line: UnsafeBufferPointer<UInt8>, draining: Bool = false) -> PreparedLine {
         guard line.count <= limits.maxLineBytes else {
-            return RPCResponse.failure(id: .null, .lineTooLong(limit: limits.maxLineBytes))
+            return PreparedLine(isBatch: false, requests: [failed(id: .null, .lineTooLong(limit: limits.maxLineBytes))])
         }
         switch RPCIncoming.parse(line: line) {
         case .empty:
-            return nil
+            return PreparedLine(isBatch: false, requests: [])
         case .single(let result):
-            return answer(result).map { $0 + [0x0A] }
+            return PreparedLine(isBatch: false, requests: [prepare(result, draining: draining)])
         case .batch(let results):
-            let answers = results.compactMap(answer)
-            guard !answers.isEmpty else { return nil }
-            var line: [UInt8] = [UInt8(ascii: "[")]
-            for (i, answer) in answers.enumerated() {
-                if i > 0 { line.append(UInt8(ascii: ",")) }
-                line += answer
-            }
-            return line + [UInt8(ascii: "]"), 0x0A]
+            return PreparedLine(isBatch: true, requests: results.map { prepare($0, draining: draining) })
         }
     }
 
-    /// One response object (without a line ending), or nil for a notification.
-    func answer(_ result: Result<RPCRequest, RPCFailure>) -> [UInt8]? {
-        var writer = JSONWriter(capacity: 1024)
-        current = RequestRecord(rows: 0)
-        defer { record?(current) }
+    func prepare(_ result: Result<RPCRequest, RPCFailure>, draining: Bool) -> PreparedRequest {
         switch result {
         case .failure(let failure):
-            current.errorType = failure.error.type.rawValue
-            RPCResponse.writeFailure(id: failure.id, failure.error, into: &writer)
+            return failed(id: failure.id, failure.error)
         case .success(let request):
-            // A notification's work is still done (it may be a reload); only its answer is dropped.
-            var body = JSONWriter(capacity: 1024)
+            var record = RequestRecord()
             do {
-                try handle(request, into: &body)
-                guard let id = request.id else { return nil }
-                RPCResponse.writeSuccess(id: id, into: &writer) { $0.raw(bytes: body.bytes) }
+                let work = try work(for: request, draining: draining, record: &record)
+                return PreparedRequest(id: request.id, record: record, work: work)
             } catch {
-                current.errorType = error.type.rawValue
-                guard let id = request.id else { return nil }
-                RPCResponse.writeFailure(id: id, error, into: &writer)
+                record.errorType = error.type.rawValue
+                var writer = JSONWriter(capacity: 256)
+                RPCResponse.writeFailure(id: request.id ?? .null, error, into: &writer)
+                return PreparedRequest(id: request.id, record: record, work: .answered(writer.bytes))
             }
         }
-        return writer.bytes
     }
 
-    func handle(_ request: RPCRequest, into w: inout JSONWriter) throws(RPCError) {
+    private func failed(id: RPCID, _ error: RPCError) -> PreparedRequest {
+        var writer = JSONWriter(capacity: 256)
+        RPCResponse.writeFailure(id: id, error, into: &writer)
+        // An unreadable request is still answered (under id null), so it is never a notification.
+        return PreparedRequest(id: id, record: RequestRecord(errorType: error.type.rawValue), work: .answered(writer.bytes))
+    }
+
+    private func answered(_ id: RPCID?, _ body: (inout JSONWriter) throws(RPCError) -> Void) throws(RPCError) -> PreparedRequest.Work {
+        var result = JSONWriter(capacity: 512)
+        try body(&result)
+        var writer = JSONWriter(capacity: result.bytes.count + 64)
+        RPCResponse.writeSuccess(id: id ?? .null, into: &writer) { $0.raw(bytes: result.bytes) }
+        return .answered(writer.bytes)
+    }
+
+    func work(for request: RPCRequest, draining: Bool, record: inout RequestRecord) throws(RPCError) -> PreparedRequest.Work {
         guard let method = RPCMethod(rawValue: request.method) else { throw .methodNotFound(request.method) }
-        current.method = method.rawValue
+        record.method = method.rawValue
         if draining && method.usesModel { throw .shuttingDown }
         let params = Params(request.params)
         switch method {
         case .hello:
-            w.raw("{\"protocol\":\(protocolVersion),\"server\":")
-            w.string("vaed \(serverVersion)")
-            w.raw(",\"limits\":{\"max_line_bytes\":\(limits.maxLineBytes),\"max_batch\":\(limits.maxBatch)},\"models\":")
-            writeStrings(modelNames, into: &w)
-            w.raw("}")
-        case .models:
-            w.raw("{\"models\":[")
-            for (i, name) in modelNames.enumerated() {
-                if i > 0 { w.raw(",") }
-                writeDescription(models[name]!, into: &w)
+            let names = registry.names
+            return try answered(request.id) { w in
+                w.raw("{\"protocol\":\(protocolVersion),\"server\":")
+                w.string("vaed \(serverVersion)")
+                w.raw(",\"limits\":{\"max_line_bytes\":\(limits.maxLineBytes),\"max_batch\":\(limits.maxBatch)},\"models\":")
+                writeStrings(names, into: &w)
+                w.raw("}")
             }
-            w.raw("]}")
+        case .models:
+            let models = registry.current
+            return try answered(request.id) { w in
+                w.raw("{\"models\":[")
+                for (i, name) in models.keys.sorted().enumerated() {
+                    if i > 0 { w.raw(",") }
+                    writeDescription(models[name]!, into: &w)
+                }
+                w.raw("]}")
+            }
         case .health:
-            w.raw(draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ok\"}")
+            return try answered(request.id) { w in w.raw(draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ok\"}") }
+        case .stats:
+            guard let control else { throw .internalError("stats are not available in this server.") }
+            let format = try params.string("format") ?? "json"
+            guard format == "json" || format == "prometheus" else {
+                throw .invalidParams("params.format must be \"json\" or \"prometheus\" (got \"\(format)\").")
+            }
+            return try answered(request.id) { (w) throws(RPCError) in try control.stats(format: format, into: &w) }
+        case .reload:
+            guard control != nil else { throw .internalError("reload is not available in this server.") }
+            return .reload
         case .encode:
-            let runner = try runner(for: params)
-            let (images, count) = try payload(runner.model).decode(params["images"], limit: limits.maxBatch)
-            current.rows = count
+            let model = try model(for: params, record: &record)
+            let (images, count) = try payload(model).decode(params["images"], limit: limits.maxBatch)
+            record.rows = count
             let sample = try params.bool("sample") ?? false
             let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
-            let (mu, logvar) = runner.encode(images, count: count)
-            var z = mu
-            if sample && !logvar.isEmpty {
-                let zDim = runner.model.zDim
-                var noise = [Float](repeating: 0, count: zDim)
-                for i in 0..<count {
-                    noise.withUnsafeMutableBufferPointer { LatentCodes.noise(seed: seed, index: i, zDim: zDim, into: $0.baseAddress!) }
-                    for j in 0..<zDim {
-                        let k = i * zDim + j
-                        z[k] = mu[k] + noise[j] * (0.5 * logvar[k]).exponential
-                    }
-                }
-            }
-            w.raw("{\"z\":")
-            writeRows(z, width: runner.model.zDim, into: &w)
-            if !logvar.isEmpty {
-                w.raw(",\"mu\":")
-                writeRows(mu, width: runner.model.zDim, into: &w)
-                w.raw(",\"logvar\":")
-                writeRows(logvar, width: runner.model.zDim, into: &w)
-            }
-            w.raw("}")
+            let job = ComputeJob(model: model, stage: .encode, input: images, count: count)
+            return .compute(job) { job, w in Self.writeEncoding(job, sample: sample, seed: seed, into: &w) }
         case .decode:
-            let runner = try runner(for: params)
+            let model = try model(for: params, record: &record)
             let format = try params.outputFormat()
-            let (z, count) = try params.latentCodes(zDim: runner.model.zDim, limit: limits.maxBatch)
-            current.rows = count
-            writeImages(runner.decode(z, count: count), count: count, model: runner.model, format: format, into: &w)
-            w.raw("}")
+            let (z, count) = try params.latentCodes(zDim: model.zDim, limit: limits.maxBatch)
+            record.rows = count
+            let job = ComputeJob(model: model, stage: .decode, input: z, count: count)
+            return .compute(job) { job, w in
+                Self.writeImages(job, format: format, into: &w)
+                w.raw("}")
+            }
         case .sample:
-            let runner = try runner(for: params)
+            let model = try model(for: params, record: &record)
             let format = try params.outputFormat()
             guard let count = try params.integer("count", in: 1...Int.max) else { throw .invalidParams("params.count is required.") }
             guard count <= limits.maxBatch else { throw .tooLarge("params.count", count: count, limit: limits.maxBatch) }
@@ -164,67 +154,97 @@ public final class MethodHandler {
                 throw .invalidValue("params.temperature must be a finite number above 0 (got \(temperature)).")
             }
             let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
-            current.rows = count
-            let model = runner.model
+            record.rows = count
+            // The codes are drawn here, not in the batch: code i depends only on (seed, i).
             let z = LatentCodes.sample(seed: seed, count: count, temperature: Float(temperature),
                                        mean: model.samplingMean, std: model.samplingStd)
-            writeImages(runner.decode(z, count: count), count: count, model: model, format: format, into: &w)
-            w.raw(",\"z\":")
-            writeRows(z, width: model.zDim, into: &w)
-            w.raw(",\"seed\":\(seed)}")
-        case .denoise:
-            let runner = try runner(for: params)
-            let format = try params.outputFormat()
-            let (images, count) = try payload(runner.model).decode(params["images"], limit: limits.maxBatch)
-            current.rows = count
-            writeImages(runner.denoise(images, count: count), count: count, model: runner.model, format: format, into: &w)
-            w.raw("}")
-        case .stats:
-            guard let control else { throw .internalError("stats are not available in this server.") }
-            let format = try params.string("format") ?? "json"
-            guard format == "json" || format == "prometheus" else {
-                throw .invalidParams("params.format must be \"json\" or \"prometheus\" (got \"\(format)\").")
+            let job = ComputeJob(model: model, stage: .decode, input: z, count: count)
+            return .compute(job) { job, w in
+                Self.writeImages(job, format: format, into: &w)
+                w.raw(",\"z\":")
+                job.input.withUnsafeBufferPointer { Self.writeRows($0, width: job.model.zDim, into: &w) }
+                w.raw(",\"seed\":\(seed)}")
             }
-            try control.stats(format: format, into: &w)
-        case .reload:
-            guard let control else { throw .internalError("reload is not available in this server.") }
-            try control.reload(into: &w)
+        case .denoise:
+            let model = try model(for: params, record: &record)
+            let format = try params.outputFormat()
+            let (images, count) = try payload(model).decode(params["images"], limit: limits.maxBatch)
+            record.rows = count
+            let job = ComputeJob(model: model, stage: .denoise, input: images, count: count)
+            return .compute(job) { job, w in
+                Self.writeImages(job, format: format, into: &w)
+                w.raw("}")
+            }
         }
     }
 
-    /// The runner of the named model, or of the only one when no name is given.
-    func runner(for params: Params) throws(RPCError) -> ModelRunner {
+    /// The named model, or the only one when no name is given.
+    func model(for params: Params, record: inout RequestRecord) throws(RPCError) -> ServedModel {
         let model: ServedModel
         if let name = try params.string("model") {
-            guard let named = models[name] else { throw .modelNotFound(name, loaded: modelNames) }
+            guard let named = registry[name] else { throw .modelNotFound(name, loaded: registry.names) }
             model = named
         } else {
-            guard models.count == 1, let only = models.values.first else { throw .modelRequired(modelNames) }
+            let models = registry.current
+            guard models.count == 1, let only = models.values.first else { throw .modelRequired(models.keys.sorted()) }
             model = only
         }
-        current.model = model.name
-        if let runner = runners[model.name], runner.model === model { return runner }
-        let runner = ModelRunner(model: model, capacity: limits.maxBatch)
-        runners[model.name] = runner
-        return runner
+        record.model = model.name
+        return model
     }
 
     func payload(_ model: ServedModel) -> ImagePayload {
         ImagePayload(height: model.architecture.input.height, width: model.architecture.input.width)
     }
 
-    func writeImages(_ images: [Float], count: Int, model: ServedModel, format: ImageOutputFormat, into w: inout JSONWriter) {
-        w.raw("{\"images\":")
-        images.withUnsafeBufferPointer { payload(model).write($0.baseAddress!, count: count, format: format, into: &w) }
+    // MARK: Results
+
+    /// `{"z":…,"mu":…,"logvar":…}` from the head rows; z is sampled around mu when asked (code i from (seed, i)).
+    static func writeEncoding(_ job: ComputeJob, sample: Bool, seed: UInt64, into w: inout JSONWriter) {
+        let zDim = job.model.zDim, stride = job.model.architecture.headWidth, count = job.count
+        let isVAE = stride == 2 * zDim
+        var mu = [Float](repeating: 0, count: count * zDim), logvar = [Float](repeating: 0, count: isVAE ? count * zDim : 0)
+        for i in 0..<count {
+            for j in 0..<zDim {
+                mu[i * zDim + j] = job.head[i * stride + j]
+                if isVAE { logvar[i * zDim + j] = job.head[i * stride + zDim + j] }
+            }
+        }
+        var z = mu
+        if sample && isVAE {
+            var noise = [Float](repeating: 0, count: zDim)
+            for i in 0..<count {
+                noise.withUnsafeMutableBufferPointer { LatentCodes.noise(seed: seed, index: i, zDim: zDim, into: $0.baseAddress!) }
+                for j in 0..<zDim {
+                    let k = i * zDim + j
+                    z[k] = mu[k] + noise[j] * Float(Foundation.exp(Double(0.5 * logvar[k])))
+                }
+            }
+        }
+        w.raw("{\"z\":")
+        z.withUnsafeBufferPointer { writeRows($0, width: zDim, into: &w) }
+        if isVAE {
+            w.raw(",\"mu\":")
+            mu.withUnsafeBufferPointer { writeRows($0, width: zDim, into: &w) }
+            w.raw(",\"logvar\":")
+            logvar.withUnsafeBufferPointer { writeRows($0, width: zDim, into: &w) }
+        }
+        w.raw("}")
     }
 
-    func writeRows(_ values: [Float], width: Int, into w: inout JSONWriter) {
+    /// `{"images":[…]` (left open for more members).
+    static func writeImages(_ job: ComputeJob, format: ImageOutputFormat, into w: inout JSONWriter) {
+        let shape = job.model.architecture.input
+        w.raw("{\"images\":")
+        ImagePayload(height: shape.height, width: shape.width)
+            .write(UnsafePointer(job.images.baseAddress!), count: job.count, format: format, into: &w)
+    }
+
+    static func writeRows(_ values: UnsafeBufferPointer<Float>, width: Int, into w: inout JSONWriter) {
         w.raw("[")
-        values.withUnsafeBufferPointer { buffer in
-            for row in 0..<(values.count / max(width, 1)) {
-                if row > 0 { w.raw(",") }
-                w.floats(UnsafeBufferPointer(rebasing: buffer[(row * width)..<((row + 1) * width)]))
-            }
+        for row in 0..<(values.count / max(width, 1)) {
+            if row > 0 { w.raw(",") }
+            w.floats(UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]))
         }
         w.raw("]")
     }
@@ -256,11 +276,4 @@ public final class MethodHandler {
         w.string(ISO8601DateFormatter().string(from: model.loadedAt))
         w.raw("}")
     }
-}
-
-@available(*, unavailable)
-extension MethodHandler: Sendable {}
-
-private extension Float {
-    var exponential: Float { Float(Foundation.exp(Double(self))) }
 }

@@ -31,20 +31,17 @@ struct LatencyHistogram {
 }
 
 /// The daemon's counters, shared by every connection and compute thread, answered by the `stats` method.
-final class ServerStatistics: ServerControl, Sendable {
-    static let rowRanges: [(label: String, range: ClosedRange<Int>)] = [
-        ("1", 1...1), ("2-4", 2...4), ("5-16", 5...16), ("17-64", 17...64), ("65-256", 65...256), ("257+", 257...Int.max),
-    ]
-
+final class ServerStatistics: Sendable {
     struct State {
         var requests: [String: Int] = [:]
         var errors: [String: Int] = [:]
         var modelRequests: [String: Int] = [:]
         var modelErrors: [String: Int] = [:]
         var latency = LatencyHistogram()
-        var rows = [Int](repeating: 0, count: ServerStatistics.rowRanges.count)
+        var rows = [Int](repeating: 0, count: BatchScheduler.sizeBuckets.count)
         var inFlight = 0
         var connections = 0
+        var refusedConnections = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -52,6 +49,7 @@ final class ServerStatistics: ServerControl, Sendable {
 
     func connectionOpened() { state.withLockedValue { $0.connections += 1 } }
     func connectionClosed() { state.withLockedValue { $0.connections -= 1 } }
+    func connectionRefused() { state.withLockedValue { $0.refusedConnections += 1 } }
     func lineStarted() { state.withLockedValue { $0.inFlight += 1 } }
 
     /// Records the requests one line carried and the time the line took.
@@ -66,7 +64,7 @@ final class ServerStatistics: ServerControl, Sendable {
                     state.modelRequests[model, default: 0] += 1
                     if record.errorType != nil { state.modelErrors[model, default: 0] += 1 }
                 }
-                if record.rows > 0, let bucket = Self.rowRanges.firstIndex(where: { $0.range.contains(record.rows) }) {
+                if record.rows > 0, let bucket = BatchScheduler.sizeBuckets.firstIndex(where: { $0.range.contains(record.rows) }) {
                     state.rows[bucket] += 1
                 }
             }
@@ -77,18 +75,26 @@ final class ServerStatistics: ServerControl, Sendable {
         (ContinuousClock.now - started).inSeconds
     }
 
-    func stats(format: String, into w: inout JSONWriter) throws(RPCError) {
+    /// What the scheduler knows: rows waiting per model and batches run by size.
+    struct Batching {
+        var queuedRows: [String: Int]
+        var batchSizes: [Int]
+    }
+
+    func write(format: String, batching: Batching, into w: inout JSONWriter) {
         let s = state.withLockedValue { $0 }
         let quantiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99_9", 0.999)]
         if format == "prometheus" {
             w.raw("{\"text\":")
-            w.string(prometheusText(s, quantiles: quantiles))
+            w.string(prometheusText(s, batching: batching, quantiles: quantiles))
             w.raw("}")
             return
         }
         w.raw("{\"uptime_seconds\":")
         w.double((uptimeSeconds * 10).rounded() / 10)
-        w.raw(",\"connections\":\(s.connections),\"queue_depth\":\(s.inFlight),\"requests\":")
+        w.raw(",\"connections\":\(s.connections),\"refused_connections\":\(s.refusedConnections),\"in_flight\":\(s.inFlight),\"queue_depth\":\(batching.queuedRows.values.reduce(0, +)),\"queued_rows\":")
+        writeCounts(batching.queuedRows, into: &w)
+        w.raw(",\"requests\":")
         writeCounts(s.requests, into: &w)
         w.raw(",\"errors\":")
         writeCounts(s.errors, into: &w)
@@ -104,17 +110,19 @@ final class ServerStatistics: ServerControl, Sendable {
             w.raw("\"\(name)\":")
             w.double(s.latency.quantile(q).rounded())
         }
-        w.raw("},\"batch_sizes\":{")
-        for (i, bucket) in Self.rowRanges.enumerated() {
+        w.raw("},\"request_rows\":{")
+        for (i, bucket) in BatchScheduler.sizeBuckets.enumerated() {
             if i > 0 { w.raw(",") }
             w.string(bucket.label)
             w.raw(":\(s.rows[i])")
         }
+        w.raw("},\"batch_sizes\":{")
+        for (i, bucket) in BatchScheduler.sizeBuckets.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.string(bucket.label)
+            w.raw(":\(batching.batchSizes[i])")
+        }
         w.raw("}}")
-    }
-
-    func reload(into writer: inout JSONWriter) throws(RPCError) {
-        throw .internalError("reload is not implemented in this version of vaed; restart it to load new files.")
     }
 
     private func writeCounts(_ counts: [String: Int], into w: inout JSONWriter) {
@@ -128,7 +136,7 @@ final class ServerStatistics: ServerControl, Sendable {
     }
 
     /// The Prometheus text exposition format (version 0.0.4).
-    private func prometheusText(_ s: State, quantiles: [(String, Double)]) -> String {
+    private func prometheusText(_ s: State, batching: Batching, quantiles: [(String, Double)]) -> String {
         var lines: [String] = []
         func family(_ name: String, _ type: String, _ help: String) {
             lines.append("# HELP \(name) \(help)")
@@ -144,11 +152,19 @@ final class ServerStatistics: ServerControl, Sendable {
         for (_, q) in quantiles { lines.append("vaed_request_latency_microseconds{quantile=\"\(q)\"} \(s.latency.quantile(q).rounded())") }
         lines.append("vaed_request_latency_microseconds_count \(s.latency.total)")
         family("vaed_request_rows", "counter", "Requests by the number of images or codes they carried.")
-        for (i, bucket) in Self.rowRanges.enumerated() { lines.append("vaed_request_rows{rows=\"\(bucket.label)\"} \(s.rows[i])") }
-        family("vaed_queue_depth", "gauge", "Request lines being answered.")
-        lines.append("vaed_queue_depth \(s.inFlight)")
+        for (i, bucket) in BatchScheduler.sizeBuckets.enumerated() { lines.append("vaed_request_rows{rows=\"\(bucket.label)\"} \(s.rows[i])") }
+        family("vaed_batches_total", "counter", "Compute batches run, by the number of rows they gathered.")
+        for (i, bucket) in BatchScheduler.sizeBuckets.enumerated() {
+            lines.append("vaed_batches_total{rows=\"\(bucket.label)\"} \(batching.batchSizes[i])")
+        }
+        family("vaed_queue_rows", "gauge", "Rows waiting for a compute thread, by model.")
+        for key in batching.queuedRows.keys.sorted() { lines.append("vaed_queue_rows{model=\"\(key)\"} \(batching.queuedRows[key]!)") }
+        family("vaed_in_flight", "gauge", "Request lines read and not yet answered.")
+        lines.append("vaed_in_flight \(s.inFlight)")
         family("vaed_connections", "gauge", "Open client connections.")
         lines.append("vaed_connections \(s.connections)")
+        family("vaed_refused_connections_total", "counter", "Connections refused (peer credentials or --max-connections).")
+        lines.append("vaed_refused_connections_total \(s.refusedConnections)")
         family("vaed_uptime_seconds", "gauge", "Seconds since the daemon started.")
         lines.append("vaed_uptime_seconds \(uptimeSeconds)")
         return lines.joined(separator: "\n") + "\n"

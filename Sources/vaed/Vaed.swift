@@ -13,7 +13,10 @@ struct Vaed: AsyncParsableCommand {
         discussion: """
             The socket is --socket, else $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else \
             /tmp/vaed-<uid>/vaed.sock (in a 0700 directory). It is created with --socket-mode; a stale socket file \
-            is replaced, a live daemon on the path is never displaced. SIGTERM or SIGINT drain and exit 0.
+            is replaced, a live daemon on the path is never displaced. Under systemd socket activation (LISTEN_PID \
+            and LISTEN_FDS) it serves fd 3 as given.
+            Signals: SIGTERM or SIGINT drain and exit 0 (a second one exits at once, status 130); SIGHUP reloads \
+            the models like the `reload` method.
             """,
         version: "0.1.0"
     )
@@ -21,7 +24,7 @@ struct Vaed: AsyncParsableCommand {
     @Option(name: .customLong("model"), help: "A model to serve, as NAME=FILE (repeatable).")
     var models: [String] = []
 
-    @Option(help: "Serve every *.vaez in this folder, named by file stem.")
+    @Option(help: "Serve every *.vaez in this folder, named by file stem; changed files are reloaded.")
     var modelDir: String?
 
     @Option(help: "The socket path.")
@@ -36,11 +39,29 @@ struct Vaed: AsyncParsableCommand {
     @Option(help: "Most images or codes in one request.")
     var maxBatch: Int = 256
 
+    @Option(help: "Most rows in one compute batch, gathered from every connection (1 turns batching off).")
+    var maxBatchRows: Int = 256
+
+    @Option(help: "Microseconds a started batch may wait for requests already on their way (0: never wait).")
+    var batchWindowUs: Int = 200
+
+    @Option(help: "Most rows queued per model; beyond it requests get `overloaded`.")
+    var maxQueue: Int = 4096
+
+    @Option(help: "Unanswered requests per connection before it stops being read.")
+    var maxPipeline: Int = 128
+
+    @Option(help: "Most client connections at once.")
+    var maxConnections: Int = 1024
+
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Seconds that in-flight requests get to finish on shutdown.")
     var drainTimeout: Double = 10
+
+    @Option(help: "Seconds between checks of --model-dir for changed files (0: only reload on SIGHUP or `reload`).")
+    var watchInterval: Double = 1
 
     func validate() throws {
         guard !models.isEmpty || modelDir != nil else {
@@ -49,66 +70,65 @@ struct Vaed: AsyncParsableCommand {
         guard mode_t(socketMode, radix: 8).map({ $0 & ~0o777 == 0 }) == true else {
             throw ValidationError("--socket-mode must be an octal mode such as 0600 or 0660 (got '\(socketMode)')")
         }
-        guard maxLineBytes >= 1024, maxBatch >= 1, threads >= 1, drainTimeout >= 0, drainTimeout.isFinite else {
-            throw ValidationError("--max-line-bytes must be at least 1024, --max-batch and --threads at least 1, --drain-timeout not negative")
+        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024 (got \(maxLineBytes))") }
+        for (name, value) in [("--max-batch", maxBatch), ("--max-batch-rows", maxBatchRows), ("--threads", threads),
+                              ("--max-queue", maxQueue), ("--max-pipeline", maxPipeline), ("--max-connections", maxConnections)]
+        where value < 1 {
+            throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
+        guard maxBatchRows <= 65536, maxBatch <= 65536 else { throw ValidationError("--max-batch and --max-batch-rows must be at most 65536") }
+        guard batchWindowUs >= 0, batchWindowUs <= 1_000_000 else {
+            throw ValidationError("--batch-window-us must be between 0 and 1000000 (got \(batchWindowUs))")
+        }
+        guard drainTimeout >= 0, drainTimeout.isFinite else { throw ValidationError("--drain-timeout must not be negative") }
+        guard watchInterval >= 0, watchInterval.isFinite else { throw ValidationError("--watch-interval must not be negative") }
     }
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "vaed")
-        let served = try loadModels(logger: logger)
-        let path = SocketPath.resolve(explicit: socket)
+        let started = ContinuousClock.now
+        let catalog: ModelCatalog
         do {
-            try Daemon.claimSocketPath(path)
-        } catch {
+            catalog = try ModelCatalog(explicit: try modelSpecs(), directory: modelDir, logger: logger)
+        } catch let error as CatalogError {
             logger.error("\(error)")
             throw ExitCode(1)
         }
+        let activated = SocketActivation.takeListeningSocket()
+        let path = SocketPath.resolve(explicit: socket)
+        if activated == nil {
+            do {
+                try Daemon.claimSocketPath(path)
+            } catch {
+                logger.error("\(error)")
+                throw ExitCode(1)
+            }
+        }
         let daemon = Daemon(
             configuration: DaemonConfiguration(
-                socketPath: path, socketMode: mode_t(socketMode, radix: 8)!,
-                limits: ServerLimits(maxLineBytes: maxLineBytes, maxBatch: maxBatch), computeThreads: threads,
-                drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
-            models: served, logger: logger)
+                socketPath: path, socketMode: mode_t(socketMode, radix: 8)!, activatedSocket: activated,
+                limits: ServerLimits(maxLineBytes: maxLineBytes, maxBatch: maxBatch),
+                batching: BatchingConfiguration(maxBatchRows: maxBatchRows, window: .microseconds(batchWindowUs),
+                                                maxQueueRows: maxQueue, threads: threads),
+                maxPipeline: maxPipeline, maxConnections: maxConnections,
+                drainTimeout: .milliseconds(Int(drainTimeout * 1000)),
+                watchInterval: watchInterval > 0 ? .milliseconds(Int(watchInterval * 1000)) : nil),
+            catalog: catalog, logger: logger)
+        let signals = SignalWatch(socketPath: activated == nil ? path : nil, logger: logger) { daemon.reloadInBackground() }
+        logger.info("started", metadata: ["ms": "\(((ContinuousClock.now - started).inSeconds * 1e4).rounded() / 10)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        withExtendedLifetime(signals) {}
     }
 
-    func loadModels(logger: Logger) throws -> [ServedModel] {
-        var specs: [(String, String)] = []
-        for spec in models {
+    func modelSpecs() throws -> [(name: String, path: String)] {
+        try models.map { spec in
             guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex, spec.index(after: equals) != spec.endIndex else {
                 throw ValidationError("--model takes NAME=FILE (got '\(spec)')")
             }
-            specs.append((String(spec[..<equals]), String(spec[spec.index(after: equals)...])))
+            return (String(spec[..<equals]), String(spec[spec.index(after: equals)...]))
         }
-        if let modelDir {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: modelDir)) ?? []
-            for file in names.sorted() where file.hasSuffix(".vaez") {
-                specs.append((String(file.dropLast(5)), "\(modelDir)/\(file)"))
-            }
-            if !names.contains(where: { $0.hasSuffix(".vaez") }) && models.isEmpty {
-                logger.error("no .vaez files in \(modelDir)")
-                throw ExitCode(1)
-            }
-        }
-        var served: [ServedModel] = []
-        for (name, path) in specs {
-            guard !served.contains(where: { $0.name == name }) else { throw ValidationError("two models are named '\(name)'") }
-            let start = ContinuousClock.now
-            do {
-                let model = try ServedModel(name: name, path: path)
-                served.append(model)
-                let milliseconds = (ContinuousClock.now - start).inSeconds * 1e3
-                logger.info("loaded", metadata: ["model": "\(name)", "file": "\(path)", "sha256": "\(model.fileSHA256)",
-                                                 "ms": "\(milliseconds)"])
-            } catch {
-                logger.error("cannot load model '\(name)' from \(path): \(error)")
-                throw ExitCode(1)
-            }
-        }
-        return served
     }
 }

@@ -1,0 +1,255 @@
+import Foundation
+import VAEProtocol
+
+/// How the compute threads gather work into batches.
+public struct BatchingConfiguration: Sendable {
+    /// Most rows (images or codes) in one GEMM batch; 1 turns batching off.
+    public var maxBatchRows: Int
+    /// Longest a started batch waits for more rows while requests are still on their way; 0 never waits.
+    public var window: Duration
+    /// Most rows queued per model; beyond it requests are refused with `overloaded`.
+    public var maxQueueRows: Int
+    public var threads: Int
+
+    public init(maxBatchRows: Int = 256, window: Duration = .microseconds(200), maxQueueRows: Int = 4096, threads: Int = 1) {
+        self.maxBatchRows = maxBatchRows
+        self.window = window
+        self.maxQueueRows = maxQueueRows
+        self.threads = threads
+    }
+}
+
+/// Dynamic batching: jobs for the same model from every connection are queued together, and each compute thread
+/// takes up to `maxBatchRows` rows at a time, splitting a large job and joining small ones.
+///
+/// A batch goes as soon as it is full, or when no more requests are on their way (every line the daemon has read
+/// is queued or answered), or when `window` has passed since its oldest row was queued. So a lone request is not
+/// delayed, and under load the batches grow with the queue.
+public final class BatchScheduler: @unchecked Sendable {
+    /// A model's queue: jobs in arrival order, the first possibly part-taken.
+    private struct Queue {
+        var jobs: [ComputeJob] = []
+        var head = 0
+        var rows = 0
+        var isEmpty: Bool { head == jobs.count }
+    }
+
+    public let configuration: BatchingConfiguration
+    private let condition = NSCondition()
+    private var queues: [ObjectIdentifier: Queue] = [:]
+    private var arriving = 0
+    private var windowWaiters = 0
+    private var stopping = false
+    private var threads: [Thread] = []
+    private var running = 0
+    private var servedModels = Set<ObjectIdentifier>()
+    private var servedGeneration = 0
+    // Statistics, under the same lock.
+    private var batchSizes = [Int](repeating: 0, count: BatchScheduler.sizeBuckets.count)
+    private var rowsComputed = 0
+    private var computeSeconds = 0.0
+
+    /// Batch-size buckets reported by `stats`.
+    public static let sizeBuckets: [(label: String, range: ClosedRange<Int>)] = [
+        ("1", 1...1), ("2-4", 2...4), ("5-16", 5...16), ("17-64", 17...64), ("65-256", 65...256), ("257+", 257...Int.max),
+    ]
+
+    public init(configuration: BatchingConfiguration) {
+        precondition(configuration.maxBatchRows >= 1 && configuration.threads >= 1)
+        self.configuration = configuration
+        for index in 0..<configuration.threads {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "vaed-compute-\(index)"
+            threads.append(thread)
+        }
+        running = threads.count
+        for thread in threads { thread.start() }
+    }
+
+    // MARK: Arrivals
+
+    /// A line was read that is not yet queued: a started batch may wait for it.
+    public func lineArrived() {
+        condition.lock()
+        arriving += 1
+        condition.unlock()
+    }
+
+    /// A line announced with `lineArrived()` is queued or answered.
+    public func lineSettled() {
+        condition.lock()
+        arriving -= 1
+        if arriving == 0 && windowWaiters > 0 { condition.broadcast() }
+        condition.unlock()
+    }
+
+    /// Queues a job, or refuses it when its model's queue is full.
+    /// - Returns: nil when queued, else the `overloaded` error to answer with.
+    public func submit(_ job: ComputeJob, completion: @escaping @Sendable (ComputeJob, RPCError?) -> Void) -> RPCError? {
+        job.completion = completion
+        condition.lock()
+        defer { condition.unlock() }
+        if stopping { return .shuttingDown }
+        let key = ObjectIdentifier(job.model)
+        let queued = queues[key]?.rows ?? 0
+        if queued > 0 && queued + job.count > configuration.maxQueueRows {
+            return .overloaded(retryAfterMilliseconds: retryAfterMilliseconds(queuedRows: queued))
+        }
+        queues[key, default: Queue()].jobs.append(job)
+        queues[key]!.rows += job.count
+        condition.signal()
+        if windowWaiters > 0 { condition.broadcast() }
+        return nil
+    }
+
+    /// The models being served now: compute threads drop the workspaces of others.
+    public func serving(_ models: [ServedModel]) {
+        condition.lock()
+        servedModels = Set(models.map(ObjectIdentifier.init))
+        servedGeneration += 1
+        condition.unlock()
+    }
+
+    /// Rows waiting, per model name.
+    public func queuedRows() -> [String: Int] {
+        condition.lock()
+        defer { condition.unlock() }
+        var rows: [String: Int] = [:]
+        for queue in queues.values where !queue.isEmpty { rows[queue.jobs[queue.head].model.name, default: 0] += queue.rows }
+        return rows
+    }
+
+    /// Batches run so far, by size bucket.
+    public func batchSizeCounts() -> [Int] {
+        condition.lock()
+        defer { condition.unlock() }
+        return batchSizes
+    }
+
+    /// Answers every queued job with `error` (shutdown's deadline): nothing queued is left unanswered.
+    public func abandonQueued(with error: RPCError) {
+        condition.lock()
+        var abandoned: [ComputeJob] = []
+        for key in Array(queues.keys) {
+            let queue = queues[key]!
+            for job in queue.jobs[queue.head...] where job.nextRow == 0 { abandoned.append(job) }
+            // A part-taken job finishes on its threads; the rest of it is still computed.
+            let kept = queue.jobs[queue.head...].filter { $0.nextRow > 0 }
+            queues[key] = Queue(jobs: Array(kept), head: 0, rows: kept.reduce(0) { $0 + $1.count - $1.nextRow })
+        }
+        condition.unlock()
+        for job in abandoned { job.completion?(job, error) }
+    }
+
+    /// Stops the compute threads after the queued work is done.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    // MARK: Compute threads
+
+    private func work() {
+        let executor = BatchExecutor(capacity: configuration.maxBatchRows)
+        var generation = 0
+        condition.lock()
+        while true {
+            guard let key = nextQueue() else {
+                if stopping { break }
+                condition.wait()
+                continue
+            }
+            waitForMoreRows(in: key)
+            // Another thread may have taken the queue while this one waited.
+            guard queues[key] != nil else { continue }
+            let slices = takeBatch(from: key)
+            if generation != servedGeneration {
+                generation = servedGeneration
+                executor.forget(allBut: servedModels)
+            }
+            condition.unlock()
+
+            let started = ContinuousClock.now
+            executor.run(slices)
+            let seconds = (ContinuousClock.now - started).inSeconds
+
+            condition.lock()
+            let rows = slices.reduce(0) { $0 + $1.rows.count }
+            if let bucket = Self.sizeBuckets.firstIndex(where: { $0.range.contains(rows) }) { batchSizes[bucket] += 1 }
+            rowsComputed += rows
+            computeSeconds += seconds
+            var finished: [ComputeJob] = []
+            for slice in slices {
+                slice.job.rowsLeft -= slice.rows.count
+                if slice.job.rowsLeft == 0 { finished.append(slice.job) }
+            }
+            condition.unlock()
+            for job in finished { job.completion?(job, nil) }
+            condition.lock()
+        }
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The queue whose oldest job has waited longest (under the lock).
+    private func nextQueue() -> ObjectIdentifier? {
+        var best: (key: ObjectIdentifier, since: ContinuousClock.Instant)?
+        for (key, queue) in queues where !queue.isEmpty {
+            let since = queue.jobs[queue.head].enqueued
+            if best == nil || since < best!.since { best = (key, since) }
+        }
+        return best?.key
+    }
+
+    /// Holds a started batch open while it is not full and lines are still on their way, up to the window.
+    private func waitForMoreRows(in key: ObjectIdentifier) {
+        guard configuration.window > .zero, configuration.maxBatchRows > 1, !stopping else { return }
+        guard let queue = queues[key] else { return }
+        let deadline = queue.jobs[queue.head].enqueued + configuration.window
+        windowWaiters += 1
+        defer { windowWaiters -= 1 }
+        while arriving > 0, let queue = queues[key], queue.rows < configuration.maxBatchRows, !stopping {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: left.inSeconds))
+        }
+    }
+
+    /// Takes up to `maxBatchRows` rows from the front of a queue (under the lock).
+    private func takeBatch(from key: ObjectIdentifier) -> [JobSlice] {
+        var queue = queues[key]!
+        var slices: [JobSlice] = []
+        var room = configuration.maxBatchRows
+        while room > 0, !queue.isEmpty {
+            let job = queue.jobs[queue.head]
+            let rows = min(room, job.count - job.nextRow)
+            slices.append(JobSlice(job: job, rows: job.nextRow..<(job.nextRow + rows)))
+            job.nextRow += rows
+            room -= rows
+            queue.rows -= rows
+            if job.nextRow == job.count { queue.head += 1 }
+        }
+        if queue.isEmpty {
+            queues[key] = nil
+        } else {
+            if queue.head > 64 {
+                queue.jobs.removeFirst(queue.head)
+                queue.head = 0
+            }
+            queues[key] = queue
+            condition.signal()  // another thread may take the rest
+        }
+        return slices
+    }
+
+    /// A rough time until the queue has room: queued rows at the measured compute rate.
+    private func retryAfterMilliseconds(queuedRows: Int) -> Int {
+        let secondsPerRow = rowsComputed > 0 ? computeSeconds / Double(rowsComputed) : 1e-4
+        let estimate = Double(queuedRows) * secondsPerRow / Double(configuration.threads) * 1000
+        return max(1, Int(estimate.rounded(.up)))
+    }
+}
