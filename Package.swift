@@ -89,7 +89,13 @@ let package = Package(
         .target(name: "VAETestSupport", dependencies: ["VAEData"], path: "Tests/VAETestSupport"),
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
-        .testTarget(name: "VAEServerTests", dependencies: ["VAEServer", "VAEFormat", "VAETestSupport"]),
+        .testTarget(
+            name: "VAEServerTests",
+            dependencies: [
+                "VAEServer", "VAEFormat", "VAETestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "VaedTests", dependencies: ["VAEServer", "VAEFormat", "VAETestSupport"]),
         .executableTarget(
             name: "vaed",

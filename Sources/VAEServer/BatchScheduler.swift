@@ -135,10 +135,10 @@ public final class BatchScheduler: @unchecked Sendable {
             for job in queue.jobs[queue.head...] where job.nextRow == 0 { abandoned.append(job) }
             // A part-taken job finishes on its threads; the rest of it is still computed.
             let kept = queue.jobs[queue.head...].filter { $0.nextRow > 0 }
-            queues[key] = Queue(jobs: Array(kept), head: 0, rows: kept.reduce(0) { $0 + $1.count - $1.nextRow })
+            queues[key] = kept.isEmpty ? nil : Queue(jobs: Array(kept), head: 0, rows: kept.reduce(0) { $0 + $1.count - $1.nextRow })
         }
         condition.unlock()
-        for job in abandoned { job.completion?(job, error) }
+        for job in abandoned { job.complete(error) }
     }
 
     /// Stops the compute threads after the queued work is done.
@@ -187,7 +187,7 @@ public final class BatchScheduler: @unchecked Sendable {
                 if slice.job.rowsLeft == 0 { finished.append(slice.job) }
             }
             condition.unlock()
-            for job in finished { job.completion?(job, nil) }
+            for job in finished { job.complete(nil) }
             condition.lock()
         }
         running -= 1

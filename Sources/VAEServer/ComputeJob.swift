@@ -47,5 +47,12 @@ public final class ComputeJob: @unchecked Sendable {
         images.deallocate()
     }
 
+    /// Runs the completion once and lets go of it (it holds the request, which holds this job).
+    func complete(_ error: RPCError?) {
+        let completion = self.completion
+        self.completion = nil
+        completion?(self, error)
+    }
+
     public var inputWidth: Int { stage == .decode ? model.zDim : model.pixelCount }
 }

@@ -145,8 +145,10 @@ struct MethodHandlerTests {
         #expect(batch.arrayValue?.first?["id"]?.integerValue == 1)
         #expect(batch.arrayValue?.last?["error"]?["data"]?["type"]?.stringValue == "method_not_found")
 
-        handler.draining = true
-        #expect(try errorType(handler, #"{"id":3,"method":"sample","params":{"count":1}}"#) == "shutting_down")
-        #expect(try result(handler, #"{"id":4,"method":"health"}"#)["status"]?.stringValue == "draining")
+        func drainingAnswer(_ line: String) throws -> JSONValue {
+            try JSONParser().parse(Array(try #require(handler.respond(toLine: Array(line.utf8), draining: true)).dropLast()))
+        }
+        #expect(try drainingAnswer(#"{"id":3,"method":"sample","params":{"count":1}}"#)["error"]?["data"]?["type"]?.stringValue == "shutting_down")
+        #expect(try drainingAnswer(#"{"id":4,"method":"health"}"#)["result"]?["status"]?.stringValue == "draining")
     }
 }

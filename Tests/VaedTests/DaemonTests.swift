@@ -7,15 +7,20 @@ import VAETestSupport
 
 /// A small random-weight model as a .vaez file.
 func modelFile(kind: Architecture.Kind, directory: String) throws -> String {
+    let path = "\(directory)/\(kind.rawValue).vaez"
+    try writeModelFile(kind: kind, seed: 5, to: path)
+    return path
+}
+
+/// A small random-weight model (weights depend on `seed`), written atomically to `path`.
+func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
     let architecture = Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2)
     let network = try Network(architecture: architecture)
-    var random = RandomSource(seed: 5)
+    var random = RandomSource(seed: seed)
     network.initializeParameters(using: &random)
     let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
                                  producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
-    let path = "\(directory)/\(kind.rawValue).vaez"
     try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
-    return path
 }
 
 /// A running vaed on a private socket, stopped with SIGTERM at the end of the test.
@@ -24,14 +29,19 @@ final class RunningDaemon {
     let socket: String
     let directory: String
 
-    init(extraArguments: [String] = []) throws {
-        directory = temporaryDirectory()
-        socket = "\(directory)/vaed.sock"
+    convenience init(extraArguments: [String] = [], name: String = #function) throws {
+        let directory = temporaryDirectory(name)
         let vae = try modelFile(kind: .vae, directory: directory), ae = try modelFile(kind: .ae, directory: directory)
+        try self.init(directory: directory, arguments: ["--model", "digits=\(vae)", "--model", "auto=\(ae)"] + extraArguments)
+    }
+
+    /// vaed with `arguments` (the models and options) on a socket in `directory`.
+    init(directory: String, arguments: [String]) throws {
+        self.directory = directory
+        socket = "\(directory)/vaed.sock"
         (process, _) = try startCommand(builtExecutable("vaed"), [
-            "--model", "digits=\(vae)", "--model", "auto=\(ae)", "--socket", socket, "--threads", "2",
-            "--drain-timeout", "5",
-        ] + extraArguments, directory: directory)
+            "--socket", socket, "--threads", "2", "--drain-timeout", "5",
+        ] + arguments, directory: directory)
         guard waitForSocket(socket) else {
             process.terminate()
             throw ClientError("vaed did not start listening on \(socket)")
@@ -88,8 +98,10 @@ struct DaemonTests {
         #expect((stats["requests"] as! [String: Int])["sample"] == 2)
         #expect((stats["errors"] as! [String: Int]) == ["model_not_found": 1, "parse_error": 1])
         #expect((stats["by_model"] as! [String: [String: Int]])["digits"] == ["requests": 1, "errors": 0])
-        #expect((stats["batch_sizes"] as! [String: Int])["5-16"] == 1)
-        #expect(stats["connections"] as? Int == 1 && stats["queue_depth"] as? Int == 1, "the stats request itself")
+        #expect((stats["request_rows"] as! [String: Int])["5-16"] == 1)
+        #expect(stats["connections"] as? Int == 1 && stats["in_flight"] as? Int == 1, "the stats request itself")
+        #expect(stats["queue_depth"] as? Int == 0)
+        #expect((stats["batch_sizes"] as! [String: Int])["5-16"] == 1, "the one sample that reached the model ran as one batch of 5")
         let latency = stats["latency_us"] as! [String: Double]
         #expect(latency["p50"]! > 0 && latency["p50"]! <= latency["p99"]! && latency["p99"]! <= latency["p99_9"]!)
 
@@ -116,11 +128,23 @@ struct DaemonTests {
         nonisolated(unsafe) var total = 0
         nonisolated(unsafe) var problems: [String] = []
         let path = daemon.socket
-        DispatchQueue.concurrentPerform(iterations: 16) { connection in
+        // 64 connections × 200 requests, each connection keeping up to 8 in flight: nothing lost, nothing reordered.
+        let image = #"{"u8":""# + Data((0..<784).map { UInt8($0 % 256) }).base64EncodedString() + #""}"#
+        DispatchQueue.concurrentPerform(iterations: 64) { connection in
             var count = 0
             do {
                 let c = try LineClient(path: path)
-                for i in 0..<50 where try c.call(#"{"id":\#(i),"method":"health"}"#)["id"] as? Int == i { count += 1 }
+                func request(_ i: Int) -> String {
+                    i % 2 == 0 ? #"{"id":\#(i),"method":"encode","params":{"model":"digits","images":[\#(image)]}}"#
+                        : #"{"id":\#(i),"method":"sample","params":{"model":"auto","count":1,"seed":\#(i),"output":"u8"}}"#
+                }
+                for i in 0..<8 { try c.send(request(i)) }
+                for i in 0..<200 {
+                    let line = try #require(try c.readLine())
+                    let response = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                    if response["id"] as? Int == i && response["result"] != nil { count += 1 }
+                    if i + 8 < 200 { try c.send(request(i + 8)) }
+                }
             } catch {
                 lock.lock()
                 problems.append("connection \(connection): \(error)")
@@ -131,7 +155,7 @@ struct DaemonTests {
             lock.unlock()
         }
         #expect(problems.isEmpty, "\(problems)")
-        #expect(total == 16 * 50)
+        #expect(total == 64 * 200)
         #expect(daemon.stop() == 0)
     }
 

@@ -1,0 +1,118 @@
+import Dispatch
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+import VAEModel
+import VAEProtocol
+@testable import VAEServer
+
+/// Collects job completions from the compute threads.
+final class Completions: Sendable {
+    private let errors = NIOLockedValueBox<[ObjectIdentifier: RPCError?]>([:])
+    private let done = DispatchSemaphore(value: 0)
+
+    var callback: @Sendable (ComputeJob, RPCError?) -> Void {
+        { job, error in
+            self.errors.withLockedValue { $0[ObjectIdentifier(job)] = .some(error) }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for `count` completions (at most 10 s each).
+    func wait(_ count: Int) -> Bool {
+        (0..<count).allSatisfy { _ in done.wait(timeout: .now() + 10) == .success }
+    }
+
+    func error(of job: ComputeJob) -> RPCError?? { errors.withLockedValue { $0[ObjectIdentifier(job)] } }
+}
+
+@Suite("Batch scheduler: splitting, joining, backpressure, shutdown")
+struct BatchSchedulerTests {
+    /// Jobs of every stage and several sizes, with inputs that differ per job.
+    func mixedJobs(_ model: ServedModel, count: Int) -> [ComputeJob] {
+        (0..<count).map { i in
+            let rows = 1 + i % 7
+            switch i % 3 {
+            case 0:
+                return ComputeJob(model: model, stage: .encode, input: (0..<(rows * model.pixelCount)).map { Float(($0 + i) % 11) / 10 }, count: rows)
+            case 1:
+                return ComputeJob(model: model, stage: .denoise, input: (0..<(rows * model.pixelCount)).map { Float(($0 * 3 + i) % 7) / 6 }, count: rows)
+            default:
+                return ComputeJob(model: model, stage: .decode, input: (0..<(rows * model.zDim)).map { Float(($0 + i) % 5) - 2 }, count: rows)
+            }
+        }
+    }
+
+    @Test func batchedResultsMatchOneJobAtATime() throws {
+        let model = try servedModel("m", kind: .vae)
+        let jobs = mixedJobs(model, count: 60)
+        // Small batches force large jobs to be split and small ones joined; the window holds the first batch open
+        // while the "line" announced below is on its way, so batches do gather several jobs.
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 5, window: .milliseconds(50), maxQueueRows: 10_000, threads: 2))
+        defer { scheduler.shutdown() }
+        let completions = Completions()
+        scheduler.lineArrived()
+        for job in jobs { #expect(scheduler.submit(job, completion: completions.callback) == nil) }
+        scheduler.lineSettled()
+        #expect(completions.wait(jobs.count))
+
+        let reference = BatchExecutor(capacity: 16)
+        for job in jobs {
+            #expect(completions.error(of: job) == .some(nil))
+            let alone = ComputeJob(model: model, stage: job.stage, input: job.input, count: job.count)
+            reference.run([JobSlice(job: alone, rows: 0..<alone.count)])
+            let (batched, single) = job.stage == .encode ? (job.head, alone.head) : (job.images, alone.images)
+            let worst = zip(batched, single).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "job of \(job.count) rows (\(job.stage)) differs by \(worst)")
+        }
+        let sizes = scheduler.batchSizeCounts()
+        #expect(sizes[0] < sizes.reduce(0, +), "some batches joined several rows: \(sizes)")
+        #expect(sizes[3...].allSatisfy { $0 == 0 }, "no batch exceeds 5 rows: \(sizes)")
+    }
+
+    @Test func aFullQueueAnswersOverloadedAtOnce() throws {
+        let model = try servedModel("m", kind: .vae)
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(5), maxQueueRows: 4, threads: 1))
+        defer { scheduler.shutdown() }
+        let completions = Completions()
+        scheduler.lineArrived()  // holds the batch open
+        let first = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: 3 * model.zDim), count: 3)
+        let second = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: 2 * model.zDim), count: 2)
+        #expect(scheduler.submit(first, completion: completions.callback) == nil)
+        let refusal = try #require(scheduler.submit(second, completion: completions.callback))
+        #expect(refusal.type == .overloaded)
+        let retry = refusal.details.first { $0.key == "retry_after_ms" }?.value.integerValue
+        #expect((retry ?? 0) >= 1)
+        #expect(scheduler.queuedRows() == ["m": 3])
+        scheduler.lineSettled()
+        #expect(completions.wait(1))
+        #expect(completions.error(of: first) == .some(nil))
+    }
+
+    @Test func abandonedWorkIsAnsweredShuttingDown() throws {
+        let model = try servedModel("m", kind: .ae)
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(5), maxQueueRows: 100, threads: 1))
+        defer { scheduler.shutdown() }
+        let completions = Completions()
+        scheduler.lineArrived()
+        let jobs = mixedJobs(model, count: 4)
+        for job in jobs { #expect(scheduler.submit(job, completion: completions.callback) == nil) }
+        scheduler.abandonQueued(with: .shuttingDown)
+        #expect(completions.wait(jobs.count))
+        for job in jobs { #expect(completions.error(of: job) == .some(.shuttingDown)) }
+        #expect(scheduler.queuedRows().isEmpty)
+        scheduler.lineSettled()
+    }
+
+    @Test func aStartedBatchWaitsNoLongerThanTheWindow() throws {
+        let model = try servedModel("m", kind: .vae)
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .milliseconds(20), maxQueueRows: 100, threads: 1))
+        defer { scheduler.shutdown() }
+        let completions = Completions()
+        scheduler.lineArrived()  // never settled during the test: more work always seems to be on its way
+        let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: model.zDim), count: 1)
+        #expect(scheduler.submit(job, completion: completions.callback) == nil)
+        #expect(completions.wait(1), "the window ends the wait")
+        scheduler.lineSettled()
+    }
+}

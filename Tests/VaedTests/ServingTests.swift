@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+import VAETestSupport
+
+/// The serving engine end to end: batching, backpressure, reload, signals, socket activation.
+@Suite("vaed serving engine", .serialized, .timeLimit(.minutes(3)))
+struct ServingTests {
+    func errorType(_ response: [String: Any]) -> String? {
+        ((response["error"] as? [String: Any])?["data"] as? [String: Any])?["type"] as? String
+    }
+
+    func sha256(of model: String, _ client: LineClient) throws -> String? {
+        let models = (try client.call(#"{"id":0,"method":"models"}"#)["result"] as? [String: Any])?["models"] as? [[String: Any]]
+        return (models?.first { $0["name"] as? String == model }?["file"] as? [String: Any])?["sha256"] as? String
+    }
+
+    /// Sends `lines` from `connections` clients at once, each keeping up to `depth` in flight; the answers per line.
+    func answers(_ socket: String, _ lines: [String], connections: Int, depth: Int = 4) -> [String: [String: Any]] {
+        let lock = NSLock()
+        nonisolated(unsafe) var answers: [String: [String: Any]] = [:]
+        DispatchQueue.concurrentPerform(iterations: connections) { c in
+            guard let client = try? LineClient(path: socket) else { return }
+            let mine = stride(from: c, to: lines.count, by: connections).map { lines[$0] }
+            var sent = 0
+            for _ in 0..<min(depth, mine.count) { try? client.send(mine[sent]); sent += 1 }
+            for line in mine {
+                guard let text = try? client.readLine(),
+                      let response = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
+                lock.lock()
+                answers[line] = response
+                lock.unlock()
+                if sent < mine.count { try? client.send(mine[sent]); sent += 1 }
+            }
+        }
+        return answers
+    }
+
+    @Test func batchingOnAndOffGiveTheSameResults() throws {
+        let batched = try RunningDaemon(extraArguments: ["--batch-window-us", "2000"])
+        let unbatched = try RunningDaemon(extraArguments: ["--max-batch-rows", "1"], name: "unbatched")
+        let image = { (i: Int) in "[" + (0..<784).map { String(Float(($0 * 7 + i) % 13) / 12) }.joined(separator: ",") + "]" }
+        var lines: [String] = []
+        for i in 0..<60 {
+            switch i % 4 {
+            case 0: lines.append(#"{"id":\#(i),"method":"encode","params":{"model":"digits","images":[\#(image(i)),\#(image(i + 1))],"sample":true,"seed":\#(i)}}"#)
+            case 1: lines.append(#"{"id":\#(i),"method":"sample","params":{"model":"digits","count":\#(1 + i % 9),"seed":\#(i)}}"#)
+            case 2: lines.append(#"{"id":\#(i),"method":"denoise","params":{"model":"auto","images":[\#(image(i))]}}"#)
+            default: lines.append(#"{"id":\#(i),"method":"decode","params":{"model":"digits","z":[[\#(Float(i) / 30 - 1),0.5],[0,\#(Float(i) / 20)]]}}"#)
+            }
+        }
+        let a = answers(batched.socket, lines, connections: 12), b = answers(unbatched.socket, lines, connections: 12)
+        #expect(a.count == lines.count && b.count == lines.count)
+        func numbers(_ value: Any?) -> [Double] {
+            if let array = value as? [Any] { return array.flatMap(numbers) }
+            return (value as? Double).map { [$0] } ?? []
+        }
+        for line in lines {
+            let x = try #require(a[line]?["result"] as? [String: Any]), y = try #require(b[line]?["result"] as? [String: Any])
+            #expect(Set(x.keys) == Set(y.keys))
+            // Sampled codes are bit for bit the same; computed values agree to float rounding.
+            if let z = x["z"], line.contains("\"sample\"") { #expect(numbers(z) == numbers(y["z"])) }
+            for key in x.keys where key != "seed" {
+                let worst = zip(numbers(x[key]), numbers(y[key])).map { abs($0 - $1) }.max() ?? 0
+                #expect(numbers(x[key]).count == numbers(y[key]).count && worst <= 1e-5, "\(key) of \(line.prefix(50)): \(worst)")
+            }
+        }
+        let statsA = try LineClient(path: batched.socket).call(#"{"id":1,"method":"stats"}"#)["result"] as! [String: Any]
+        let statsB = try LineClient(path: unbatched.socket).call(#"{"id":1,"method":"stats"}"#)["result"] as! [String: Any]
+        let sizesA = statsA["batch_sizes"] as! [String: Int], sizesB = statsB["batch_sizes"] as! [String: Int]
+        #expect(sizesB.filter { $0.key != "1" }.values.allSatisfy { $0 == 0 }, "--max-batch-rows 1: every batch is one row")
+        #expect(sizesA.filter { $0.key != "1" }.values.reduce(0, +) > 0, "batching joined rows: \(sizesA)")
+        #expect(batched.stop() == 0 && unbatched.stop() == 0)
+    }
+
+    @Test func reloadUnderLoadDropsNothingAndABadFileKeepsTheOldModel() throws {
+        let directory = temporaryDirectory()
+        let models = "\(directory)/models"
+        try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
+        try writeModelFile(kind: .vae, seed: 1, to: "\(models)/digits.vaez")
+        let daemon = try RunningDaemon(directory: directory, arguments: ["--model-dir", models, "--watch-interval", "0.2"])
+        let control = try LineClient(path: daemon.socket)
+        let first = try #require(try sha256(of: "digits", control))
+
+        // Load from 8 connections while the file is replaced and reloaded (method, SIGHUP and the watch) again and again.
+        let stop = ManagedFlag()
+        let load = DispatchQueue(label: "load")
+        nonisolated(unsafe) var results: [String: [String: Any]] = [:]
+        let lines = (0..<1600).map { #"{"id":\#($0),"method":"sample","params":{"model":"digits","count":4,"seed":\#($0),"output":"u8"}}"# }
+        let finished = DispatchSemaphore(value: 0)
+        let socket = daemon.socket
+        load.async {
+            results = self.answers(socket, lines, connections: 8)
+            stop.set()
+            finished.signal()
+        }
+        var seed: UInt64 = 2, reloads = 0
+        while !stop.isSet {
+            try writeModelFile(kind: .vae, seed: seed, to: "\(models)/digits.vaez")
+            seed += 1
+            if reloads % 2 == 0 {
+                let answer = try control.call(#"{"id":1,"method":"reload"}"#)
+                #expect(answer["result"] != nil, "\(answer)")
+            } else {
+                kill(daemon.process.processIdentifier, SIGHUP)
+            }
+            reloads += 1
+            usleep(20_000)
+        }
+        finished.wait()
+        #expect(results.count == lines.count)
+        #expect(results.values.allSatisfy { $0["result"] != nil }, "every request answered with a result")
+        #expect(reloads >= 2)
+
+        // The latest file is served (the watch or the last reload picked it up).
+        try writeModelFile(kind: .vae, seed: 999, to: "\(models)/digits.vaez")
+        let reloaded = try control.call(#"{"id":2,"method":"reload"}"#)
+        let actions = (reloaded["result"] as? [String: Any])?["models"] as? [[String: String]]
+        #expect(actions?.first?["name"] == "digits" && ["reloaded", "unchanged"].contains(actions?.first?["action"] ?? ""))
+        let current = try #require(try sha256(of: "digits", control))
+        #expect(current != first)
+
+        // A damaged file: reload_failed naming the model, and the old model keeps serving.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(models)/digits.vaez")))
+        bytes[bytes.count / 3] ^= 0x55
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(models)/digits.vaez"))
+        let failed = try control.call(#"{"id":3,"method":"reload"}"#)
+        #expect(errorType(failed) == "reload_failed")
+        #expect(((failed["error"] as? [String: Any])?["data"] as? [String: Any])?["model"] as? String == "digits")
+        #expect(try sha256(of: "digits", control) == current)
+        #expect(try control.call(#"{"id":4,"method":"sample","params":{"count":1,"seed":1}}"#)["result"] != nil)
+
+        // A new file in the directory is picked up by the watch.
+        try writeModelFile(kind: .ae, seed: 7, to: "\(models)/fresh.vaez")
+        var names: [String] = []
+        for _ in 0..<100 where !names.contains("fresh") {
+            usleep(100_000)
+            names = ((try control.call(#"{"id":5,"method":"hello"}"#)["result"] as? [String: Any])?["models"] as? [String]) ?? []
+        }
+        #expect(names == ["digits", "fresh"])
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func pipelineAndConnectionLimitsHoldBackWithoutLosingAnything() throws {
+        let daemon = try RunningDaemon(extraArguments: ["--max-pipeline", "4", "--max-connections", "3"])
+        // 500 requests sent before reading any answer: the daemon stops reading at 4 outstanding, then catches up.
+        nonisolated(unsafe) let client = try LineClient(path: daemon.socket)
+        let writer = DispatchQueue(label: "writer")
+        let sent = DispatchSemaphore(value: 0)
+        writer.async {
+            let lines = (0..<500).map { #"{"id":\#($0),"method":"sample","params":{"model":"digits","count":2,"seed":\#($0)}}"# + "\n" }
+            try? client.send(Array(lines.joined().utf8))
+            sent.signal()
+        }
+        for i in 0..<500 {
+            let response = try JSONSerialization.jsonObject(with: Data(try #require(try client.readLine()).utf8)) as! [String: Any]
+            #expect(response["id"] as? Int == i && response["result"] != nil)
+        }
+        sent.wait()
+        // Three connections are open (this one, and two more); a fourth is answered `overloaded` and closed.
+        let second = try LineClient(path: daemon.socket), third = try LineClient(path: daemon.socket)
+        #expect(try second.call(#"{"id":1,"method":"health"}"#)["result"] != nil)
+        let fourth = try LineClient(path: daemon.socket)
+        let refusal = try JSONSerialization.jsonObject(with: Data(try #require(try fourth.readLine()).utf8)) as! [String: Any]
+        #expect(errorType(refusal) == "overloaded")
+        #expect(try fourth.readLine() == nil)
+        #expect(try third.call(#"{"id":2,"method":"health"}"#)["result"] != nil)
+        #expect(daemon.stop() == 0)
+    }
+
+    /// A client that sends heavy requests and never reads: its answers cannot be written, so draining waits.
+    func stuckClient(_ socket: String) throws -> LineClient {
+        let client = try LineClient(path: socket)
+        let line = #"{"id":1,"method":"sample","params":{"model":"digits","count":64,"seed":1}}"# + "\n"
+        try client.send(Array(String(repeating: line, count: 300).utf8))
+        usleep(300_000)
+        return client
+    }
+
+    @Test func drainTimeoutAndASecondSignal() throws {
+        // The drain timeout closes a connection that cannot be answered, and the daemon still exits 0.
+        let patient = try RunningDaemon(extraArguments: ["--drain-timeout", "1"])
+        let stuck = try stuckClient(patient.socket)
+        let start = Date()
+        #expect(patient.stop() == 0)
+        #expect(Date().timeIntervalSince(start) < 8)
+        _ = stuck
+
+        // A second SIGTERM exits at once, without waiting for the (long) drain, and removes the socket.
+        let daemon = try RunningDaemon(extraArguments: ["--drain-timeout", "60"], name: "second")
+        let blocked = try stuckClient(daemon.socket)
+        kill(daemon.process.processIdentifier, SIGTERM)
+        usleep(300_000)
+        #expect(daemon.process.isRunning, "still draining")
+        kill(daemon.process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while daemon.process.isRunning && Date() < deadline { usleep(10_000) }
+        #expect(!daemon.process.isRunning)
+        daemon.process.waitUntilExit()
+        #expect(daemon.process.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        _ = blocked
+    }
+
+    @Test func servesASocketPassedBySystemd() throws {
+        let directory = temporaryDirectory()
+        let model = try modelFile(kind: .vae, directory: directory)
+        let path = "\(directory)/activated.sock"
+        // What systemd does: bind and listen, pass the socket as fd 3 with LISTEN_PID and LISTEN_FDS, exec.
+        let script = """
+            import os, socket, sys
+            s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o640); s.listen(64)
+            os.dup2(s.fileno(), 3); os.set_inheritable(3, True)
+            os.environ['LISTEN_PID'] = str(os.getpid()); os.environ['LISTEN_FDS'] = '1'
+            os.execv(sys.argv[2], [sys.argv[2], '--model', 'm=' + sys.argv[3], '--socket', sys.argv[1] + '.unused'])
+            """
+        let (process, _) = try startCommand("/usr/bin/env", ["python3", "-c", script, path, builtExecutable("vaed"), model],
+                                            directory: directory)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var answer: [String: Any]?
+        for _ in 0..<200 where answer == nil {
+            usleep(50_000)
+            answer = try? LineClient(path: path).call(#"{"id":1,"method":"hello"}"#)
+        }
+        #expect((answer?["result"] as? [String: Any])?["models"] as? [String] == ["m"])
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        var info = stat()
+        #expect(stat(path, &info) == 0, "systemd's socket file is left alone")
+        #expect(info.st_mode & 0o777 == 0o640, "and its mode is not changed")
+        #expect(!FileManager.default.fileExists(atPath: path + ".unused"), "no socket of its own")
+    }
+}
+
+/// A flag set once from one thread and read from another.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
