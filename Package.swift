@@ -32,6 +32,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
+        // libpng's full write API, for uncompressed PNGs (the simplified API always compresses).
+        .target(name: "CPNGStored", dependencies: ["CPNG"]),
+
         // Vectorised element-wise kernels (the passes between GEMMs); always optimised, even in debug builds.
         .target(name: "CVAEKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
 
@@ -40,7 +43,7 @@ let package = Package(
 
         // Wire protocol v1 (Formats/protocol.md): JSON-RPC framing, errors, params and image payloads. No NIO, so
         // the client shares it.
-        .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData"]),
+        .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData", "VAENumerics"]),
 
         // The serving core: loaded models, deterministic sampling, the method handler (transport-free).
         .target(
@@ -60,7 +63,7 @@ let package = Package(
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "VAENumerics"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAENumerics"]),
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",

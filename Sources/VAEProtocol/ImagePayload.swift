@@ -1,6 +1,7 @@
 import Foundation
 import VAEData
 import VAEJSON
+import VAENumerics
 
 /// How result images are written: flat float arrays, base64 bytes, or base64 PNG files.
 public enum ImageOutputFormat: String, Sendable, CaseIterable {
@@ -111,11 +112,11 @@ public struct ImagePayload: Sendable {
             case .array:
                 writer.floats(UnsafeBufferPointer(start: image, count: pixelCount))
             case .u8, .png:
-                for i in 0..<pixelCount { bytes[i] = UInt8((min(max(image[i], 0), 1) * 255).rounded()) }
+                bytes.withUnsafeMutableBufferPointer { Kernels.unitToBytes(image, $0.baseAddress!, count: pixelCount) }
                 let payload: [UInt8]
                 if format == .png {
                     // Encoding an 8-bit grey image of a valid size cannot fail.
-                    payload = (try? PNG.encode(PixelImage(width: width, height: height, channels: 1, pixels: bytes))) ?? []
+                    payload = (try? PNG.encode(PixelImage(width: width, height: height, channels: 1, pixels: bytes), uncompressed: true)) ?? []
                 } else {
                     payload = bytes
                 }

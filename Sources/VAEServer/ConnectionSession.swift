@@ -23,6 +23,13 @@ final class ConnectionSession: @unchecked Sendable {
 
     /// A place in the answer order for the next line, once fewer than `maxPipeline` answers are outstanding.
     func reserve() async -> Int {
+        let taken: Int? = lock.withLock {
+            guard outstanding < maxPipeline else { return nil }
+            outstanding += 1
+            defer { nextSequence += 1 }
+            return nextSequence
+        }
+        if let taken { return taken }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let proceed = lock.withLock {
                 if outstanding < maxPipeline { return true }

@@ -88,6 +88,8 @@ struct Vaed: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "vaed")
         let started = ContinuousClock.now
+        // The compute threads are the parallelism; a GEMM that spawned its own threads would fight them.
+        BLAS.setThreadCount(1)
         let catalog: ModelCatalog
         do {
             catalog = try ModelCatalog(explicit: try modelSpecs(), directory: modelDir, logger: logger)

@@ -15,6 +15,21 @@ struct ImageTests {
         #expect(Array(encoded[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     }
 
+    @Test func uncompressedPNGsDecodeToTheSamePixelsForEveryChannelCount() throws {
+        for (width, height) in [(1, 1), (28, 28), (3, 200), (300, 250)] {
+            for channels in 1...4 {
+                let pixels = (0..<(width * height * channels)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 / 7) }
+                let image = PixelImage(width: width, height: height, channels: channels, pixels: pixels)
+                let stored = try PNG.encode(image, uncompressed: true)
+                #expect(try PNG.decode(stored, channels: channels) == image, "\(width)×\(height)×\(channels)")
+                // Stored deflate: every pixel byte plus one filter byte per row is in the file.
+                #expect(stored.count > height * (width * channels + 1))
+            }
+        }
+        let flat = PixelImage(width: 28, height: 28, channels: 1, pixels: Array(repeating: 9, count: 784))
+        #expect(try PNG.encode(flat, uncompressed: true).count > 4 * PNG.encode(flat).count, "the default compresses")
+    }
+
     @Test func colourIsFoldedToGrey() throws {
         let white = PixelImage(width: 2, height: 1, channels: 3, pixels: [255, 255, 255, 0, 0, 0])
         let decoded = try PNG.decode(PNG.encode(white), channels: 1)
