@@ -22,8 +22,8 @@ public struct BatchingConfiguration: Sendable {
 /// Dynamic batching: jobs for the same model from every connection are queued together, and each compute thread
 /// takes up to `maxBatchRows` rows at a time, splitting a large job and joining small ones.
 ///
-/// A batch goes as soon as it is full, or when no more requests are on their way (every line the daemon has read
-/// is queued or answered), or when `window` has passed since its oldest row was queued. So a lone request is not
+/// A batch goes as soon as it is full, or when no more requests are on their way (no event loop is still handing
+/// over the lines of a read), or when `window` has passed since its oldest row was queued. So a lone request is not
 /// delayed, and under load the batches grow with the queue.
 public final class BatchScheduler: @unchecked Sendable {
     /// A model's queue: jobs in arrival order, the first possibly part-taken.
@@ -68,15 +68,15 @@ public final class BatchScheduler: @unchecked Sendable {
 
     // MARK: Arrivals
 
-    /// A line was read that is not yet queued: a started batch may wait for it.
-    public func lineArrived() {
+    /// An event loop started handing over request lines it has read: a started batch may wait for them.
+    public func readingStarted() {
         condition.lock()
         arriving += 1
         condition.unlock()
     }
 
-    /// A line announced with `lineArrived()` is queued or answered.
-    public func lineSettled() {
+    /// The event loop that called `readingStarted()` has queued or answered every line of its read.
+    public func readingFinished() {
         condition.lock()
         arriving -= 1
         if arriving == 0 && windowWaiters > 0 { condition.broadcast() }
@@ -187,7 +187,9 @@ public final class BatchScheduler: @unchecked Sendable {
                 if slice.job.rowsLeft == 0 { finished.append(slice.job) }
             }
             condition.unlock()
-            for job in finished { job.complete(nil) }
+            EventLoopBatching.collecting {
+                for job in finished { job.complete(nil) }
+            }
             condition.lock()
         }
         running -= 1

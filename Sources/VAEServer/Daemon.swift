@@ -107,8 +107,8 @@ public final class Daemon: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                    for try await channel in inbound {
+                        group.addTask { await self.serve(channel) }
                     }
                 }
             }
@@ -119,26 +119,13 @@ public final class Daemon: Service, Sendable {
         engine.scheduler.shutdown()
     }
 
-    /// Binds the socket (or adopts systemd's) with each connection framed into lines.
-    private func listen() async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
-        let maxLine = configuration.limits.maxLineBytes
-        let scheduler = engine.scheduler
+    /// Binds the socket (or adopts systemd's); each admitted connection gets the line framing and request handler.
+    private func listen() async throws -> NIOAsyncChannel<Channel, Never> {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             // A client may send its requests and half-close (as `printf … | nc -U` does); it still gets answers.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-        let initialize: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                // +2: the line ending; a longer line is refused with line_too_long.
-                try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine + 2))
-                try channel.pipeline.syncOperations.addHandler(LineArrivalCounter(scheduler: scheduler))
-                // Deliberately the deinit-closing initializer: a connection accepted while the listener closes is
-                // dropped unserved (apple/swift-nio#2813); the scoped initializer's writer then traps on deinit,
-                // this one just closes the connection.
-                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(synchronouslyWrapping: channel)
-            }
-        }
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let initialize: @Sendable (Channel) -> EventLoopFuture<Channel> = { channel in self.admit(channel) }
+        let server: NIOAsyncChannel<Channel, Never>
         if let fd = configuration.activatedSocket {
             do {
                 server = try await bootstrap.bind(fd, childChannelInitializer: initialize)
@@ -157,6 +144,53 @@ public final class Daemon: Service, Sendable {
         }
         listener.withLockedValue { $0 = server.channel }
         return server
+    }
+
+    /// On the connection's event loop, before anything is read: checks the peer and the connection limit, then
+    /// sets up the pipeline. A refused connection is closed (after one `overloaded` line when over the limit).
+    private func admit(_ channel: Channel) -> EventLoopFuture<Channel> {
+        PeerCredentials.refusal(for: channel, socketMode: configuration.socketMode).flatMap { refusal in
+            if let refusal {
+                self.statistics.connectionRefused()
+                self.logger.warning("refused a connection", metadata: ["reason": "\(refusal)"])
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: nil))
+                    return channel
+                }
+            }
+            let key = ObjectIdentifier(channel)
+            let limit = self.configuration.maxConnections
+            let admitted = self.connections.withLockedValue { open in
+                guard open.count < limit else { return false }
+                open[key] = channel
+                return true
+            }
+            guard admitted else {
+                self.statistics.connectionRefused()
+                self.logger.warning("refused a connection", metadata: ["reason": "already \(limit) connections (--max-connections)"])
+                let refusal = RPCResponse.failure(id: .null, .tooManyConnections(limit: limit))
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: refusal))
+                    return channel
+                }
+            }
+            self.statistics.connectionOpened()
+            channel.closeFuture.whenComplete { _ in
+                self.connections.withLockedValue { _ = $0.removeValue(forKey: key) }
+                self.statistics.connectionClosed()
+            }
+            if self.engine.draining { channel.close(mode: .input, promise: nil) }
+            let maxLine = self.configuration.limits.maxLineBytes
+            return channel.eventLoop.makeCompletedFuture {
+                // +2: the line ending; a longer line is refused with line_too_long.
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine + 2))
+                try channel.pipeline.syncOperations.addHandler(RequestLineHandler(
+                    engine: self.engine, statistics: self.statistics, maxPipeline: self.configuration.maxPipeline,
+                    maxLineBytes: maxLine))
+                return channel
+            }
+        }
     }
 
     /// Stop accepting and reading; let queued and running work finish; at the deadline answer what is still queued
@@ -179,70 +213,9 @@ public final class Daemon: Service, Sendable {
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        let channel = connection.channel
-        let counter = try? await channel.pipeline.handler(type: LineArrivalCounter.self).get()
-        defer {
-            // Lines still buffered when the connection ended will never be queued.
-            channel.closeFuture.whenComplete { _ in counter?.settleRest() }
-        }
-        if let refusal = await PeerCredentials.refusal(for: channel, socketMode: configuration.socketMode) {
-            statistics.connectionRefused()
-            logger.warning("refused a connection", metadata: ["reason": "\(refusal)"])
-            try? await connection.executeThenClose { _, _ in }
-            return
-        }
-        let key = ObjectIdentifier(channel)
-        let admitted = connections.withLockedValue { open in
-            guard open.count < configuration.maxConnections else { return false }
-            open[key] = channel
-            return true
-        }
-        guard admitted else {
-            statistics.connectionRefused()
-            logger.warning("refused a connection", metadata: ["reason": "already \(configuration.maxConnections) connections (--max-connections)"])
-            let refusal = RPCResponse.failure(id: .null, .tooManyConnections(limit: configuration.maxConnections))
-            try? await connection.executeThenClose { _, outbound in try await outbound.write(ByteBuffer(bytes: refusal)) }
-            return
-        }
-        statistics.connectionOpened()
-        defer {
-            connections.withLockedValue { _ = $0.removeValue(forKey: key) }
-            statistics.connectionClosed()
-        }
-        if engine.draining { channel.close(mode: .input, promise: nil) }
-        let session = ConnectionSession(channel: channel, maxPipeline: configuration.maxPipeline)
-        do {
-            try await connection.executeThenClose { inbound, _ in
-                do {
-                    for try await line in inbound {
-                        let sequence = await session.reserve()
-                        answer(line, sequence: sequence, session: session)
-                        counter?.settle()
-                    }
-                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
-                    let limit = configuration.limits.maxLineBytes
-                    session.complete(await session.reserve(), RPCResponse.failure(id: .null, .lineTooLong(limit: limit)))
-                }
-                await session.drain()
-            }
-        } catch {
-            // One client's trouble (a reset, a half-written line at EOF) never reaches the server.
-            await session.drain()
-            logger.debug("connection ended", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func answer(_ line: ByteBuffer, sequence: Int, session: ConnectionSession) {
-        let arrived = ContinuousClock.now
-        let statistics = self.statistics
-        statistics.lineStarted()
-        line.withUnsafeReadableBytes { raw in
-            engine.answer(raw.bindMemory(to: UInt8.self)) { response, records in
-                statistics.lineFinished(records, microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6)
-                session.complete(sequence, response)
-            }
-        }
+    /// Waits for a connection to end: its requests are handled on its event loop by `RequestLineHandler`.
+    private func serve(_ channel: Channel) async {
+        try? await channel.closeFuture.get()
     }
 
     /// Polls `--model-dir` and reloads when a file appears, changes or goes.
@@ -258,4 +231,23 @@ public final class Daemon: Service, Sendable {
             }
         }
     }
+}
+
+/// Closes a refused connection as soon as it is active, after writing `answer` when there is one.
+final class ConnectionRefusal: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let answer: [UInt8]?
+
+    init(answer: [UInt8]?) {
+        self.answer = answer
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard let answer else { return context.close(promise: nil) }
+        let close = context.eventLoop.makePromise(of: Void.self)
+        close.futureResult.whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(NIOAny(ByteBuffer(bytes: answer)), promise: close)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }

@@ -14,18 +14,18 @@ enum PeerCredentials {
         var gid: UInt32 = 0
     }
 
-    /// nil when the peer is admitted, else why not.
-    static func refusal(for channel: any Channel, socketMode: mode_t) async -> String? {
-        guard let provider = channel as? SocketOptionProvider else { return "cannot read the peer's credentials" }
-        let peer: Credential
-        do {
-            peer = try await provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)).get()
-        } catch {
-            return "cannot read the peer's credentials: \(error)"
+    /// nil when the peer is admitted, else why not (on the channel's event loop, before anything is read).
+    static func refusal(for channel: any Channel, socketMode: mode_t) -> EventLoopFuture<String?> {
+        guard let provider = channel as? SocketOptionProvider else {
+            return channel.eventLoop.makeSucceededFuture("cannot read the peer's credentials")
         }
-        if peer.uid == 0 || peer.uid == getuid() { return nil }
-        if socketMode & 0o070 != 0 && groups(of: peer.pid, primary: peer.gid).contains(getgid()) { return nil }
-        return "uid \(peer.uid) (pid \(peer.pid)) is neither the daemon's user nor admitted by --socket-mode \(String(socketMode, radix: 8))"
+        return provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            .map { (peer: Credential) -> String? in
+                if peer.uid == 0 || peer.uid == getuid() { return nil }
+                if socketMode & 0o070 != 0 && groups(of: peer.pid, primary: peer.gid).contains(getgid()) { return nil }
+                return "uid \(peer.uid) (pid \(peer.pid)) is neither the daemon's user nor admitted by --socket-mode \(String(socketMode, radix: 8))"
+            }
+            .recover { "cannot read the peer's credentials: \($0)" }
     }
 
     /// The primary and supplementary groups of a process, from /proc (ucred carries only the primary one).

@@ -51,9 +51,9 @@ struct BatchSchedulerTests {
         let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 5, window: .milliseconds(50), maxQueueRows: 10_000, threads: 2))
         defer { scheduler.shutdown() }
         let completions = Completions()
-        scheduler.lineArrived()
+        scheduler.readingStarted()
         for job in jobs { #expect(scheduler.submit(job, completion: completions.callback) == nil) }
-        scheduler.lineSettled()
+        scheduler.readingFinished()
         #expect(completions.wait(jobs.count))
 
         let reference = BatchExecutor(capacity: 16)
@@ -75,7 +75,7 @@ struct BatchSchedulerTests {
         let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(5), maxQueueRows: 4, threads: 1))
         defer { scheduler.shutdown() }
         let completions = Completions()
-        scheduler.lineArrived()  // holds the batch open
+        scheduler.readingStarted()  // holds the batch open
         let first = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: 3 * model.zDim), count: 3)
         let second = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: 2 * model.zDim), count: 2)
         #expect(scheduler.submit(first, completion: completions.callback) == nil)
@@ -84,7 +84,7 @@ struct BatchSchedulerTests {
         let retry = refusal.details.first { $0.key == "retry_after_ms" }?.value.integerValue
         #expect((retry ?? 0) >= 1)
         #expect(scheduler.queuedRows() == ["m": 3])
-        scheduler.lineSettled()
+        scheduler.readingFinished()
         #expect(completions.wait(1))
         #expect(completions.error(of: first) == .some(nil))
     }
@@ -94,14 +94,14 @@ struct BatchSchedulerTests {
         let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(5), maxQueueRows: 100, threads: 1))
         defer { scheduler.shutdown() }
         let completions = Completions()
-        scheduler.lineArrived()
+        scheduler.readingStarted()
         let jobs = mixedJobs(model, count: 4)
         for job in jobs { #expect(scheduler.submit(job, completion: completions.callback) == nil) }
         scheduler.abandonQueued(with: .shuttingDown)
         #expect(completions.wait(jobs.count))
         for job in jobs { #expect(completions.error(of: job) == .some(.shuttingDown)) }
         #expect(scheduler.queuedRows().isEmpty)
-        scheduler.lineSettled()
+        scheduler.readingFinished()
     }
 
     @Test func aStartedBatchWaitsNoLongerThanTheWindow() throws {
@@ -109,10 +109,10 @@ struct BatchSchedulerTests {
         let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .milliseconds(20), maxQueueRows: 100, threads: 1))
         defer { scheduler.shutdown() }
         let completions = Completions()
-        scheduler.lineArrived()  // never settled during the test: more work always seems to be on its way
+        scheduler.readingStarted()  // never settled during the test: more work always seems to be on its way
         let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: model.zDim), count: 1)
         #expect(scheduler.submit(job, completion: completions.callback) == nil)
         #expect(completions.wait(1), "the window ends the wait")
-        scheduler.lineSettled()
+        scheduler.readingFinished()
     }
 }
