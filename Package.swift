@@ -60,7 +60,7 @@ let package = Package(
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "VAENumerics"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "VAEModel", "VAENumerics"]),
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",
