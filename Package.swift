@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "VAEJSON", targets: ["VAEJSON"]),
         .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
         .library(name: "VAEServer", targets: ["VAEServer"]),
+        .library(name: "VAEClient", targets: ["VAEClient"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
         .library(name: "VAEData", targets: ["VAEData"]),
@@ -54,6 +55,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO.
+        .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData"]),
 
         // Numeric core: matrices, BLAS, layers' element-wise math, losses, Adam, RNG, parallel loops.
         .target(name: "VAENumerics", dependencies: ["CBLAS", "CVAEKernels"]),
@@ -100,6 +104,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+
+        .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAETestSupport"]),
 
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
