@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "vae", targets: ["vae"]),
         .executable(name: "vaed", targets: ["vaed"]),
+        .executable(name: "vaectl", targets: ["vaectl"]),
         .library(name: "VAEJSON", targets: ["VAEJSON"]),
         .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
         .library(name: "VAEServer", targets: ["VAEServer"]),
@@ -105,6 +106,13 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "vaectl",
+            dependencies: [
+                "VAEClient", "VAEProtocol", "VAEData", "VAEJSON", "VAEModel", "VAENumerics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAETestSupport"]),
 
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
