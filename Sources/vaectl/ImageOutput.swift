@@ -54,13 +54,13 @@ struct ImageWriter {
         return ImageGrid(shape: shape, columns: min(columns(images.count), images.count)).render(values)
     }
 
-    /// "digits.png: 64 images in an 8×8 grid" and the like, for the summary line.
+    /// "digits.png: 64 images, 8×8 grid" and the like, for the summary line.
     func summary(count: Int, files: [String]) -> String {
         if options.outDir != nil { return "\(count) image\(count == 1 ? "" : "s") in \(options.outDir!)" }
         guard let file = files.first else { return "" }
         if count == 1 { return file }
         let columns = min(columns(count), count)
-        return "\(file): \(count) images in a \(columns)×\((count + columns - 1) / columns) grid"
+        return "\(file): \(count) images, \(columns)×\((count + columns - 1) / columns) grid"
     }
 }
 

@@ -43,7 +43,7 @@ struct VaectlTests {
         let socket = ["--socket", daemon.socket]
         let first = try vaectl(["sample", "-n", "16", "--seed", "7", "-o", "\(directory)/a.png"] + socket)
         #expect(
-            first.status == 0 && first.text.contains("16 images in a 4×4 grid") && first.text.contains("seed 7"),
+            first.status == 0 && first.text.contains("16 images, 4×4 grid") && first.text.contains("seed 7"),
             "\(first.error)")
         let grid = try PNG.decode(Files.read("\(directory)/a.png"))
         #expect(grid.width == 4 * 30 + 2 && grid.height == 4 * 30 + 2, "torchvision geometry: 2-pixel padding")
@@ -193,7 +193,7 @@ struct VaectlTests {
         #expect(try Files.read(files[1]) == Files.read(files[0]), "IDX image 0 is the same square as scan.png")
         let grid = try vaectl(
             ["denoise", "\(directory)/t10k-images-idx3-ubyte", "-o", "\(directory)/grid.png"] + socket)
-        #expect(grid.status == 0 && grid.text.contains("4 images in a 2×2 grid"), "\(grid.text)")
+        #expect(grid.status == 0 && grid.text.contains("4 images, 2×2 grid"), "\(grid.text)")
         #expect(daemon.stop() == 0)
     }
 
