@@ -14,15 +14,18 @@ public struct LoadConfiguration: Sendable {
     public var duration: Double
     /// Seconds of load before measuring starts.
     public var warmup: Double
-    /// How long a connection waits for an answer before giving up.
+    /// How long the run waits without any answer before giving up.
     public var timeoutSeconds: Double
+    /// Threads sharing the connections, each running one epoll loop.
+    public var threads: Int
 
     public init(
         path: String, requestLine: [UInt8], connections: Int, depth: Int, duration: Double, warmup: Double,
-        timeoutSeconds: Double = 30
+        timeoutSeconds: Double = 30, threads: Int = 1
     ) {
         precondition(
-            connections >= 1 && depth >= 1 && duration > 0 && warmup >= 0, "a load needs connections, depth and time")
+            connections >= 1 && depth >= 1 && duration > 0 && warmup >= 0 && threads >= 1,
+            "a load needs connections, depth, time and a thread")
         precondition(requestLine.last == 0x0A, "a request line ends in a newline")
         self.path = path
         self.requestLine = requestLine
@@ -31,6 +34,7 @@ public struct LoadConfiguration: Sendable {
         self.duration = duration
         self.warmup = warmup
         self.timeoutSeconds = timeoutSeconds
+        self.threads = threads
     }
 }
 
@@ -58,165 +62,234 @@ public struct LoadReport: Sendable {
     }
 }
 
-/// A closed-loop load generator built not to be the bottleneck: the request bytes are built once, each connection
-/// has its own thread doing blocking reads, new requests go out in one write per batch of answers, successful
-/// responses are only scanned for their newline, and latencies go into a fixed-size histogram.
+/// A closed-loop load generator built not to be the bottleneck: the request bytes are built once, a few threads each
+/// run a poll(2) loop over their share of the connections (one wake-up serves every connection that has answers),
+/// new requests go out in one write per batch of answers, successful responses are only scanned for their newline,
+/// and latencies go into a fixed-size histogram.
 public enum LoadGenerator {
     /// How long connections wait for the answers still due when the run ends before closing anyway.
     static let drainNanoseconds: UInt64 = 1_000_000_000
 
-    /// Connects every connection, runs the load, and merges the connections' figures.
+    /// Connects every connection, runs the load, and merges the figures.
     /// - Throws: `ConnectionError` when a connection cannot be made (before any load is sent).
     public static func run(_ configuration: LoadConfiguration) throws(ConnectionError) -> LoadReport {
-        var workers: [LoadWorker] = []
+        var connections: [LoadConnection] = []
         for _ in 0..<configuration.connections {
-            let socket = try UnixSocket(connectingTo: configuration.path, receiveTimeout: configuration.timeoutSeconds)
-            workers.append(LoadWorker(socket: socket, configuration: configuration))
+            let socket = try UnixSocket(connectingTo: configuration.path, receiveTimeout: nil)
+            connections.append(LoadConnection(socket: socket, configuration: configuration))
+        }
+        let threads = min(configuration.threads, connections.count)
+        let loops = (0..<threads).map { thread in
+            LoadLoop(
+                connections: stride(from: thread, to: connections.count, by: threads).map { connections[$0] },
+                timeoutSeconds: configuration.timeoutSeconds)
         }
         let start = MonotonicClock.nanoseconds()
         let measureFrom = start + UInt64(configuration.warmup * 1e9)
         let stopAt = measureFrom + UInt64(configuration.duration * 1e9)
         let finished = DispatchSemaphore(value: 0)
-        for worker in workers {
+        for loop in loops {
             let thread = Thread {
-                worker.run(measureFrom: measureFrom, stopAt: stopAt)
+                loop.run(measureFrom: measureFrom, stopAt: stopAt)
                 finished.signal()
             }
             thread.stackSize = 1 << 20
             thread.start()
         }
-        for _ in workers { finished.wait() }
+        for _ in loops { finished.wait() }
         var report = LoadReport()
-        for worker in workers { report.add(worker.report) }
+        for connection in connections { report.add(connection.report) }
         report.seconds = configuration.duration
         return report
     }
 }
 
-/// One connection's loop. Only its own thread touches it until the run ends.
-final class LoadWorker: @unchecked Sendable {
+/// One thread's share of the connections, driven by poll(2): one wake-up serves every connection with answers.
+/// Only its own thread touches it until the run ends.
+final class LoadLoop: @unchecked Sendable {
+    let connections: [LoadConnection]
+    let timeoutMilliseconds: Int32
+
+    init(connections: [LoadConnection], timeoutSeconds: Double) {
+        self.connections = connections
+        timeoutMilliseconds = Int32(min(timeoutSeconds * 1000, Double(Int32.max)))
+    }
+
+    func run(measureFrom: UInt64, stopAt: UInt64) {
+        let start = MonotonicClock.nanoseconds()
+        var descriptors = connections.map { connection in
+            connection.socket.setNonBlocking()
+            connection.queue(connection.depth, at: start)
+            return pollfd(fd: connection.socket.descriptor, events: connection.pollEvents, revents: 0)
+        }
+        let drainUntil = stopAt + LoadGenerator.drainNanoseconds
+        var lastAnswer = start
+        var open = connections.count
+        while open > 0 {
+            let now = MonotonicClock.nanoseconds()
+            if now >= drainUntil { break }
+            // Wake at the end of the measured window too, to stop sending.
+            let deadline = now < stopAt ? stopAt : drainUntil
+            let wait = min(Int32((deadline - now) / 1_000_000) + 1, timeoutMilliseconds)
+            let ready = poll(&descriptors, nfds_t(descriptors.count), wait)
+            if ready < 0 && errno == EINTR { continue }
+            let woke = MonotonicClock.nanoseconds()
+            if ready <= 0 {
+                if woke - lastAnswer >= UInt64(timeoutMilliseconds) * 1_000_000 {
+                    let seconds = Double(timeoutMilliseconds) / 1000
+                    for connection in connections where connection.isOpen && connection.inFlight > 0 {
+                        connection.fail("no answer from the daemon for \(seconds) s")
+                    }
+                    break
+                }
+                if woke < stopAt { continue }
+            }
+            let measuring = woke >= measureFrom && woke < stopAt
+            for (index, connection) in connections.enumerated() where connection.isOpen {
+                let events = descriptors[index].revents
+                if events != 0 {
+                    let readable = events & Int16(POLLIN | POLLHUP | POLLERR) != 0
+                    if connection.service(readable: readable, now: woke, measuring: measuring, sendMore: woke < stopAt)
+                    {
+                        lastAnswer = woke
+                    }
+                }
+                if !connection.isOpen || (woke >= stopAt && connection.inFlight == 0) {
+                    connection.isOpen = false
+                    descriptors[index].fd = -1  // poll ignores it from now on
+                    open -= 1
+                } else {
+                    descriptors[index].events = connection.pollEvents
+                }
+                descriptors[index].revents = 0
+            }
+        }
+    }
+}
+
+/// One connection of a load run: the requests in flight, the bytes still to send, the answers half read.
+final class LoadConnection: @unchecked Sendable {
     let socket: UnixSocket
-    let configuration: LoadConfiguration
+    let line: [UInt8]
+    let depth: Int
+    /// depth + 1 copies of the request, so any unsent suffix of up to depth requests is one contiguous slice.
+    let lines: [UInt8]
+    var unsent = 0
+    /// Send times of the requests in flight, oldest first (a ring: answers come back in order).
+    var sentAt: [UInt64]
+    var oldest = 0
+    var inFlight = 0
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var filled = 0
+    var isOpen = true
     var report = LoadReport()
 
     init(socket: UnixSocket, configuration: LoadConfiguration) {
         self.socket = socket
-        self.configuration = configuration
+        line = configuration.requestLine
+        depth = configuration.depth
+        lines = [UInt8](repeatElement(configuration.requestLine, count: configuration.depth + 1).joined())
+        sentAt = [UInt64](repeating: 0, count: configuration.depth)
     }
 
-    func run(measureFrom: UInt64, stopAt: UInt64) {
-        do {
-            try loop(measureFrom: measureFrom, stopAt: stopAt)
-        } catch {
-            report.failures.append(error.message)
+    func queue(_ count: Int, at now: UInt64) {
+        for _ in 0..<count {
+            sentAt[(oldest + inFlight) % depth] = now
+            inFlight += 1
         }
+        unsent += count * line.count
+        flush()
     }
 
-    private func loop(measureFrom: UInt64, stopAt: UInt64) throws(ConnectionError) {
-        let line = configuration.requestLine
-        let depth = configuration.depth
-        // depth + 1 copies, so any unsent suffix of up to depth requests is one contiguous slice.
-        let lines = [UInt8](repeatElement(line, count: depth + 1).joined())
-        var unsent = 0
-        // Send times of the requests in flight, oldest first (a ring: answers come back in order).
-        var sentAt = [UInt64](repeating: 0, count: depth)
-        var oldest = 0
-        var inFlight = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var filled = 0
-        var scanned = 0
-        let timeout = Int32(min(configuration.timeoutSeconds * 1000, Double(Int32.max)))
-
-        func queue(_ count: Int, at now: UInt64) {
-            for _ in 0..<count {
-                sentAt[(oldest + inFlight) % depth] = now
-                inFlight += 1
-            }
-            unsent += count * line.count
-        }
-
-        queue(depth, at: MonotonicClock.nanoseconds())
-        let drainUntil = stopAt + LoadGenerator.drainNanoseconds
-        var stopping = false
-        while true {
-            if unsent > 0 {
-                let offset = (line.count - unsent % line.count) % line.count
+    /// Writes what the socket takes now.
+    func flush() {
+        while unsent > 0 && isOpen {
+            let offset = (line.count - unsent % line.count) % line.count
+            do {
                 let sent = try lines.withUnsafeBufferPointer { (all) throws(ConnectionError) in
                     try socket.sendSome(
                         UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: all[offset..<(offset + unsent)])))
                 }
+                if sent == 0 { return }
                 unsent -= sent
-                if unsent > 0 {
-                    // The socket is full: wait for room or answers, whichever comes, so neither side blocks the other.
-                    let (readable, writable) = socket.wait(forWriting: true, timeoutMilliseconds: timeout)
-                    guard readable || writable else {
-                        throw ConnectionError(
-                            .timedOut, path: socket.path,
-                            "the daemon took no requests and sent no answers for \(configuration.timeoutSeconds) s")
-                    }
-                    if !readable { continue }
-                }
-            }
-            if stopping {
-                // Answers still due are waited for briefly, then abandoned, so a slow daemon cannot stretch the run.
-                let now = MonotonicClock.nanoseconds()
-                guard inFlight > 0, now < drainUntil else { return }
-                let (readable, _) = socket.wait(
-                    forWriting: false, timeoutMilliseconds: Int32((drainUntil - now) / 1_000_000) + 1)
-                if !readable { return }
-            }
-            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
-            let received = try buffer.withUnsafeMutableBufferPointer { (all) throws(ConnectionError) in
-                try socket.receive(
-                    into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: all[filled...])))
-            }
-            guard received > 0 else {
-                throw ConnectionError(
-                    .closed, path: socket.path, "the daemon closed a connection with \(inFlight) requests unanswered")
-            }
-            filled += received
-            let now = MonotonicClock.nanoseconds()
-            let measuring = now >= measureFrom && now < stopAt
-            var answered = 0
-            var lineStart = 0
-            try buffer.withUnsafeBufferPointer { (all) throws(ConnectionError) in
-                let raw = UnsafeRawBufferPointer(all)
-                let base = raw.baseAddress!
-                while scanned < filled, let found = memchr(base + scanned, 0x0A, filled - scanned) {
-                    let end = base.distance(to: UnsafeRawPointer(found))
-                    guard inFlight > 0 else {
-                        throw ConnectionError(
-                            .badResponse, path: socket.path, "the daemon sent more answers than requests")
-                    }
-                    if measuring {
-                        report.latency.record(nanoseconds: now &- sentAt[oldest])
-                        report.responses += 1
-                        if let type = Self.errorType(UnsafeRawBufferPointer(rebasing: raw[lineStart..<end])) {
-                            report.errors[type, default: 0] += 1
-                        }
-                    }
-                    oldest = (oldest + 1) % depth
-                    inFlight -= 1
-                    answered += 1
-                    lineStart = end + 1
-                    scanned = lineStart
-                }
-            }
-            scanned = filled
-            if lineStart > 0 {
-                // Keep the start of a partial answer at the front of the buffer.
-                buffer.withUnsafeMutableBytes { raw in
-                    _ = memmove(raw.baseAddress!, raw.baseAddress! + lineStart, filled - lineStart)
-                }
-                filled -= lineStart
-                scanned = filled
-            }
-            if now < stopAt {
-                if answered > 0 { queue(answered, at: MonotonicClock.nanoseconds()) }
-            } else {
-                stopping = true
+            } catch {
+                fail(error.message)
             }
         }
+    }
+
+    /// Reads what has arrived, records the answers complete in it, and sends one new request per answer.
+    /// - Returns: whether any answer was complete.
+    @discardableResult
+    func service(readable: Bool, now: UInt64, measuring: Bool, sendMore: Bool) -> Bool {
+        flush()
+        guard readable, isOpen else { return false }
+        if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+        let received: Int?
+        do {
+            received = try buffer.withUnsafeMutableBufferPointer { (all) throws(ConnectionError) in
+                try socket.receiveAvailable(
+                    into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: all[filled...])))
+            }
+        } catch {
+            fail(error.message)
+            return false
+        }
+        guard let received else { return false }  // nothing after all
+        guard received > 0 else {
+            fail("the daemon closed a connection with \(inFlight) requests unanswered")
+            return false
+        }
+        let scanFrom = filled
+        filled += received
+        var answered = 0
+        var lineStart = 0
+        var failure: String?
+        buffer.withUnsafeBufferPointer { all in
+            let raw = UnsafeRawBufferPointer(all)
+            let base = raw.baseAddress!
+            var scanned = scanFrom
+            while scanned < filled, let found = memchr(base + scanned, 0x0A, filled - scanned) {
+                let end = base.distance(to: UnsafeRawPointer(found))
+                guard inFlight > 0 else {
+                    failure = "the daemon sent more answers than requests"
+                    return
+                }
+                if measuring {
+                    report.latency.record(nanoseconds: now &- sentAt[oldest])
+                    report.responses += 1
+                    if let type = Self.errorType(UnsafeRawBufferPointer(rebasing: raw[lineStart..<end])) {
+                        report.errors[type, default: 0] += 1
+                    }
+                }
+                oldest = (oldest + 1) % depth
+                inFlight -= 1
+                answered += 1
+                lineStart = end + 1
+                scanned = lineStart
+            }
+        }
+        if let failure {
+            fail(failure)
+            return false
+        }
+        if lineStart > 0 {
+            // Keep the start of a partial answer at the front of the buffer.
+            buffer.withUnsafeMutableBytes { raw in
+                _ = memmove(raw.baseAddress!, raw.baseAddress! + lineStart, filled - lineStart)
+            }
+            filled -= lineStart
+        }
+        if sendMore && answered > 0 { queue(answered, at: MonotonicClock.nanoseconds()) }
+        return answered > 0
+    }
+
+    /// What poll is asked about: answers always, room to write while some requests are unsent.
+    var pollEvents: Int16 { Int16(POLLIN) | (unsent > 0 ? Int16(POLLOUT) : 0) }
+
+    func fail(_ message: String) {
+        if isOpen { report.failures.append(message) }
+        isOpen = false
     }
 
     private static let errorMarker = Array("\"error\":".utf8)

@@ -95,6 +95,23 @@ final class UnixSocket {
         }
     }
 
+    /// Makes reads and writes return at once instead of waiting (for an event loop).
+    func setNonBlocking() {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Reads what is available without waiting: nil when nothing is, 0 when the daemon closed the connection.
+    func receiveAvailable(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectionError) -> Int? {
+        while true {
+            let n = recv(descriptor, buffer.baseAddress!, buffer.count, Int32(MSG_DONTWAIT))
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+            if errno == ECONNRESET { return 0 }
+            throw ConnectionError(.failed, path: path, "cannot read from \(path): \(systemError())")
+        }
+    }
+
     /// Waits until the socket is readable or (when `writable`) writable; returns (readable, writable).
     func wait(forWriting writable: Bool, timeoutMilliseconds: Int32) -> (Bool, Bool) {
         var descriptor = pollfd(

@@ -40,7 +40,7 @@ struct BenchRequestTests {
 
     @Test func onlyTopLevelErrorsCountAsErrors() {
         func type(_ line: String) -> String? {
-            Array(line.utf8).withUnsafeBytes { LoadWorker.errorType($0) }
+            Array(line.utf8).withUnsafeBytes { LoadConnection.errorType($0) }
         }
         #expect(type(#"{"jsonrpc":"2.0","id":1,"result":{"status":"ok"}}"#) == nil)
         #expect(
@@ -49,6 +49,6 @@ struct BenchRequestTests {
         #expect(type(#"{"jsonrpc":"2.0","id":1,"result":{"note":{"error":1}}}"#) == nil, "a nested member named error")
         #expect(type(#"{"id":1,"error":{"code":1}"#) == "unreadable")
         #expect(type(#"{"error":"#) == "unreadable")
-        #expect(!LoadWorker.contains(Array("\"error\":".utf8), in: UnsafeBufferPointer(start: nil, count: 0)))
+        #expect(!LoadConnection.contains(Array("\"error\":".utf8), in: UnsafeBufferPointer(start: nil, count: 0)))
     }
 }

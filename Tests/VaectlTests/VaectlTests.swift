@@ -252,11 +252,15 @@ struct VaectlTests {
         let daemon = try TestDaemon(extraArguments: ["--max-line-bytes", "65536"])
         let socket = ["--socket", daemon.socket]
         let run = try vaectl(
-            ["bench", "--connections", "2", "--depth", "2", "--duration", "1", "--warmup", "0.2", "--json"] + socket)
+            [
+                "bench", "--connections", "3", "--depth", "2", "--threads", "2", "--duration", "1", "--warmup", "0.2",
+                "--json",
+            ] + socket)
         #expect(run.status == 0, "\(run.error)")
         let report = try run.json()
         let requests = try #require(report["requests"] as? Int)
         #expect(requests > 0 && report["method"] as? String == "encode" && report["payload"] as? String == "u8")
+        #expect(report["connections"] as? Int == 3 && report["depth"] as? Int == 2 && report["threads"] as? Int == 2)
         let rate = try #require(report["requests_per_second"] as? Double)
         #expect(abs(rate - Double(requests)) <= 1, "requests/s over a 1 s window")
         let latency = try #require(report["latency_us"] as? [String: Double])
