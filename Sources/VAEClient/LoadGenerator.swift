@@ -130,7 +130,7 @@ final class LoadLoop: @unchecked Sendable {
             if now >= drainUntil { break }
             // Wake at the end of the measured window too, to stop sending.
             let deadline = now < stopAt ? stopAt : drainUntil
-            let wait = min(Int32((deadline - now) / 1_000_000) + 1, timeoutMilliseconds)
+            let wait = Int32(min((deadline - now) / 1_000_000 + 1, UInt64(timeoutMilliseconds)))
             let ready = poll(&descriptors, nfds_t(descriptors.count), wait)
             if ready < 0 && errno == EINTR { continue }
             let woke = MonotonicClock.nanoseconds()

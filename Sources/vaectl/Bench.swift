@@ -52,8 +52,8 @@ extension Vaectl {
             guard connections >= 1, depth >= 1, threads >= 1 else {
                 throw ValidationError("--connections, --depth and --threads must be at least 1")
             }
-            guard duration > 0, duration.isFinite, warmup >= 0, warmup.isFinite else {
-                throw ValidationError("--duration must be above 0 and --warmup at least 0 seconds")
+            guard duration > 0, duration <= 86_400, warmup >= 0, warmup <= 86_400 else {
+                throw ValidationError("--duration must be above 0 and --warmup at least 0 seconds, both at most a day")
             }
         }
 
