@@ -8,9 +8,11 @@ let package = Package(
     products: [
         .executable(name: "vae", targets: ["vae"]),
         .executable(name: "vaed", targets: ["vaed"]),
+        .executable(name: "vaectl", targets: ["vaectl"]),
         .library(name: "VAEJSON", targets: ["VAEJSON"]),
         .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
         .library(name: "VAEServer", targets: ["VAEServer"]),
+        .library(name: "VAEClient", targets: ["VAEClient"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
         .library(name: "VAEData", targets: ["VAEData"]),
@@ -58,12 +60,15 @@ let package = Package(
             ]
         ),
 
+        // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO.
+        .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData"]),
+
         // Numeric core: matrices, BLAS, layers' element-wise math, losses, Adam, RNG, parallel loops.
         .target(name: "VAENumerics", dependencies: ["CBLAS", "CVAEKernels"]),
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAENumerics"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAEModel", "VAENumerics"]),
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",
@@ -103,12 +108,24 @@ let package = Package(
         .executableTarget(
             name: "vaed",
             dependencies: [
-                "VAEServer", "VAENumerics",
+                "VAEServer", "VAEProtocol", "VAENumerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+
+        .executableTarget(
+            name: "vaectl",
+            dependencies: [
+                "VAEClient", "VAEProtocol", "VAEData", "VAEJSON", "VAEModel", "VAENumerics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAETestSupport"]),
+        // Runs the built vaectl against a built vaed, as a user would.
+        .testTarget(
+            name: "VaectlTests", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics", "VAETestSupport"]),
 
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),

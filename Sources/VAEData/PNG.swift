@@ -65,7 +65,8 @@ public enum PNG {
         return output
     }
 
-    /// Decodes a PNG file, converting it to `channels` (1 = grey, which also folds colour and alpha into grey).
+    /// Decodes a PNG file of any PNG colour type and bit depth, converting it to 8-bit `channels` (1 = grey, which
+    /// also folds colour into grey; alpha is composited onto black when the output has none).
     /// - Throws: `DataError.badImage` naming `source` and libpng's reason.
     public static func decode(_ bytes: [UInt8], channels: Int = 1, source: String = "PNG") throws(DataError) -> PixelImage {
         var png = png_image()
@@ -77,6 +78,9 @@ public enum PNG {
             throw DataError(.badImage, "\(source): PNG size \(png.width)×\(png.height) is out of range")
         }
         png.format = format(channels: channels)
+        // Without this libpng takes 16-bit samples as linear light and gamma-encodes them on the way to 8 bits
+        // (a 16-bit 32768 would come out as 188, not 128); a file's own gAMA or sRGB chunk still applies.
+        png.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
         let width = Int(png.width), height = Int(png.height)
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let finished = pixels.withUnsafeMutableBytes {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VAENumerics
+import VAEProtocol
 import VAEServer
 
 @main

@@ -1,0 +1,210 @@
+import ArgumentParser
+import Foundation
+import VAEClient
+import VAEData
+import VAEJSON
+import VAEProtocol
+
+extension Vaectl {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load-test the daemon: closed loop, N connections each keeping D requests in flight.",
+            discussion: """
+                Every connection sends the same request (built once), and sends one more for each answer, so \
+                exactly connections × depth requests are in flight; one thread (--threads) drives them all with \
+                poll(2), so the generator costs a few µs of CPU per request. Reports requests/s, images/s, latency \
+                percentiles (send to whole answer, µs) and errors by type, over --duration seconds after \
+                --warmup seconds. Images are a synthetic shape of the model's size, or the first image of --input. \
+                Before the load, one request is sent alone: if the daemon refuses it, that error is reported (exit 1).
+                """)
+
+        static let methods = ["encode", "decode", "denoise", "sample", "hello", "health", "models", "stats"]
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var model: ModelOption
+        @Option(help: "encode, decode, denoise, sample, hello, health, models or stats.") var method = "encode"
+        @Option(help: "How images are sent: u8, array or png.") var payload = "u8"
+        @Option(help: "Images (encode, denoise) or latent codes (decode) per request.") var images = 1
+        @Option(help: "Images per sample request.") var count = 1
+        @Option(help: "How result images come back: array, u8 or png (default: the daemon's, array).") var output:
+            String?
+        @Option(help: "Concurrent connections.") var connections = 16
+        @Option(help: "Requests in flight per connection.") var depth = 4
+        @Option(help: "Seconds measured.") var duration: Double = 10
+        @Option(help: "Seconds of load before measuring.") var warmup: Double = 1
+        @Option(help: "Threads of the load generator, each driving its share of the connections.") var threads = 1
+        @Option(help: "Take the image from this PNG or IDX file (its first image) instead of the synthetic one.")
+        var input: String?
+        @Flag(help: "Print the figures as JSON.") var json = false
+
+        func validate() throws {
+            guard Self.methods.contains(method) else {
+                throw ValidationError(
+                    "--method must be one of \(Self.methods.joined(separator: ", ")) (got '\(method)')")
+            }
+            guard BenchRequest.Payload(rawValue: payload) != nil else {
+                throw ValidationError("--payload must be u8, array or png (got '\(payload)')")
+            }
+            if let output, ImageOutputFormat(rawValue: output) == nil {
+                throw ValidationError("--output must be array, u8 or png (got '\(output)')")
+            }
+            guard images >= 1, count >= 1 else { throw ValidationError("--images and --count must be at least 1") }
+            guard connections >= 1, depth >= 1, threads >= 1 else {
+                throw ValidationError("--connections, --depth and --threads must be at least 1")
+            }
+            guard duration > 0, duration <= 86_400, warmup >= 0, warmup <= 86_400 else {
+                throw ValidationError("--duration must be above 0 and --warmup at least 0 seconds, both at most a day")
+            }
+        }
+
+        /// Images or codes one request carries (0 for methods without any).
+        var imagesPerRequest: Int {
+            switch method {
+            case "encode", "denoise", "decode": images
+            case "sample": count
+            default: 0
+            }
+        }
+
+        func params(_ session: Session) throws -> [JSONMember] {
+            var params: [JSONMember] = []
+            guard ["encode", "decode", "denoise", "sample"].contains(method) else { return params }
+            if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+            let described = try session.model(model.model)
+            switch method {
+            case "encode", "denoise":
+                var image = BenchRequest.syntheticImage(height: described.height, width: described.width)
+                if let input {
+                    guard let first = try ImageFiles.read([input], indices: nil).first else {
+                        throw Failure(.usage, "\(input) holds no images")
+                    }
+                    image = try ImageFiles.conform(
+                        [first], height: described.height, width: described.width,
+                        model: described.name, resize: false)[0].image
+                }
+                params.append(
+                    JSONMember(
+                        key: "images",
+                        value: try BenchRequest.images(
+                            image, count: images, payload: BenchRequest.Payload(rawValue: payload)!)))
+            case "decode":
+                params.append(
+                    JSONMember(key: "z", value: BenchRequest.latentCodes(count: images, zDim: described.zDim)))
+            default:
+                params += [JSONMember(key: "count", value: .int(count)), JSONMember(key: "seed", value: .int(1))]
+            }
+            if let output, method != "encode" { params.append(JSONMember(key: "output", value: .string(output))) }
+            return params
+        }
+
+        func run() throws {
+            let session = try Session(connection)
+            let hello = try session.hello()
+            let params = try params(session)
+            let line = BenchRequest.line(method: method, params: params)
+            guard line.count - 1 <= hello.maxLineBytes else {
+                throw Failure(
+                    .usage,
+                    "one request is \(line.count - 1) bytes, over the daemon's max_line_bytes of \(hello.maxLineBytes); "
+                        + "send fewer --images or use --payload u8")
+            }
+            // One request alone first, so a refused request is one clear error rather than a run of them.
+            _ = try session.call(method, params)
+            let report = try LoadGenerator.run(
+                LoadConfiguration(
+                    path: session.connection.path, requestLine: line, connections: connections, depth: depth,
+                    duration: duration, warmup: warmup, timeoutSeconds: connection.timeout, threads: threads))
+            if json {
+                printJSON(
+                    reportJSON(
+                        report, model: params.first { $0.key == "model" }?.value.stringValue,
+                        requestBytes: line.count - 1))
+            } else {
+                print(reportText(report, requestBytes: line.count - 1))
+            }
+            if !report.failures.isEmpty {
+                throw Failure(
+                    .cannotConnect,
+                    "\(report.failures.count) of \(connections) connections broke off: \(report.failures[0])")
+            }
+        }
+
+        func microseconds(_ nanoseconds: Double) -> Double { (nanoseconds / 100).rounded() / 10 }
+
+        func reportJSON(_ report: LoadReport, model: String?, requestBytes: Int) -> JSONValue {
+            let latency = report.latency
+            func number(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
+            var members = [
+                JSONMember(key: "method", value: .string(method)),
+                JSONMember(key: "model", value: model.map { .string($0) } ?? .null),
+                JSONMember(key: "payload", value: .string(payload)),
+                JSONMember(key: "images_per_request", value: .int(imagesPerRequest)),
+                JSONMember(key: "request_bytes", value: .int(requestBytes)),
+                JSONMember(key: "connections", value: .int(connections)),
+                JSONMember(key: "depth", value: .int(depth)),
+                JSONMember(key: "threads", value: .int(threads)),
+                JSONMember(key: "duration_seconds", value: number(duration)),
+                JSONMember(key: "warmup_seconds", value: number(warmup)),
+                JSONMember(key: "requests", value: .int(Int(report.responses))),
+                JSONMember(key: "requests_per_second", value: number((report.responsesPerSecond * 10).rounded() / 10)),
+                JSONMember(
+                    key: "images_per_second",
+                    value: number((report.responsesPerSecond * Double(imagesPerRequest) * 10).rounded() / 10)),
+            ]
+            members.append(
+                JSONMember(
+                    key: "latency_us",
+                    value: .object([
+                        JSONMember(key: "p50", value: number(microseconds(Double(latency.percentile(50))))),
+                        JSONMember(key: "p90", value: number(microseconds(Double(latency.percentile(90))))),
+                        JSONMember(key: "p99", value: number(microseconds(Double(latency.percentile(99))))),
+                        JSONMember(key: "p99_9", value: number(microseconds(Double(latency.percentile(99.9))))),
+                        JSONMember(key: "max", value: number(microseconds(Double(latency.maximum)))),
+                        JSONMember(key: "mean", value: number(microseconds(latency.mean))),
+                    ])))
+            members.append(
+                JSONMember(
+                    key: "errors",
+                    value: .object(
+                        report.errors.sorted { $0.key < $1.key }.map {
+                            JSONMember(key: $0.key, value: .int(Int($0.value)))
+                        })))
+            members.append(JSONMember(key: "error_count", value: .int(Int(report.errorCount))))
+            members.append(JSONMember(key: "failed_connections", value: .strings(report.failures)))
+            return .object(members)
+        }
+
+        func reportText(_ report: LoadReport, requestBytes: Int) -> String {
+            let latency = report.latency
+            func us(_ nanoseconds: Double) -> String {
+                let value = microseconds(nanoseconds)
+                return value >= 100 ? String(Int(value.rounded())) : String(value)
+            }
+            var what = "no params"
+            if imagesPerRequest > 0 {
+                let noun = method == "decode" ? "code" : "image"
+                what = "\(imagesPerRequest) \(noun)\(imagesPerRequest == 1 ? "" : "s") per request"
+                if method == "encode" || method == "denoise" { what += " as \(payload)" }
+            }
+            let percentiles = [("p50", 50.0), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
+                .map { "\($0.0) \(us(Double(latency.percentile($0.1))))" }
+            var rows = [
+                ["requests", "\(report.responses) in \(duration) s: \(Int(report.responsesPerSecond.rounded()))/s"]
+            ]
+            if imagesPerRequest > 0 {
+                rows.append(["images", "\(Int((report.responsesPerSecond * Double(imagesPerRequest)).rounded()))/s"])
+            }
+            rows.append([
+                "latency µs",
+                (percentiles + ["max \(us(Double(latency.maximum)))", "mean \(us(latency.mean))"])
+                    .joined(separator: "  "),
+            ])
+            let errors = report.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            rows.append(["errors", errors.isEmpty ? "none" : errors.joined(separator: ", ")])
+            let header =
+                "bench \(method): \(what) (\(requestBytes) bytes), \(connections) connections × \(depth) in flight, "
+                + "\(warmup) s warm-up"
+            return header + "\n" + Table(rows: rows).text
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import VAEClient
+import VAEData
+import VAEJSON
+
+extension Vaectl {
+    struct Decode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn latent codes into images.",
+            discussion: """
+                Codes come from --z (one code per option), from --z-file, or from standard input: encode --json \
+                output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, or text with one code per \
+                line (numbers separated by commas or spaces). --z-file - reads standard input.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var model: ModelOption
+        @Option(
+            name: .customLong("z"), parsing: .unconditionalSingleValue,
+            help: "One latent code, such as 0.5,-1.2 (repeatable).") var codes: [String] = []
+        @Option(help: "A file of latent codes (- for standard input).") var zFile: String?
+        @OptionGroup var output: ImageOutputOptions
+        @Flag(help: "Print the files written as JSON.") var json = false
+
+        func validate() throws {
+            if !codes.isEmpty && zFile != nil { throw ValidationError("give either --z or --z-file, not both") }
+            for code in codes {
+                do {
+                    _ = try LatentCodeText.parseCode(code)
+                } catch {
+                    throw ValidationError(error.message)
+                }
+            }
+            if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the decoded images") }
+            if output.output == "-" && json {
+                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+            }
+        }
+
+        func readCodes() throws -> [[Double]] {
+            if !codes.isEmpty { return try codes.map(LatentCodeText.parseCode) }
+            if let zFile, zFile != "-" {
+                guard let data = FileManager.default.contents(atPath: zFile) else {
+                    let reason = FileManager.default.fileExists(atPath: zFile) ? "permission denied or not a file" : "no such file"
+                    throw Failure(.usage, "cannot read \(zFile): \(reason)")
+                }
+                return try LatentCodeText.parse(String(decoding: data, as: UTF8.self), source: zFile)
+            }
+            if zFile == nil && isatty(STDIN_FILENO) == 1 {
+                throw Failure(.usage, "give latent codes with --z, --z-file or on standard input")
+            }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return try LatentCodeText.parse(String(decoding: data, as: UTF8.self), source: "standard input")
+        }
+
+        func run() throws {
+            let z = try readCodes()
+            let session = try Session(connection)
+            let described = try session.model(model.model)
+            let maxBatch = try session.hello().maxBatch
+            var images: [PixelImage] = []
+            for start in stride(from: 0, to: z.count, by: maxBatch) {
+                let chunk = z[start..<min(start + maxBatch, z.count)]
+                let rows: [JSONValue] = chunk.map { code in .array(code.map { .number(JSONNumber($0)) }) }
+                var params = [
+                    JSONMember(key: "z", value: .array(rows)), JSONMember(key: "output", value: .string("u8")),
+                ]
+                if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+                images += try decodeImages(
+                    session.call("decode", params), model: described, path: session.connection.path)
+            }
+            let writer = ImageWriter(options: output)
+            let files = try writer.write(images, names: numberedNames("decoded", count: images.count))
+            if json {
+                printJSON(.object([JSONMember(key: "files", value: .strings(files))]))
+            } else if output.output != "-" {
+                print("wrote \(writer.summary(count: images.count, files: files)) (model \(described.name))")
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import VAEClient
+import VAEData
+import VAEJSON
+
+extension Vaectl {
+    struct Denoise: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Clean images up through the model: each comes back as decode(mu(image)).",
+            discussion: """
+                With --out-dir each result is named after its input (scan.png → DIR/scan.png; image 5 of an IDX file \
+                → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var model: ModelOption
+        @OptionGroup var input: ImageInputOptions
+        @OptionGroup var output: ImageOutputOptions
+        @Flag(help: "Print the inputs and the files written as JSON.") var json = false
+
+        func validate() throws {
+            if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the denoised images") }
+            if output.output == "-" && json {
+                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+            }
+        }
+
+        func run() throws {
+            let images = try input.read()
+            let session = try Session(connection)
+            let described = try session.model(model.model)
+            let inputs = try ImageFiles.conform(
+                images, height: described.height, width: described.width,
+                model: described.name, resize: input.resize)
+            let maxBatch = try session.hello().maxBatch
+            var results: [PixelImage] = []
+            for start in stride(from: 0, to: inputs.count, by: maxBatch) {
+                let chunk = inputs[start..<min(start + maxBatch, inputs.count)]
+                var params = [
+                    JSONMember(key: "images", value: .array(chunk.map { u8Item($0.image) })),
+                    JSONMember(key: "output", value: .string("u8")),
+                ]
+                if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+                results += try decodeImages(
+                    session.call("denoise", params), model: described, path: session.connection.path)
+            }
+            let writer = ImageWriter(options: output)
+            let files = try writer.write(results, names: inputs.map(\.stem))
+            if json {
+                printJSON(
+                    .object([
+                        JSONMember(key: "inputs", value: .strings(inputs.map(\.source))),
+                        JSONMember(key: "files", value: .strings(files)),
+                    ]))
+            } else if output.output != "-" {
+                print("wrote \(writer.summary(count: results.count, files: files)) (model \(described.name))")
+            }
+        }
+    }
+}

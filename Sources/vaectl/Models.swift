@@ -1,0 +1,33 @@
+import ArgumentParser
+import VAEClient
+import VAEJSON
+
+extension Vaectl {
+    struct Models: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the loaded models: kind, latent size, image size, layers, weights and file.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Print the daemon's models result as JSON.") var json = false
+
+        func run() throws {
+            let session = try Session(connection)
+            let result = try session.call("models")
+            if json { return printJSON(result) }
+            let models = try ModelDescription.list(result: result, path: session.connection.path)
+            guard !models.isEmpty else { return print("no models loaded") }
+            var rows = [["NAME", "KIND", "Z", "IMAGE", "HIDDEN", "DTYPE", "DATASET", "FILE"]]
+            for model in models {
+                let entry = model.json
+                let hidden = entry["hidden"]?.arrayValue?.compactMap(\.integerValue).map(String.init).joined(
+                    separator: ",")
+                rows.append([
+                    model.name, model.kind, String(model.zDim), "\(model.height)×\(model.width)",
+                    hidden.map { $0.isEmpty ? "none" : $0 } ?? "?", entry["file"]?["dtype"]?.stringValue ?? "?",
+                    entry["dataset"]?.stringValue ?? "-", entry["file"]?["path"]?.stringValue ?? "?",
+                ])
+            }
+            print(Table(rows: rows).text)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import VAEClient
+import VAEData
+import VAEJSON
+import VAENumerics
+
+extension Vaectl {
+    struct Noise: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Corrupt images the way the trainer does (no daemon needed), to try denoise on.",
+            discussion: """
+                Each pixel, with probability --fraction, gets |N(0, 1)| added, and the result is clipped to [0, 1]: \
+                the trainer's --noise corruption. The same seed and inputs give the same output. --fraction 0 \
+                writes the inputs unchanged (a quick way to turn IDX images into PNG).
+                """)
+
+        @OptionGroup var input: ImageInputOptions
+        @Option(help: "Probability that a pixel is corrupted, in [0, 1].") var fraction: Float
+        @Option(help: "Seed for the corruption.") var seed: UInt64 = 1
+        @OptionGroup var output: ImageOutputOptions
+        @Flag(help: "Print the inputs and the files written as JSON.") var json = false
+
+        func validate() throws {
+            guard fraction.isFinite, (0...1).contains(fraction) else {
+                throw ValidationError("--fraction must be in [0, 1] (got \(fraction))")
+            }
+            if input.resize { throw ValidationError("--resize needs a model's size; noise keeps each image's own") }
+            if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the corrupted images") }
+            if output.output == "-" && json {
+                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+            }
+        }
+
+        func run() throws {
+            let inputs = try input.read()
+            let corruption = try NoiseCorruption(fraction: fraction)
+            var random = RandomSource(seed: seed)
+            let corrupted = inputs.map { input in
+                let values = corruption.applied(to: input.image.pixels.map { Float($0) / 255 }, random: &random)
+                var image = input.image
+                image.pixels = values.map { UInt8(($0 * 255).rounded()) }
+                return image
+            }
+            let writer = ImageWriter(options: output)
+            let files = try writer.write(corrupted, names: inputs.map(\.stem))
+            if json {
+                printJSON(
+                    .object([
+                        JSONMember(key: "inputs", value: .strings(inputs.map(\.source))),
+                        JSONMember(key: "files", value: .strings(files)),
+                    ]))
+            } else if output.output != "-" {
+                print(
+                    "wrote \(writer.summary(count: corrupted.count, files: files)) (fraction \(fraction), seed \(seed))"
+                )
+            }
+        }
+    }
+}

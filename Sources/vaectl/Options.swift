@@ -1,0 +1,82 @@
+import ArgumentParser
+import VAEClient
+
+/// Where the daemon is and how long to wait for it.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        help:
+            "The daemon's socket (default: $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else /tmp/vaed-<uid>/vaed.sock)."
+    )
+    var socket: String?
+
+    @Option(help: "Seconds to wait for each answer.")
+    var timeout: Double = 120
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
+    }
+}
+
+/// Which model to use when the daemon serves several.
+struct ModelOption: ParsableArguments {
+    @Option(help: "The model to use (needed when the daemon serves several).")
+    var model: String?
+}
+
+/// Input images: PNG or IDX files.
+struct ImageInputOptions: ParsableArguments {
+    @Argument(help: "PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz).")
+    var files: [String] = []
+
+    @Option(help: "Images of IDX files to use: 5, 0..9 (both ends included), 1,4,7 (default: all).")
+    var index: String?
+
+    @Flag(
+        help: """
+            Scale images of another size to the model's (area average when shrinking, bilinear when growing; the \
+            aspect ratio is not kept).
+            """)
+    var resize = false
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one input file") }
+        if let index {
+            do {
+                _ = try IndexSelection(parsing: index)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+    }
+
+    /// Reads every input, failing on the first that cannot be used.
+    func read() throws -> [InputImage] {
+        try ImageFiles.read(files, indices: index.map(IndexSelection.init(parsing:)))
+    }
+}
+
+/// Where output images go.
+struct ImageOutputOptions: ParsableArguments {
+    @Option(
+        name: .shortAndLong, help: "Write one PNG: the image, or a grid when there are several (- for standard output)."
+    )
+    var output: String?
+
+    @Option(help: "Write one PNG per image into this folder (created if missing).")
+    var outDir: String?
+
+    @Option(help: "Columns of the grid written by -o (default: the square root of the count, rounded up).")
+    var grid: Int?
+
+    func validate() throws {
+        if output != nil && outDir != nil { throw ValidationError("give either -o FILE or --out-dir DIR, not both") }
+        if let grid {
+            guard grid >= 1 else { throw ValidationError("--grid must be at least 1 (got \(grid))") }
+            guard output != nil else { throw ValidationError("--grid lays out the PNG written by -o; give -o FILE") }
+        }
+    }
+
+    var isEmpty: Bool { output == nil && outDir == nil }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import VAEClient
+import VAEJSON
+
+extension Vaectl {
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw new images from the model: a PNG grid, or one PNG per image.",
+            discussion: """
+                The same model, seed and count give the same images, bit for bit. Without --seed the daemon draws \
+                one and reports it.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var model: ModelOption
+        @Option(
+            name: [.customShort("n"), .customLong("count")], help: "How many images (at most the daemon's max_batch).")
+        var count: Int = 64
+        @Option(help: "Seed for the latent draws (0 to 2^64-1).") var seed: UInt64?
+        @Option(help: "Scale of the latent draws (> 0; below 1 gives tamer images).") var temperature: Double?
+        @OptionGroup var output: ImageOutputOptions
+        @Flag(help: "Print the seed, the latent codes and the files written as JSON.") var json = false
+
+        func validate() throws {
+            guard count >= 1 else { throw ValidationError("-n/--count must be at least 1 (got \(count))") }
+            if let temperature, !(temperature > 0 && temperature.isFinite) {
+                throw ValidationError("--temperature must be a finite number above 0 (got \(temperature))")
+            }
+            if output.isEmpty && !json {
+                throw ValidationError("give -o FILE (a grid) or --out-dir DIR for the images")
+            }
+            if output.output == "-" && json {
+                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+            }
+        }
+
+        func run() throws {
+            let session = try Session(connection)
+            let described = try session.model(model.model)
+            var params = [
+                JSONMember(key: "count", value: .int(count)), JSONMember(key: "output", value: .string("u8")),
+            ]
+            if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+            if let seed {
+                params.append(
+                    JSONMember(key: "seed", value: .number(JSONNumber(text: String(seed), double: Double(seed)))))
+            }
+            if let temperature {
+                params.append(JSONMember(key: "temperature", value: .number(JSONNumber(temperature))))
+            }
+            let result = try session.call("sample", params)
+            let images = try decodeImages(result, model: described, path: session.connection.path)
+            let writer = ImageWriter(options: output)
+            let files =
+                output.isEmpty ? [] : try writer.write(images, names: numberedNames("sample", count: images.count))
+            let usedSeed = result["seed"]?.number?.text ?? "?"
+            if json {
+                printJSON(
+                    .object([
+                        JSONMember(key: "seed", value: result["seed"] ?? .null),
+                        JSONMember(key: "z", value: result["z"] ?? .null),
+                        JSONMember(key: "files", value: .strings(files)),
+                    ]))
+            } else if output.output != "-" {
+                print(
+                    "wrote \(writer.summary(count: images.count, files: files)) (model \(described.name), seed \(usedSeed))"
+                )
+            }
+        }
+    }
+}

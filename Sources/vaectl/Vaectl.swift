@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Vaectl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vaectl",
+        abstract: "Talk to vaed: sample, denoise, encode and decode images, inspect the daemon, load-test it.",
+        discussion: """
+            The socket is --socket, else $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else \
+            /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files; \
+            images out are 8-bit grey PNG, written atomically.
+
+            Exit status: 0 success; 1 the daemon answered with an error (its message is printed); 2 usage error \
+            (bad arguments, or an input or output file that cannot be used); 3 cannot connect to the daemon, or it \
+            stopped answering.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Hello.self, Models.self, Health.self, Stats.self, Sample.self, Denoise.self, Encode.self, Decode.self,
+            Noise.self, RPC.self, Bench.self,
+        ]
+    )
+
+    /// Runs the command, mapping every failure to the documented exit status with one line on stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(with: error)
+        }
+    }
+
+    static func exit(with error: Error) -> Never {
+        if let failure = Failure(error) {
+            FileHandle.standardError.write(Data("vaectl: error: \(failure.message)\n".utf8))
+            Foundation.exit(failure.status.rawValue)
+        }
+        let code = exitCode(for: error)
+        if code == .validationFailure {
+            // argument-parser's usage errors exit 64; ours exit 2, with its message and usage.
+            var text = fullMessage(for: error)
+            if text.hasPrefix("Error: ") { text = "vaectl: error: " + text.dropFirst(7) }
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        exit(withError: error)  // --help and --version (status 0), or an ExitCode
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Sample new images from vaed and write them as one PNG grid, with the Python standard library only.
+
+    python3 Tools/examples/sample_digits.py -n 64 --seed 7 -o digits.png [--model NAME] [--socket PATH]
+"""
+
+import argparse
+import base64
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # Tools/, for vaeclient
+from vaeclient import Client, VaedError, png_bytes  # noqa: E402
+
+
+def grid(images: list[bytes], height: int, width: int, columns: int, padding: int = 2) -> tuple[bytes, int, int]:
+    """Lays grey images out in a grid with black padding, as `vaectl sample` and the trainer do."""
+    rows = math.ceil(len(images) / columns)
+    grid_width, grid_height = columns * (width + padding) + padding, rows * (height + padding) + padding
+    pixels = bytearray(grid_width * grid_height)
+    for index, image in enumerate(images):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        for y in range(height):
+            start = (top + y) * grid_width + left
+            pixels[start:start + width] = image[y * width:(y + 1) * width]
+    return bytes(pixels), grid_width, grid_height
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Sample images from vaed into one PNG grid.")
+    parser.add_argument("-n", "--count", type=int, default=64)
+    parser.add_argument("--seed", type=int, help="the same seed gives the same images")
+    parser.add_argument("--model", help="needed when the daemon serves several")
+    parser.add_argument("--socket", help="default: $VAED_SOCKET, else as vaed")
+    parser.add_argument("-o", "--output", default="digits.png")
+    args = parser.parse_args()
+    try:
+        with Client(args.socket) as vaed:
+            # call() is the raw protocol: images come back as {"u8": base64} items, whatever numpy there is.
+            result = vaed.call("sample", model=args.model, count=args.count, seed=args.seed, output="u8")
+            model = next(m for m in vaed.models() if args.model in (None, m["name"]))
+    except (VaedError, ConnectionError) as error:
+        print(f"sample_digits: {error}", file=sys.stderr)
+        return 1
+    images = [base64.b64decode(item["u8"]) for item in result["images"]]
+    height, width = model["image"]["height"], model["image"]["width"]
+    pixels, grid_width, grid_height = grid(images, height, width, math.ceil(math.sqrt(len(images))))
+    Path(args.output).write_bytes(png_bytes(grid_width, grid_height, pixels))
+    print(f"wrote {args.output}: {len(images)} images of {height}x{width}, seed {result['seed']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

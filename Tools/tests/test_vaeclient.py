@@ -1,0 +1,323 @@
+"""Tests for the Python client (Tools/vaeclient.py) and the examples, against a real vaed.
+
+vaed and vaectl are taken from $VAE_BIN_DIR, else from `swift build --show-bin-path` (build them first: Tools/test
+does). Run from the repository root: python3 -m pytest -q Tools/tests
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = ROOT / "Tools"
+sys.path.insert(0, str(TOOLS))
+
+import make_vectors  # noqa: E402
+import vaeclient  # noqa: E402
+import vaez  # noqa: E402
+
+
+def bin_dir() -> Path:
+    if os.environ.get("VAE_BIN_DIR"):
+        return Path(os.environ["VAE_BIN_DIR"])
+    shown = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True)
+    return Path(shown.stdout.strip()) if shown.returncode == 0 else ROOT / ".build" / "debug"
+
+
+BIN = bin_dir()
+VAED, VAECTL = BIN / "vaed", BIN / "vaectl"
+
+
+def model_file(directory: Path, kind: str, seed: int) -> Path:
+    """A small random 28x28 model written by the Python .vaez reference writer."""
+    arch = {"kind": kind, "input": {"height": 28, "width": 28, "channels": 1}, "hidden": [32], "z_dim": 2,
+            "activation": "relu", "output_activation": "sigmoid"}
+    path = directory / f"{kind}.vaez"
+    path.write_bytes(vaez.to_bytes(make_vectors.make_metadata(arch), make_vectors.make_weights(arch, seed)))
+    return path
+
+
+class Daemon:
+    """The built vaed on a private socket."""
+
+    def __init__(self, directory: Path, models: dict[str, Path]):
+        if not VAED.exists():
+            pytest.fail(f"{VAED} is not built: run swift build first (Tools/test does)")
+        self.socket = str(directory / "vaed.sock")
+        arguments = [str(VAED), "--socket", self.socket, "--threads", "2"]
+        for name, path in models.items():
+            arguments += ["--model", f"{name}={path}"]
+        self.log = open(directory / "vaed.log", "wb")
+        self.process = subprocess.Popen(arguments, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.connect(self.socket)
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.02)
+        self.stop()
+        pytest.fail(f"vaed did not start: {(directory / 'vaed.log').read_text()}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+        return self.process.wait()
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    running = Daemon(tmp_path, {"digits": model_file(tmp_path, "vae", 3)})
+    yield running
+    assert running.stop() == 0
+
+
+@pytest.fixture
+def client(daemon):
+    with vaeclient.Client(daemon.socket) as connected:
+        yield connected
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR, after checking the signature and the chunk's CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and struct.unpack(">I", data[16 + length:20 + length])[0] == zlib.crc32(data[12:16 + length])
+    return struct.unpack(">II", data[16:24])
+
+
+def square(shift: int = 0) -> bytes:
+    pixels = bytearray(784)
+    for y in range(8 + shift, 18 + shift):
+        pixels[y * 28 + 9:y * 28 + 19] = b"\xe6" * 10
+    return bytes(pixels)
+
+
+# =============================================================================
+# The client's methods
+# =============================================================================
+
+
+def test_hello_models_health_and_stats(client):
+    assert client.hello()["protocol"] == 1
+    models = client.models()
+    assert [m["name"] for m in models] == ["digits"] and models[0]["image"] == {"height": 28, "width": 28, "channels": 1}
+    assert client.health() == "ok"
+    stats = client.stats()
+    assert stats["requests"]["hello"] == 1 and stats["requests"]["health"] == 1
+    assert "# TYPE vaed_requests_total counter" in client.stats(format="prometheus")
+
+
+def test_sample_is_deterministic_and_shaped(client):
+    first = client.sample(5, seed=7)
+    assert first.images.shape == (5, 28, 28) and first.images.dtype == np.float32
+    assert first.z.shape == (5, 2) and first.seed == 7
+    assert 0 <= first.images.min() and first.images.max() <= 1
+    again = client.sample(5, seed=7)
+    assert np.array_equal(first.images, again.images) and np.array_equal(first.z, again.z)
+    assert not np.array_equal(first.images, client.sample(5, seed=8).images)
+    # Decoding the sampled codes gives the sampled images.
+    assert np.allclose(client.decode(first.z), first.images, atol=1e-5)
+
+
+def test_encode_decode_denoise_take_every_image_form(client):
+    u8 = [square(0), square(2)]
+    floats = np.frombuffer(b"".join(u8), dtype=np.uint8).reshape(2, 28, 28) / 255.0
+    pngs = [vaeclient.png_image(vaeclient.png_bytes(28, 28, image)) for image in u8]
+    codes = [client.encode(form)["z"] for form in (u8, floats, np.frombuffer(b"".join(u8), np.uint8).reshape(2, 28, 28),
+                                                    pngs, [list(image) for image in floats.reshape(2, 784)])]
+    for z in codes[1:]:
+        assert np.allclose(z, codes[0], atol=1e-6)
+    encoded = client.encode(u8)
+    assert set(encoded) == {"z", "mu", "logvar"} and np.array_equal(encoded["z"], encoded["mu"])
+    assert not np.array_equal(client.encode(u8, sample=True, seed=1)["z"], encoded["mu"])
+    denoised = client.denoise(u8)
+    assert denoised.shape == (2, 28, 28)
+    as_bytes = client.denoise(u8, output="u8")
+    assert as_bytes.dtype == np.uint8 and np.array_equal(as_bytes, np.rint(denoised * 255).astype(np.uint8))
+    as_png = client.denoise(u8, output="png")
+    assert [png_size(png) for png in as_png] == [(28, 28), (28, 28)]
+    # denoise is decode(mu(x)).
+    assert np.allclose(client.decode(encoded["mu"]), denoised, atol=1e-5)
+
+
+def test_without_numpy_results_are_plain_lists(client, monkeypatch):
+    monkeypatch.setattr(vaeclient, "np", None)
+    samples = client.sample(2, seed=1)
+    assert isinstance(samples.images, list) and len(samples.images) == 2 and len(samples.images[0]) == 28
+    assert len(samples.images[0][0]) == 28 and isinstance(samples.z, list)
+    assert [len(image) for image in client.denoise([square()], output="u8")] == [784]
+    assert len(client.encode(samples.images)["z"]) == 2
+
+
+# =============================================================================
+# Errors
+# =============================================================================
+
+
+def test_daemon_errors_carry_code_type_message_and_data(client):
+    with pytest.raises(vaeclient.VaedError) as unknown:
+        client.sample(1, model="cats")
+    error = unknown.value
+    assert (error.code, error.type) == (-32001, "model_not_found")
+    assert error.message == "No model named 'cats' is loaded." and error.data["models"] == ["digits"]
+    assert str(error) == "No model named 'cats' is loaded. (model_not_found)"
+    with pytest.raises(vaeclient.VaedError) as shape:
+        client.encode([b"\x00" * 10])
+    assert (shape.value.code, shape.value.type) == (-32602, "shape_mismatch")
+    assert shape.value.data["expected"] == [784] and shape.value.data["got"] == [10]
+    with pytest.raises(vaeclient.VaedError) as too_large:
+        client.sample(100000)
+    assert too_large.value.type == "too_large" and too_large.value.data["limit"] == 256
+    with pytest.raises(vaeclient.VaedError) as method:
+        client.call("encoed")
+    assert method.value.code == -32601
+    assert client.health() == "ok", "the connection stays usable after errors"
+
+
+def test_no_daemon_is_a_connection_error_with_the_hint(tmp_path):
+    with pytest.raises(vaeclient.VaedUnavailable) as missing:
+        vaeclient.Client(str(tmp_path / "none.sock"))
+    assert "is vaed running? start it with: vaed --model NAME=FILE" in str(missing.value)
+    assert isinstance(missing.value, ConnectionError)
+
+
+def test_socket_path_resolution_matches_vaed(monkeypatch):
+    monkeypatch.delenv("VAED_SOCKET", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    assert vaeclient.socket_path() == f"/tmp/vaed-{os.getuid()}/vaed.sock"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/5")
+    assert vaeclient.socket_path() == "/run/user/5/vaed.sock"
+    monkeypatch.setenv("VAED_SOCKET", "/x/y.sock")
+    assert vaeclient.socket_path() == "/x/y.sock" and vaeclient.socket_path("/z.sock") == "/z.sock"
+
+
+def test_several_models_need_a_name(tmp_path):
+    two = Daemon(tmp_path, {"digits": model_file(tmp_path, "vae", 3), "auto": model_file(tmp_path, "ae", 4)})
+    try:
+        with vaeclient.Client(two.socket) as vaed:
+            with pytest.raises(vaeclient.VaedError) as required:
+                vaed.sample(1)
+            assert required.value.type == "model_required" and required.value.data["models"] == ["auto", "digits"]
+            assert set(vaed.encode([square()], model="auto")) == {"z"}, "an AE gives z only"
+        with vaeclient.Client(two.socket, model="digits") as vaed:
+            assert vaed.sample(2, seed=1).images.shape == (2, 28, 28)
+    finally:
+        assert two.stop() == 0
+
+
+# =============================================================================
+# Examples
+# =============================================================================
+
+
+def run_example(script: str, *arguments, socket_path: str, env_extra: dict | None = None):
+    env = {**os.environ, "VAED_SOCKET": socket_path, **(env_extra or {})}
+    command = [sys.executable, str(TOOLS / "examples" / script)] if script.endswith(".py") else [
+        str(TOOLS / "examples" / script)]
+    return subprocess.run(command + [str(a) for a in arguments], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_sample_digits_writes_a_png_grid_with_the_standard_library(daemon, tmp_path):
+    out = tmp_path / "digits.png"
+    result = run_example("sample_digits.py", "-n", "10", "--seed", "7", "-o", out, socket_path=daemon.socket)
+    assert result.returncode == 0, result.stderr
+    assert "10 images of 28x28, seed 7" in result.stdout
+    assert png_size(out.read_bytes()) == (4 * 30 + 2, 3 * 30 + 2)
+    # Same seed, same file; and the grid holds what vaectl's grid holds (same geometry, same pixels).
+    again = tmp_path / "again.png"
+    run_example("sample_digits.py", "-n", "10", "--seed", "7", "-o", again, socket_path=daemon.socket)
+    assert again.read_bytes() == out.read_bytes()
+    if VAECTL.exists():
+        ours = tmp_path / "vaectl.png"
+        subprocess.run([str(VAECTL), "sample", "-n", "10", "--seed", "7", "-o", str(ours), "--socket", daemon.socket],
+                       check=True, capture_output=True)
+        assert decode_grey_png(ours.read_bytes()) == decode_grey_png(out.read_bytes())
+    bad = run_example("sample_digits.py", "--model", "cats", "-o", tmp_path / "x.png", socket_path=daemon.socket)
+    assert bad.returncode == 1 and "No model named 'cats'" in bad.stderr
+
+
+def decode_grey_png(data: bytes) -> bytes:
+    """Pixels of an 8-bit grey, non-interlaced PNG (filters undone), for comparing two encoders' output."""
+    width, height = png_size(data)
+    offset, compressed = 8, b""
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"IDAT":
+            compressed += data[offset + 8:offset + 8 + length]
+        offset += 12 + length
+    raw, rows, previous = zlib.decompress(compressed), [], bytearray(width)
+    for y in range(height):
+        kind, row = raw[y * (width + 1)], bytearray(raw[y * (width + 1) + 1:(y + 1) * (width + 1)])
+        for x in range(width):
+            left, up = row[x - 1] if x else 0, previous[x]
+            upper_left = previous[x - 1] if x else 0
+            if kind == 1:
+                row[x] = (row[x] + left) & 255
+            elif kind == 2:
+                row[x] = (row[x] + up) & 255
+            elif kind == 3:
+                row[x] = (row[x] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - upper_left
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - upper_left)
+                row[x] = (row[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else upper_left)) & 255
+        rows.append(bytes(row))
+        previous = row
+    return b"".join(rows)
+
+
+def test_denoise_folder_in_python_and_shell_give_the_daemons_images(daemon, tmp_path):
+    noisy = tmp_path / "noisy"
+    noisy.mkdir()
+    for i in range(3):
+        (noisy / f"scan{i}.png").write_bytes(vaeclient.png_bytes(28, 28, square(i)))
+    result = run_example("denoise_folder.py", noisy, tmp_path / "py", socket_path=daemon.socket)
+    assert result.returncode == 0, result.stderr
+    with vaeclient.Client(daemon.socket) as vaed:
+        expected = vaed.denoise([square(i) for i in range(3)], output="u8")
+    for i in range(3):
+        assert decode_grey_png((tmp_path / "py" / f"scan{i}.png").read_bytes()) == expected[i].tobytes()
+    if not VAECTL.exists():
+        pytest.fail(f"{VAECTL} is not built")
+    shell = run_example("denoise_folder.sh", noisy, tmp_path / "sh", socket_path=daemon.socket,
+                        env_extra={"VAECTL": str(VAECTL)})
+    assert shell.returncode == 0, shell.stderr
+    for i in range(3):
+        assert decode_grey_png((tmp_path / "sh" / f"scan{i}.png").read_bytes()) == expected[i].tobytes()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_example("denoise_folder.py", empty, tmp_path / "o", socket_path=daemon.socket).returncode == 2
+    assert run_example("denoise_folder.sh", empty, tmp_path / "o", socket_path=daemon.socket).returncode == 2
+    (noisy / "big.png").write_bytes(vaeclient.png_bytes(30, 28, bytes(840)))
+    wrong = run_example("denoise_folder.py", noisy, tmp_path / "o", socket_path=daemon.socket)
+    assert wrong.returncode == 1 and "shape_mismatch" in wrong.stderr
+    unreachable = run_example("denoise_folder.py", noisy, tmp_path / "o", socket_path=str(tmp_path / "none.sock"))
+    assert unreachable.returncode == 3 and "is vaed running?" in unreachable.stderr
+
+
+def test_png_bytes_checks_its_size():
+    with pytest.raises(ValueError):
+        vaeclient.png_bytes(2, 2, b"\x00" * 3)
+    assert decode_grey_png(vaeclient.png_bytes(3, 2, bytes(range(6)))) == bytes(range(6))
+    assert base64.b64decode(vaeclient.png_image(b"abc")["png"]) == b"abc"

@@ -1,0 +1,228 @@
+"""A client for vaed, the VAE serving daemon, for scripts: standard library only (numpy used when present).
+
+    from vaeclient import Client, VaedError
+    with Client() as vaed:                       # socket: $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else /tmp/vaed-<uid>/vaed.sock
+        images, z, seed = vaed.sample(64, seed=7)
+        codes = vaed.encode(images)["z"]
+        clean = vaed.denoise([png_image("scan.png")], output="png")[0]   # PNG file bytes
+
+Images sent may be: bytes of height*width grey values (0-255), a flat or nested list of floats in [0, 1], a numpy
+array (uint8 0-255 or float 0-1; one image, or a batch of shape (n, height, width)), or a protocol item such as
+png_image(path). Images returned follow `output`: "array" (numpy float32 (n, h, w) when numpy is present, else lists
+of rows), "u8" (numpy uint8 (n, h, w), else one bytes object per image) or "png" (one PNG file's bytes per image).
+
+Errors from the daemon raise VaedError carrying its JSON-RPC code, data.type, message and data; a daemon that cannot
+be reached raises VaedUnavailable. The protocol: Formats/protocol.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket as _socket
+import struct
+import zlib
+from collections import namedtuple
+
+try:
+    import numpy as np
+except ImportError:  # numpy is optional
+    np = None
+
+__all__ = ["Client", "VaedError", "VaedUnavailable", "Samples", "png_image", "png_bytes", "socket_path"]
+
+HINT = "is vaed running? start it with: vaed --model NAME=FILE"
+
+Samples = namedtuple("Samples", "images z seed")
+
+
+class VaedError(Exception):
+    """The daemon answered with an error: `code` (JSON-RPC), `type` (data.type), `message` and `data`."""
+
+    def __init__(self, code: int, type: str, message: str, data: dict | None = None):
+        super().__init__(f"{message} ({type})" if type else message)
+        self.code = code
+        self.type = type
+        self.message = message
+        self.data = data or {}
+
+
+class VaedUnavailable(ConnectionError):
+    """The daemon cannot be reached, or the connection broke off."""
+
+
+def socket_path(explicit: str | None = None) -> str:
+    """The daemon's socket, resolved as vaed and vaectl do."""
+    if explicit:
+        return explicit
+    if os.environ.get("VAED_SOCKET"):
+        return os.environ["VAED_SOCKET"]
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return os.path.join(os.environ["XDG_RUNTIME_DIR"], "vaed.sock")
+    return f"/tmp/vaed-{os.getuid()}/vaed.sock"
+
+
+def png_image(source: "str | os.PathLike | bytes") -> dict:
+    """A PNG file (a path or its bytes) as an image item; the daemon decodes it (grey, RGB or RGBA, 8 or 16 bit)."""
+    data = source if isinstance(source, (bytes, bytearray)) else open(source, "rb").read()
+    return {"png": base64.b64encode(data).decode("ascii")}
+
+
+def png_bytes(width: int, height: int, grey: bytes) -> bytes:
+    """An 8-bit grey PNG file of `grey` (height rows of width bytes), written with zlib and struct only."""
+    if len(grey) != width * height:
+        raise ValueError(f"{len(grey)} bytes do not make a {width}x{height} image")
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(b"\x00" + grey[y * width:(y + 1) * width] for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+class Client:
+    """One connection to vaed. Requests go one at a time; use one Client per thread."""
+
+    def __init__(self, socket: str | None = None, model: str | None = None, timeout: float | None = 120):
+        """Connects to the daemon at `socket` (see socket_path); `model` is used when a call names none."""
+        self.path = socket_path(socket)
+        self.model = model
+        self._next_id = 1
+        self._sizes: dict[str, tuple[int, int]] = {}
+        self._sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        self._sock.settimeout(timeout)
+        try:
+            self._sock.connect(self.path)
+        except OSError as error:
+            self._sock.close()
+            raise VaedUnavailable(f"cannot connect to {self.path}: {error.strerror or error} ({HINT})") from None
+        self._file = self._sock.makefile("rb")
+
+    def close(self) -> None:
+        self._file.close()
+        self._sock.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    # -- the protocol's methods ------------------------------------------------------------------------------------
+
+    def call(self, method: str, **params):
+        """Sends one request and returns its result; raises VaedError for an error answer."""
+        request = {"jsonrpc": "2.0", "id": self._next_id, "method": method}
+        self._next_id += 1
+        params = {key: value for key, value in params.items() if value is not None}
+        if params:
+            request["params"] = params
+        try:
+            self._sock.sendall(json.dumps(request, separators=(",", ":")).encode() + b"\n")
+            line = self._file.readline()
+        except _socket.timeout:
+            raise VaedUnavailable(f"no answer from {self.path} within the time limit") from None
+        except OSError as error:
+            raise VaedUnavailable(f"the connection to {self.path} failed: {error}") from None
+        if not line:
+            raise VaedUnavailable(f"the daemon at {self.path} closed the connection without answering {method}")
+        response = json.loads(line)
+        if "error" in response:
+            error = response["error"]
+            data = error.get("data") or {}
+            raise VaedError(error.get("code", 0), data.get("type", ""), error.get("message", ""), data)
+        return response["result"]
+
+    def hello(self) -> dict:
+        return self.call("hello")
+
+    def models(self) -> list[dict]:
+        """The loaded models: name, kind, z_dim, image size, hidden sizes, file."""
+        return self.call("models")["models"]
+
+    def health(self) -> str:
+        """"ok", or "draining" while the daemon shuts down."""
+        return self.call("health")["status"]
+
+    def stats(self, format: str = "json"):
+        """Counters and latency percentiles (a dict), or Prometheus text with format="prometheus"."""
+        result = self.call("stats", format=format)
+        return result["text"] if format == "prometheus" else result
+
+    def sample(self, count: int, seed: int | None = None, temperature: float | None = None, model: str | None = None,
+               output: str = "array") -> Samples:
+        """`count` new images: Samples(images, z, seed). The same seed gives the same images."""
+        model = self._model(model)
+        result = self.call("sample", model=model, count=count, seed=seed, temperature=temperature, output=output)
+        return Samples(self._images(result["images"], output, model), self._rows(result["z"]), result["seed"])
+
+    def encode(self, images, sample: bool = False, seed: int | None = None, model: str | None = None) -> dict:
+        """Latent codes: {"z", "mu", "logvar"} (an AE gives "z" only), one row per image."""
+        model = self._model(model)
+        result = self.call("encode", model=model, images=self._items(images), sample=sample or None, seed=seed)
+        return {key: self._rows(value) for key, value in result.items()}
+
+    def decode(self, z, model: str | None = None, output: str = "array"):
+        """Images from latent codes (a list of rows, or a numpy array of shape (n, z_dim))."""
+        model = self._model(model)
+        rows = z.tolist() if np is not None and isinstance(z, np.ndarray) else [list(row) for row in z]
+        return self._images(self.call("decode", model=model, z=rows, output=output)["images"], output, model)
+
+    def denoise(self, images, model: str | None = None, output: str = "array"):
+        """decode(mu(image)) for each image."""
+        model = self._model(model)
+        result = self.call("denoise", model=model, images=self._items(images), output=output)
+        return self._images(result["images"], output, model)
+
+    # -- images ----------------------------------------------------------------------------------------------------
+
+    def _model(self, model: str | None) -> str | None:
+        return model if model is not None else self.model
+
+    def _size(self, model: str | None) -> tuple[int, int]:
+        """The model's image size (height, width), asked once; called after a request on the model succeeded."""
+        key = model or ""
+        if key not in self._sizes:
+            models = self.models()
+            chosen = [m for m in models if m["name"] == model] if model else models
+            if len(chosen) != 1:
+                raise VaedError(-32602, "model_required", "name a model: several are loaded", {})
+            self._sizes[key] = (chosen[0]["image"]["height"], chosen[0]["image"]["width"])
+        return self._sizes[key]
+
+    @staticmethod
+    def _items(images) -> list:
+        if np is not None and isinstance(images, np.ndarray) and images.ndim == 2:
+            images = [images]  # one image
+        return [Client._item(image) for image in images]
+
+    @staticmethod
+    def _item(image):
+        if isinstance(image, dict):
+            return image  # already a protocol item, such as png_image(path)
+        if isinstance(image, (bytes, bytearray)):
+            return {"u8": base64.b64encode(bytes(image)).decode("ascii")}
+        if np is not None and isinstance(image, np.ndarray):
+            if image.dtype == np.uint8:
+                return {"u8": base64.b64encode(image.tobytes()).decode("ascii")}
+            return np.asarray(image, dtype=np.float64).ravel().tolist()
+        return list(image)
+
+    def _images(self, items: list, output: str, model: str | None):
+        if output == "png":
+            return [base64.b64decode(item["png"]) for item in items]
+        height, width = self._size(model)
+        if output == "u8":
+            raw = [base64.b64decode(item["u8"]) for item in items]
+            if np is None:
+                return raw
+            return np.frombuffer(b"".join(raw), dtype=np.uint8).reshape(len(raw), height, width)
+        if np is None:
+            return [[image[y * width:(y + 1) * width] for y in range(height)] for image in items]
+        return np.asarray(items, dtype=np.float32).reshape(len(items), height, width)
+
+    @staticmethod
+    def _rows(rows):
+        return np.asarray(rows, dtype=np.float32) if np is not None and isinstance(rows, list) else rows
