@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOExtras
 import VAEProtocol
 
 /// One connection's request lines: each is parsed and started on the event loop as it arrives (model work goes to
@@ -53,7 +54,11 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
+        handle(unwrapInboundIn(data))
+    }
+
+    /// Starts answering one line.
+    private func handle(_ line: ByteBuffer) {
         if !inBurst {
             inBurst = true
             engine.scheduler.readingStarted()
@@ -97,7 +102,13 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
             closeIfDone()
             return
         }
-        // Anything else (a half-written line at EOF, data after the line limit) ends the input: what was read
+        if let leftover = error as? NIOExtrasErrors.LeftOverBytesError {
+            // The client closed its side after a last request without a line ending (`printf '…' | nc -U`):
+            // answered as if the line had ended.
+            handle(leftover.leftOverBytes)
+            endBurst()
+        }
+        // Anything else (data after the line limit) ends the input: what was read
         // is still answered, then the connection closes. Socket errors close the channel by themselves.
         inputEnded = true
         closeIfDone()

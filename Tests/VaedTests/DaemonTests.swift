@@ -201,6 +201,13 @@ struct DaemonTests {
         let first = try #require(try client.readLine()), second = try #require(try client.readLine())
         #expect(first.contains(#""id":1"#) && second.contains(#""id":2"#))
         #expect(try client.readLine() == nil, "then the server closes")
+
+        // A last request without a line ending, then a half-close (`printf '…' | nc -U`): still answered.
+        let unterminated = try LineClient(path: daemon.socket)
+        try unterminated.send(Array(#"{"id":3,"method":"health"}"#.utf8))
+        unterminated.finishSending()
+        #expect(try unterminated.readLine()?.contains(#""id":3"#) == true)
+        #expect(try unterminated.readLine() == nil)
         #expect(daemon.stop() == 0)
     }
 
