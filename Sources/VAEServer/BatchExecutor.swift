@@ -27,6 +27,8 @@ final class BatchExecutor {
     }
 
     let capacity: Int
+    /// The scheduler's model-set generation this executor's workspaces were last pruned for.
+    var generation = 0
     private var states: [ObjectIdentifier: ModelState] = [:]
 
     init(capacity: Int) {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import VAEProtocol
 
 /// How the compute threads gather work into batches.
@@ -10,12 +11,18 @@ public struct BatchingConfiguration: Sendable {
     /// Most rows queued per model; beyond it requests are refused with `overloaded`.
     public var maxQueueRows: Int
     public var threads: Int
+    /// Jobs of at most this many rows run on the submitting thread when every compute thread is idle and nothing
+    /// is queued (0: never): there is nothing to batch them with, and waking a sleeping thread costs more than the
+    /// work.
+    public var inlineRows: Int
 
-    public init(maxBatchRows: Int = 256, window: Duration = .microseconds(200), maxQueueRows: Int = 4096, threads: Int = 1) {
+    public init(maxBatchRows: Int = 256, window: Duration = .microseconds(200), maxQueueRows: Int = 4096, threads: Int = 1,
+                inlineRows: Int = 2) {
         self.maxBatchRows = maxBatchRows
         self.window = window
         self.maxQueueRows = maxQueueRows
         self.threads = threads
+        self.inlineRows = inlineRows
     }
 }
 
@@ -42,6 +49,9 @@ public final class BatchScheduler: @unchecked Sendable {
     private var stopping = false
     private var threads: [Thread] = []
     private var running = 0
+    /// Compute threads asleep waiting for work.
+    private var idle = 0
+    private let inlineExecutors = ThreadSpecificVariable<BatchExecutor>()
     private var servedModels = Set<ObjectIdentifier>()
     private var servedGeneration = 0
     // Statistics, under the same lock.
@@ -83,13 +93,26 @@ public final class BatchScheduler: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Queues a job, or refuses it when its model's queue is full.
-    /// - Returns: nil when queued, else the `overloaded` error to answer with.
-    public func submit(_ job: ComputeJob, completion: @escaping @Sendable (ComputeJob, RPCError?) -> Void) -> RPCError? {
+    /// Queues a job (or, when the scheduler is idle and the job small, runs it at once on this thread), or refuses
+    /// it when its model's queue is full.
+    /// - Returns: nil when queued or done, else the error to answer with (`overloaded`, or `shutting_down`).
+    /// - Parameter mayRunInline: the caller can afford to run a small job itself (the first line of a read, not the
+    ///   tail of a pipelined burst that is better batched).
+    public func submit(_ job: ComputeJob, mayRunInline: Bool = false,
+                       completion: @escaping @Sendable (ComputeJob, RPCError?) -> Void) -> RPCError? {
         job.completion = completion
         condition.lock()
+        if stopping {
+            condition.unlock()
+            return .shuttingDown
+        }
+        if mayRunInline, job.count <= configuration.inlineRows, queues.isEmpty, idle == threads.count, arriving <= 1 {
+            let generation = servedGeneration, served = servedModels
+            condition.unlock()
+            runInline(job, generation: generation, served: served)
+            return nil
+        }
         defer { condition.unlock() }
-        if stopping { return .shuttingDown }
         let key = ObjectIdentifier(job.model)
         let queued = queues[key]?.rows ?? 0
         if queued > 0 && queued + job.count > configuration.maxQueueRows {
@@ -150,24 +173,44 @@ public final class BatchScheduler: @unchecked Sendable {
         condition.unlock()
     }
 
+    private func runInline(_ job: ComputeJob, generation: Int, served: Set<ObjectIdentifier>) {
+        let executor = inlineExecutors.currentValue ?? {
+            let executor = BatchExecutor(capacity: max(configuration.inlineRows, 1))
+            inlineExecutors.currentValue = executor
+            return executor
+        }()
+        if executor.generation != generation {
+            executor.generation = generation
+            executor.forget(allBut: served)
+        }
+        executor.run([JobSlice(job: job, rows: 0..<job.count)])
+        condition.lock()
+        if let bucket = Self.sizeBuckets.firstIndex(where: { $0.range.contains(job.count) }) { batchSizes[bucket] += 1 }
+        job.nextRow = job.count
+        job.rowsLeft = 0
+        condition.unlock()
+        job.complete(nil)
+    }
+
     // MARK: Compute threads
 
     private func work() {
         let executor = BatchExecutor(capacity: configuration.maxBatchRows)
-        var generation = 0
         condition.lock()
         while true {
             guard let key = nextQueue() else {
                 if stopping { break }
+                idle += 1
                 condition.wait()
+                idle -= 1
                 continue
             }
             waitForMoreRows(in: key)
             // Another thread may have taken the queue while this one waited.
             guard queues[key] != nil else { continue }
             let slices = takeBatch(from: key)
-            if generation != servedGeneration {
-                generation = servedGeneration
+            if executor.generation != servedGeneration {
+                executor.generation = servedGeneration
                 executor.forget(allBut: servedModels)
             }
             condition.unlock()

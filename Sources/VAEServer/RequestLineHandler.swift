@@ -59,7 +59,8 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     /// Starts answering one line.
     private func handle(_ line: ByteBuffer) {
-        if !inBurst {
+        let firstOfRead = !inBurst
+        if firstOfRead {
             inBurst = true
             engine.scheduler.readingStarted()
         }
@@ -68,7 +69,7 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
         let statistics = self.statistics
         statistics.lineStarted()
         line.withUnsafeReadableBytes { raw in
-            engine.answer(raw.bindMemory(to: UInt8.self)) { response, records in
+            engine.answer(raw.bindMemory(to: UInt8.self), mayRunInline: firstOfRead) { response, records in
                 statistics.lineFinished(records, microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6)
                 self.complete(sequence, response)
             }

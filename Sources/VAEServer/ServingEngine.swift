@@ -24,7 +24,9 @@ final class ServingEngine: Sendable {
 
     /// Starts answering one line. `deliver` is called exactly once, on some thread, with the response line (nil when
     /// nothing is owed) and what each request was.
-    func answer(_ line: UnsafeBufferPointer<UInt8>, deliver: @escaping @Sendable ([UInt8]?, [RequestRecord]) -> Void) {
+    /// - Parameter mayRunInline: a small job may run on this thread when the compute threads are idle.
+    func answer(_ line: UnsafeBufferPointer<UInt8>, mayRunInline: Bool = false,
+                deliver: @escaping @Sendable ([UInt8]?, [RequestRecord]) -> Void) {
         let prepared = handler.prepare(line: line, draining: draining)
         guard !prepared.requests.isEmpty else { return deliver(nil, []) }
         let answer = LineAnswer(prepared, deliver: deliver)
@@ -33,7 +35,7 @@ final class ServingEngine: Sendable {
             case .answered(let bytes):
                 answer.finish(index, answer: bytes, id: request.id)
             case .compute(let job, _):
-                let refusal = scheduler.submit(job) { job, error in
+                let refusal = scheduler.submit(job, mayRunInline: mayRunInline && prepared.requests.count == 1) { job, error in
                     answer.finish(index, answer: request.response(for: job, error: error), id: request.id,
                                   errorType: error?.type.rawValue)
                 }

@@ -46,6 +46,9 @@ struct Vaed: AsyncParsableCommand {
     @Option(help: "Microseconds a started batch may wait for requests already on their way (0: never wait).")
     var batchWindowUs: Int = 200
 
+    @Option(help: "A request of at most this many rows runs on its event loop when the compute threads are idle and nothing is queued (0: never).")
+    var inlineRows: Int = 2
+
     @Option(help: "Most rows queued per model; beyond it requests get `overloaded`.")
     var maxQueue: Int = 4096
 
@@ -78,6 +81,7 @@ struct Vaed: AsyncParsableCommand {
             throw ValidationError("\(name) must be at least 1 (got \(value))")
         }
         guard maxBatchRows <= 65536, maxBatch <= 65536 else { throw ValidationError("--max-batch and --max-batch-rows must be at most 65536") }
+        guard inlineRows >= 0, inlineRows <= 256 else { throw ValidationError("--inline-rows must be between 0 and 256 (got \(inlineRows))") }
         guard batchWindowUs >= 0, batchWindowUs <= 1_000_000 else {
             throw ValidationError("--batch-window-us must be between 0 and 1000000 (got \(batchWindowUs))")
         }
@@ -113,7 +117,7 @@ struct Vaed: AsyncParsableCommand {
                 socketPath: path, socketMode: mode_t(socketMode, radix: 8)!, activatedSocket: activated,
                 limits: ServerLimits(maxLineBytes: maxLineBytes, maxBatch: maxBatch),
                 batching: BatchingConfiguration(maxBatchRows: maxBatchRows, window: .microseconds(batchWindowUs),
-                                                maxQueueRows: maxQueue, threads: threads),
+                                                maxQueueRows: maxQueue, threads: threads, inlineRows: inlineRows),
                 maxPipeline: maxPipeline, maxConnections: maxConnections,
                 drainTimeout: .milliseconds(Int(drainTimeout * 1000)),
                 watchInterval: watchInterval > 0 ? .milliseconds(Int(watchInterval * 1000)) : nil),

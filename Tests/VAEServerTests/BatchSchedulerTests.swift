@@ -116,3 +116,39 @@ struct BatchSchedulerTests {
         scheduler.readingFinished()
     }
 }
+
+@Suite("Batch scheduler: small jobs on an idle scheduler")
+struct InlineRunTests {
+    @Test func aSmallJobRunsOnTheCallerOnlyWhenEverythingIsIdle() throws {
+        let model = try servedModel("m", kind: .vae)
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .zero, maxQueueRows: 100, threads: 1, inlineRows: 2))
+        defer { scheduler.shutdown() }
+        // Wait until the compute thread sleeps: only then is the scheduler idle.
+        var idleJob: ComputeJob?
+        let completions = Completions()
+        for _ in 0..<200 where idleJob == nil {
+            usleep(5_000)
+            let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0.5, count: 2 * model.zDim), count: 2)
+            let caller = pthread_self()
+            nonisolated(unsafe) var ranHere = false
+            #expect(scheduler.submit(job, mayRunInline: true) { _, _ in ranHere = pthread_equal(pthread_self(), caller) != 0 } == nil)
+            if ranHere { idleJob = job }
+        }
+        let inline = try #require(idleJob, "an idle scheduler ran a 2-row job on the caller")
+        let reference = BatchExecutor(capacity: 4)
+        let alone = ComputeJob(model: model, stage: .decode, input: inline.input, count: 2)
+        reference.run([JobSlice(job: alone, rows: 0..<2)])
+        #expect(Array(inline.images) == Array(alone.images))
+
+        // Larger jobs, or callers that may not, always go to the compute thread.
+        let caller = pthread_self()
+        let big = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: 3 * model.zDim), count: 3)
+        nonisolated(unsafe) var bigRanHere = true
+        #expect(scheduler.submit(big, mayRunInline: true) { job, error in
+            bigRanHere = pthread_equal(pthread_self(), caller) != 0
+            completions.callback(job, error)
+        } == nil)
+        #expect(completions.wait(1))
+        #expect(!bigRanHere)
+    }
+}

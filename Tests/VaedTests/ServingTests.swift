@@ -37,7 +37,7 @@ struct ServingTests {
 
     @Test func batchingOnAndOffGiveTheSameResults() throws {
         let batched = try RunningDaemon(extraArguments: ["--batch-window-us", "2000"])
-        let unbatched = try RunningDaemon(extraArguments: ["--max-batch-rows", "1"], name: "unbatched")
+        let unbatched = try RunningDaemon(extraArguments: ["--max-batch-rows", "1", "--inline-rows", "0"], name: "unbatched")
         let image = { (i: Int) in "[" + (0..<784).map { String(Float(($0 * 7 + i) % 13) / 12) }.joined(separator: ",") + "]" }
         var lines: [String] = []
         for i in 0..<60 {
