@@ -39,7 +39,7 @@ public struct PreparedRequest: Sendable {
     /// The response object for a finished job, or for a failure.
     func response(for job: ComputeJob, error: RPCError?) -> [UInt8] {
         guard case .compute(_, let write) = work else { preconditionFailure("not a compute request") }
-        var writer = JSONWriter(capacity: 256 + job.count * job.model.pixelCount * 3)
+        var writer = JSONWriter(capacity: 256 + job.count * (job.stage == .encode ? job.model.zDim * 48 : job.model.pixelCount))
         if let error {
             RPCResponse.writeFailure(id: id ?? .null, error, into: &writer)
         } else {
@@ -86,9 +86,15 @@ final class LineAnswer: @unchecked Sendable {
     }
 
     private func assembled() -> [UInt8]? {
+        guard isBatch else {
+            // Taken out of the array, so the line ending is appended in place rather than to a copy.
+            guard var only = answers[0] else { return nil }
+            answers[0] = nil
+            only.append(0x0A)
+            return only
+        }
         let present = answers.compactMap { $0 }
         guard !present.isEmpty else { return nil }
-        guard isBatch else { return present[0] + [0x0A] }
         var line: [UInt8] = [UInt8(ascii: "[")]
         line.reserveCapacity(present.reduce(3) { $0 + $1.count + 1 })
         for (i, answer) in present.enumerated() {

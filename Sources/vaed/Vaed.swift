@@ -95,6 +95,7 @@ struct Vaed: AsyncParsableCommand {
         let started = ContinuousClock.now
         // The compute threads are the parallelism; a GEMM that spawned its own threads would fight them.
         BLAS.setThreadCount(1)
+        MemoryPolicy.apply()
         let catalog: ModelCatalog
         do {
             catalog = try ModelCatalog(explicit: try modelSpecs(), directory: modelDir, logger: logger)
@@ -126,7 +127,9 @@ struct Vaed: AsyncParsableCommand {
         logger.info("started", metadata: ["ms": "\(((ContinuousClock.now - started).inSeconds * 1e4).rounded() / 10)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let trimming = Task { await MemoryPolicy.trimPeriodically(every: .seconds(1)) }
         try await group.run()
+        trimming.cancel()
         withExtendedLifetime(signals) {}
     }
 

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""vaed's serving targets, measured in one run: start-up, latency, throughput and resident memory.
+
+Uses the release builds of vaed and vaectl (`swift build -c release`) and vaectl bench as the load generator, on the
+same machine. Without --model it trains the seed-architecture Fashion-MNIST VAE for one epoch (speed does not
+depend on the weights). Prints a table (or --json) with each figure, its target and the command behind it.
+
+    python3 Tools/bench/serving.py [--model FILE] [--duration 10] [--soak 300] [--json]
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def release_binary(name):
+    path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip() + "/" + name
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing: run `swift build -c release` first")
+    return path
+
+
+def hello(path):
+    """True when a daemon answers `hello` on `path`."""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(1)
+            s.connect(path)
+            s.sendall(b'{"id":1,"method":"hello"}\n')
+            return b'"result"' in s.recv(4096)
+    except OSError:
+        return False
+
+
+def start(vaed, model, sock):
+    """Starts vaed; returns the process and the seconds from exec to the first answered `hello`."""
+    started = time.monotonic()
+    process = subprocess.Popen([vaed, "--model", f"fashion={model}", "--socket", sock],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not hello(sock):
+        if process.poll() is not None or time.monotonic() - started > 30:
+            sys.exit("vaed did not start")
+        time.sleep(0.0005)
+    return process, time.monotonic() - started
+
+
+def stop(process):
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench(vaectl, sock, args, duration):
+    command = [vaectl, "bench", "--socket", sock, "--duration", str(duration), "--json"] + args
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(result.stdout), "vaectl bench " + " ".join(args + ["--duration", str(duration)])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="a seed-architecture .vaez (default: train one for an epoch)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per load scenario")
+    parser.add_argument("--soak", type=float, default=300, help="seconds of the memory soak (0: skip)")
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args()
+
+    vaed, vaectl = release_binary("vaed"), release_binary("vaectl")
+    work = tempfile.mkdtemp(prefix="vaed-bench-")
+    model = options.model
+    if model is None:
+        model = f"{work}/run/model.vaez"
+        subprocess.run([release_binary("vae"), "train", "--dataset", "fashion-mnist", "--epochs", "1",
+                        "--out", f"{work}/run"], check=True, capture_output=True)
+    sock = f"{work}/vaed.sock"
+    rows = []
+
+    # Start-up: from exec to the first answer, best and median of 5.
+    times = []
+    for _ in range(5):
+        process, ready = start(vaed, model, sock)
+        times.append(ready * 1000)
+        stop(process)
+    times.sort()
+    rows.append(("ready to answer after start (ms)", f"{times[0]:.1f} best, {times[2]:.1f} median", "≤ 100",
+                 times[2] <= 100, "python3 Tools/bench/serving.py (exec → first hello)"))
+
+    process, _ = start(vaed, model, sock)
+    try:
+        report, command = bench(vaectl, sock, ["--method", "encode", "--payload", "u8", "--connections", "1",
+                                               "--depth", "1"], options.duration)
+        p50 = report["latency_us"]["p50"]
+        rows.append(("encode, u8, 1 connection × 1: p50 round trip (µs)", f"{p50:.0f}", "≤ 60", p50 <= 60, command))
+
+        report, command = bench(vaectl, sock, ["--method", "encode", "--payload", "u8", "--connections", "16",
+                                               "--depth", "4", "--threads", "2"], options.duration)
+        rate, p99 = report["requests_per_second"], report["latency_us"]["p99"]
+        rows.append(("encode, u8, 16 × 4: requests/s", f"{rate:,.0f}", "≥ 50,000", rate >= 50000, command))
+        rows.append(("encode, u8, 16 × 4: p99 (µs)", f"{p99:,.0f}", "≤ 5,000", p99 <= 5000, command))
+
+        report, command = bench(vaectl, sock, ["--method", "sample", "--count", "64", "--output", "png",
+                                               "--connections", "16", "--depth", "4", "--threads", "2"],
+                                options.duration)
+        rate = report["requests_per_second"]
+        rows.append(("sample 64 as PNG, 16 × 4: requests/s", f"{rate:,.0f}", "≥ 2,000", rate >= 2000, command))
+
+        if options.soak > 0:
+            # Memory over a soak of mixed load: encode (16 × 4) with sample-as-PNG alongside.
+            samples = [rss_kib(process.pid)]
+            load = [subprocess.Popen([vaectl, "bench", "--socket", sock, "--duration", str(options.soak), "--json",
+                                      "--method", method, "--connections", connections, "--depth", "4"] + extra,
+                                     stdout=subprocess.DEVNULL)
+                    for method, connections, extra in [("encode", "16", []),
+                                                       ("sample", "4", ["--count", "64", "--output", "png"])]]
+            end = time.monotonic() + options.soak + 2
+            while time.monotonic() < end:
+                time.sleep(5)
+                samples.append(rss_kib(process.pid))
+            for p in load:
+                p.wait()
+            after = samples[len(samples) // 5:]  # after the first fifth: the plateau
+            peak = max(samples) / 1024
+            drift = (max(after) - min(after)) / 1024
+            rows.append((f"resident memory over a {options.soak:.0f} s soak (MiB)",
+                         f"{samples[0] / 1024:.1f} idle, {peak:.1f} peak, plateau drift {drift:.1f}", "≤ 64, flat",
+                         peak <= 64 and drift <= 4,
+                         f"encode 16×4 + sample-PNG 4×4 for {options.soak:.0f} s, VmRSS every 5 s"))
+    finally:
+        stop(process)
+        shutil.rmtree(work, ignore_errors=True)
+
+    if options.json:
+        print(json.dumps([{"figure": r[0], "value": r[1], "target": r[2], "met": r[3], "command": r[4]}
+                          for r in rows], indent=1))
+        return
+    width = max(len(r[0]) for r in rows)
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end\n")
+    for figure, value, target, met, command in rows:
+        print(f"{figure:<{width}}  {value:<38} target {target:<10} {'met' if met else 'NOT met'}")
+        print(f"{'':<{width}}  ({command})")
+
+
+if __name__ == "__main__":
+    main()
