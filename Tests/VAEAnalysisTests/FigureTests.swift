@@ -51,6 +51,11 @@ struct FigureTests {
         let plain = try ReconstructionFigure.render(model: vae, test: images, count: 6, noise: nil, seed: 1,
                                                     inference: Inference(network: vae.network))
         #expect(plain.image.height == 2 * 30 + 2)
+        let spread = try ReconstructionFigure.render(model: vae, test: images, count: 4, spread: true, noise: nil, seed: 1,
+                                                     inference: Inference(network: vae.network))
+        let first = try ReconstructionFigure.render(model: vae, test: images, count: 4, noise: nil, seed: 1,
+                                                    inference: Inference(network: vae.network))
+        #expect(spread.image.width == first.image.width && spread.image != first.image, "other images, same layout")
     }
 
     @Test func traversalHasOneRowPerDimension() throws {

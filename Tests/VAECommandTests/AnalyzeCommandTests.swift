@@ -48,7 +48,7 @@ struct AnalyzeCommandTests {
         _ = try succeeding(["analyze", "reconstruct", model, "--data", data, "--count", "5", "--noise", "0.2", "-o", "\(out)/r.png"])
         let reconstruction = try PNG.decode(Files.read("\(out)/r.png"))
         #expect(reconstruction.width == 5 * 30 + 2 && reconstruction.height == 3 * 30 + 2)
-        _ = try succeeding(["analyze", "reconstruct", model, "--data", data, "-o", "\(out)/r.svg"])
+        _ = try succeeding(["analyze", "reconstruct", model, "--data", data, "--spread", "-o", "\(out)/r.svg"])
         #expect(try svg("\(out)/r.svg").texts.contains("reconstruction"))
 
         _ = try succeeding(["analyze", "scatter", model, "--data", data, "-o", "\(out)/s.svg"])

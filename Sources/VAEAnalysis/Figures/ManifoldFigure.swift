@@ -77,6 +77,7 @@ public struct ManifoldFigure: Sendable {
     public func render(_ inference: Inference) -> LabelledImage {
         let pixels = ImageGrid(shape: shape, columns: steps, padding: 0).render(inference.decode(codes))
         var figure = LabelledImage(image: pixels)
+        figure.scale = steps <= 12 ? 2 : 1
         figure.title = "Learned manifold: \(caption)"
         let grid = "linspace(0.05, 0.95, \(steps))"
         if isVariational {

@@ -4,18 +4,22 @@ import VAENumerics
 /// Test images above their reconstructions decoded from mu; with noise, three rows: the clean images, the images
 /// corrupted by the trainer's noise, and the reconstructions of the corrupted images (the denoised images).
 public enum ReconstructionFigure {
-    /// The first `count` images of `test`.
+    /// `count` images of `test`: the first ones, or evenly spaced over the test set when `spread` (for test sets
+    /// sorted by class, like the MNIST subset).
     ///
     /// - Parameters:
     ///   - noise: the corruption; nil (or a zero fraction) for plain reconstructions.
     ///   - seed: seeds the corruption (stream shared with nothing else).
     /// - Throws: `AnalysisError` when `count` is not from 1 to 100.
     public static func render(
-        model: StudiedModel, test: Dataset, count: Int, noise: NoiseCorruption?, seed: UInt64, inference: Inference
+        model: StudiedModel, test: Dataset, count: Int, spread: Bool = false, noise: NoiseCorruption?, seed: UInt64,
+        inference: Inference
     ) throws(AnalysisError) -> LabelledImage {
         guard (1...100).contains(count) else { throw AnalysisError("--count must be from 1 to 100 (got \(count))") }
         let count = min(count, test.count)
-        let clean = ModelEvaluator.unitImages(test.prefix(count))
+        let chosen = spread ? (0..<count).map { $0 * test.count / count } : Array(0..<count)
+        let clean = ModelEvaluator.unitImages(
+            Dataset(shape: test.shape, images: chosen.flatMap { test.image($0) }, labels: chosen.map { test.labels[$0] }))
         var rows: [[Float]] = [clean]
         var labels = ["test image"]
         if let noise, noise.fraction > 0 {

@@ -3,7 +3,9 @@
 public enum TrainingCurvesFigure {
     public static func svg(_ runs: [TrainingRun]) -> SVGDocument {
         precondition(!runs.isEmpty, "at least one run")
-        let showKL = runs.contains { $0.testKL.contains { $0 > 0 } }
+        // An AE's KL is 0 throughout: it is left out of the KL panel (and the panel out when no run is a VAE).
+        let variational = runs.filter { $0.testKL.contains { $0 > 0 } }
+        let showKL = !variational.isEmpty
         let panelWidth = 420.0, panelHeight = 320.0, left = 90.0, top = 70.0
         let allEpochs = runs.flatMap(\.epochs).map(Double.init)
         let xDomain = (allEpochs.min()! - 0.3)...(allEpochs.max()! + 0.3)
@@ -31,7 +33,7 @@ public enum TrainingCurvesFigure {
         }
         if showKL {
             var klPanel = ChartPanel(left: lossPanel.right + left, top: top, width: panelWidth, height: panelHeight,
-                                     xDomain: xDomain, yDomain: PlotScale.paddedDomain(runs.flatMap(\.testKL)),
+                                     xDomain: xDomain, yDomain: PlotScale.paddedDomain(variational.flatMap(\.testKL)),
                                      title: "Test KL per image", xLabel: "epoch", yLabel: "nats per image")
             klPanel.integerXTicks = true
             document.add(klPanel.axes())
