@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "VAEData", targets: ["VAEData"]),
         .library(name: "VAETraining", targets: ["VAETraining"]),
         .library(name: "VAEFormat", targets: ["VAEFormat"]),
+        .library(name: "VAEAnalysis", targets: ["VAEAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -85,10 +86,14 @@ let package = Package(
             ]
         ),
 
+        // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted
+        // bound, evaluation, and SVG/PNG figures.
+        .target(name: "VAEAnalysis", dependencies: ["VAEModel", "VAEData", "VAEFormat", "VAEJSON", "VAENumerics"]),
+
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAETraining", "VAEFormat", "VAEJSON",
+                "VAETraining", "VAEFormat", "VAEJSON", "VAEAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -132,6 +137,7 @@ let package = Package(
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
         .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAEJSON", "VAETestSupport"]),
         .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAEAnalysisTests", dependencies: ["VAEAnalysis", "VAEModel", "VAEData", "VAETestSupport"]),
         // Runs the built executables as a user would.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),
     ]

@@ -4,8 +4,10 @@ import ArgumentParser
 struct VAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae",
-        abstract: "Train small variational autoencoders, and export, inspect, verify and convert .vaez models.",
+        abstract: "Train small variational autoencoders; export, inspect, verify and convert .vaez models; analyse and evaluate them.",
         version: "0.1.0",
-        subcommands: [Train.self, Export.self, Inspect.self, Verify.self, Convert.self, Bench.self]
+        subcommands: [
+            Train.self, Export.self, Inspect.self, Verify.self, Convert.self, Bench.self, Analyze.self, Eval.self, Plot.self,
+        ]
     )
 }

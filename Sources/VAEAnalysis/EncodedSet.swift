@@ -1,0 +1,54 @@
+import VAEData
+import VAEModel
+import VAENumerics
+
+/// A dataset's latent codes: mu (and logvar for a VAE) of every image, with the images' labels.
+public struct EncodedSet: Sendable {
+    public let count: Int
+    public let zDim: Int
+    /// Row-major `count × zDim`.
+    public let means: [Float]
+    /// Row-major `count × zDim`; nil for an AE, which has no variance.
+    public let logVariances: [Float]?
+    public let labels: [UInt8]
+
+    public init(count: Int, zDim: Int, means: [Float], logVariances: [Float]?, labels: [UInt8]) {
+        precondition(means.count == count * zDim && labels.count == count, "codes and labels disagree in count")
+        precondition(logVariances == nil || logVariances!.count == count * zDim, "logvar has the wrong size")
+        self.count = count
+        self.zDim = zDim
+        self.means = means
+        self.logVariances = logVariances
+        self.labels = labels
+    }
+
+    /// Encodes every image of `dataset` (clean) in batches of `batchSize`.
+    public init(network: Network, dataset: Dataset, batchSize: Int = 500, threads: Int = 1) {
+        let zDim = network.architecture.zDim, stride = network.architecture.headWidth
+        let pixels = dataset.shape.pixelCount, capacity = max(1, min(batchSize, dataset.count))
+        let workspace = Workspace(network: network, capacity: capacity, threads: threads)
+        let input = FloatBuffer(count: capacity * pixels)
+        var means = [Float](repeating: 0, count: dataset.count * zDim)
+        var logVariances: [Float]? = network.architecture.kind == .vae ? [Float](repeating: 0, count: dataset.count * zDim) : nil
+        dataset.images.withUnsafeBufferPointer { images in
+            var first = 0
+            while first < dataset.count {
+                let rows = min(capacity, dataset.count - first)
+                Kernels.bytesToUnit(images.baseAddress! + first * pixels, input.pointer, count: rows * pixels)
+                network.encode(input.pointer, batch: rows, workspace: workspace)
+                let head = workspace.head.pointer
+                for r in 0..<rows {
+                    for j in 0..<zDim {
+                        means[(first + r) * zDim + j] = head[r * stride + j]
+                        logVariances?[(first + r) * zDim + j] = head[r * stride + zDim + j]
+                    }
+                }
+                first += rows
+            }
+        }
+        self.init(count: dataset.count, zDim: zDim, means: means, logVariances: logVariances, labels: dataset.labels)
+    }
+
+    /// mu of image `index`.
+    public func mean(of index: Int) -> ArraySlice<Float> { means[(index * zDim)..<((index + 1) * zDim)] }
+}

@@ -1,0 +1,47 @@
+import VAEData
+import VAENumerics
+
+/// Test images above their reconstructions decoded from mu; with noise, three rows: the clean images, the images
+/// corrupted by the trainer's noise, and the reconstructions of the corrupted images (the denoised images).
+public enum ReconstructionFigure {
+    /// `count` images of `test`: the first ones, or evenly spaced over the test set when `spread` (for test sets
+    /// sorted by class, like the MNIST subset).
+    ///
+    /// - Parameters:
+    ///   - noise: the corruption; nil (or a zero fraction) for plain reconstructions.
+    ///   - seed: seeds the corruption (stream shared with nothing else).
+    /// - Throws: `AnalysisError` when `count` is not from 1 to 100.
+    public static func render(
+        model: StudiedModel, test: Dataset, count: Int, spread: Bool = false, noise: NoiseCorruption?, seed: UInt64,
+        inference: Inference
+    ) throws(AnalysisError) -> LabelledImage {
+        guard (1...100).contains(count) else { throw AnalysisError("--count must be from 1 to 100 (got \(count))") }
+        let count = min(count, test.count)
+        let chosen = spread ? (0..<count).map { $0 * test.count / count } : Array(0..<count)
+        let clean = ModelEvaluator.unitImages(
+            Dataset(shape: test.shape, images: chosen.flatMap { test.image($0) }, labels: chosen.map { test.labels[$0] }))
+        var rows: [[Float]] = [clean]
+        var labels = ["test image"]
+        if let noise, noise.fraction > 0 {
+            var random = RandomSource(seed: seed, stream: 0x5EC0)
+            let corrupted = noise.applied(to: clean, random: &random)
+            rows += [corrupted, inference.reconstruct(corrupted)]
+            labels += ["noise p = \(SVGText.label(Double(noise.fraction)))", "denoised"]
+        } else {
+            rows.append(inference.reconstruct(clean))
+            labels.append("reconstruction")
+        }
+        let padding = 2
+        let image = ImageGrid(shape: test.shape, columns: count, padding: padding).render(rows.flatMap { $0 })
+        var figure = LabelledImage(image: image)
+        figure.scale = 2
+        figure.title = "Reconstructions: \(model.caption)"
+        figure.subtitle = rows.count == 3
+            ? "clean, corrupted with the trainer's noise, decoded from mu of the corrupted image"
+            : "test images and their reconstructions decoded from mu"
+        figure.rowTicks = labels.enumerated().map { row, label in
+            .init(position: Double(padding + row * (test.shape.height + padding)) + Double(test.shape.height) / 2, label: label)
+        }
+        return figure
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import VAEData
+import VAEModel
+import VAENumerics
+
+/// The numbers `vae eval` reports for a model on a test set. Losses are per image, in nats; values that do not
+/// apply to an AE (everything involving q(z|x) or the prior) are nil.
+public struct ModelEvaluation: Sendable {
+    public var kind: Architecture.Kind
+    public var zDim: Int
+    public var images: Int
+    /// The negative ELBO with one z per image and the KL in closed form (the trainer's test loss on clean images).
+    public var negativeELBO: Double?
+    /// The negative ELBO estimated from the k importance samples (−(1/k) Σ log w_i).
+    public var negativeELBOSampled: Double?
+    /// k.
+    public var importanceSamples: Int?
+    /// −log (1/k) Σ w_i: the importance-weighted estimate of −log p(x), an upper bound on the true value.
+    public var importanceWeightedNLL: Double?
+    /// BCE of the reconstruction decoded from mu (from the code, for an AE) against the image.
+    public var reconstructionBCE: Double
+    /// PSNR (dB) of that reconstruction: 10·log10(1 / MSE), MSE over all pixels of all images, values in [0, 1].
+    public var reconstructionPSNR: Double
+    /// Mean KL(q(z_j|x) ‖ N(0, 1)) per dimension.
+    public var klPerDimension: [Double]?
+    /// Variance of mu per dimension over the test set.
+    public var meanVariance: [Double]
+    /// Dimensions whose mu varies more than 0.01 (Burda et al.).
+    public var activeUnits: Int
+    /// The corruption of the denoising test, if any.
+    public var noise: Double?
+    /// BCE of the reconstruction of the corrupted image (decoded from mu) against the clean image.
+    public var denoisingBCE: Double?
+    /// PSNR (dB) of that reconstruction against the clean image.
+    public var denoisingPSNR: Double?
+    /// PSNR (dB) of the corrupted input itself against the clean image: what denoising starts from.
+    public var noisyInputPSNR: Double?
+
+    public var totalKL: Double? { klPerDimension?.reduce(0, +) }
+}
+
+/// Computes a `ModelEvaluation`.
+public enum ModelEvaluator {
+    /// Evaluates `model` on `test`.
+    ///
+    /// - Parameters:
+    ///   - importanceSamples: k for the importance-weighted bound (VAE only).
+    ///   - noise: when set, also measures denoising: corrupted inputs, scored against the clean images.
+    ///   - seed: seeds every draw (the one-sample ELBO's z, the importance samples, the corruption).
+    public static func evaluate(
+        _ model: StudiedModel, on test: Dataset, importanceSamples: Int, noise: NoiseCorruption?, seed: UInt64,
+        threads: Int = 1
+    ) -> ModelEvaluation {
+        let network = model.network
+        let n = Double(test.count), pixels = test.shape.pixelCount
+        let codes = EncodedSet(network: network, dataset: test, threads: threads)
+        let dimensions = LatentDimensionStatistics(network: network, codes: codes)
+        let clean = unitImages(test)
+
+        var result = ModelEvaluation(
+            kind: network.architecture.kind, zDim: model.zDim, images: test.count,
+            reconstructionBCE: 0, reconstructionPSNR: 0, klPerDimension: dimensions.averageKL,
+            meanVariance: dimensions.meanVariance, activeUnits: dimensions.activeDimensions().count)
+
+        let inference = Inference(network: network, capacity: 500, threads: threads)
+        let reconstruction = reconstructionError(inference, inputs: clean, targets: clean, pixels: pixels)
+        result.reconstructionBCE = reconstruction.bce / n
+        result.reconstructionPSNR = psnr(meanSquaredError: reconstruction.squaredError / (n * Double(pixels)))
+
+        if model.isVariational {
+            var random = RandomSource(seed: seed, stream: 0xE1B0)
+            let workspace = Workspace(network: network, capacity: 500, threads: threads)
+            var sums = LossSums()
+            clean.withUnsafeBufferPointer { images in
+                var first = 0
+                while first < test.count {
+                    let rows = min(500, test.count - first)
+                    let batch = images.baseAddress! + first * pixels
+                    sums += network.evaluate(input: batch, target: batch, batch: rows, workspace: workspace, random: &random)
+                    first += rows
+                }
+            }
+            result.negativeELBO = sums.total / n
+            let bound = ImportanceWeightedBound(
+                network: network, dataset: test, samples: importanceSamples, seed: seed, threads: threads)
+            result.importanceSamples = importanceSamples
+            result.importanceWeightedNLL = -bound.logLikelihood
+            result.negativeELBOSampled = -bound.elbo
+        }
+
+        if let noise {
+            var random = RandomSource(seed: seed, stream: 0xD0153)
+            let corrupted = noise.applied(to: clean, random: &random)
+            let denoised = reconstructionError(inference, inputs: corrupted, targets: clean, pixels: pixels)
+            var inputError = 0.0
+            for i in 0..<clean.count {
+                let d = Double(corrupted[i] - clean[i])
+                inputError += d * d
+            }
+            result.noise = Double(noise.fraction)
+            result.denoisingBCE = denoised.bce / n
+            result.denoisingPSNR = psnr(meanSquaredError: denoised.squaredError / (n * Double(pixels)))
+            result.noisyInputPSNR = psnr(meanSquaredError: inputError / (n * Double(pixels)))
+        }
+        return result
+    }
+
+    /// The images as floats in [0, 1].
+    static func unitImages(_ dataset: Dataset) -> [Float] {
+        var values = [Float](repeating: 0, count: dataset.images.count)
+        dataset.images.withUnsafeBufferPointer { bytes in
+            values.withUnsafeMutableBufferPointer { Kernels.bytesToUnit(bytes.baseAddress!, $0.baseAddress!, count: $0.count) }
+        }
+        return values
+    }
+
+    /// Summed BCE (computed stably from the logits) and summed squared error (of the probabilities) of
+    /// the reconstructions of `inputs` from mu against `targets`.
+    static func reconstructionError(
+        _ inference: Inference, inputs: [Float], targets: [Float], pixels: Int
+    ) -> (bce: Double, squaredError: Double) {
+        let logits = inference.reconstructLogits(inputs)
+        var bce = 0.0, squared = 0.0
+        logits.withUnsafeBufferPointer { l in
+            targets.withUnsafeBufferPointer { t in
+                var first = 0
+                while first < targets.count {
+                    let count = min(pixels * 500, targets.count - first)
+                    bce += Kernels.bceWithLogits(logits: l.baseAddress! + first, target: t.baseAddress! + first,
+                                                 gradient: nil, count: count)
+                    first += count
+                }
+            }
+        }
+        for i in 0..<targets.count {
+            let p = 1 / (1 + exp(-Double(logits[i])))
+            let d = p - Double(targets[i])
+            squared += d * d
+        }
+        return (bce, squared)
+    }
+
+    /// 10·log10(1 / MSE) for values in [0, 1].
+    static func psnr(meanSquaredError: Double) -> Double {
+        meanSquaredError > 0 ? 10 * log10(1 / meanSquaredError) : .infinity
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import VAEAnalysis
+import VAEData
+import VAENumerics
+
+/// What every analysis command takes: the model, where its test images are, how many, and threads.
+struct AnalysisInputOptions: ParsableArguments {
+    @Argument(help: "A .vaez model, or a training output folder (its model.vaez).")
+    var model: String
+
+    @Option(name: .customLong("data"), help: "Folder with the dataset's IDX files (default: the dataset's usual place: data/mnist or /usr/share/datasets/fashion-mnist).")
+    var data: String?
+
+    @Option(help: "mnist or fashion-mnist, for a model that does not record its dataset (default: the model's).")
+    var dataset: String?
+
+    @Option(help: "Use only the first N test images (of the model's class, if it was trained on one).")
+    var limit: Int?
+
+    @Option(help: "Threads for BLAS (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Reads and verifies the model, and sets the thread count.
+    func loadModel() throws -> StudiedModel {
+        guard threads >= 1 else { throw userError("--threads must be at least 1 (got \(threads))") }
+        BLAS.setThreadCount(threads)
+        let file = try ModelFiles.read(model)
+        do {
+            return try StudiedModel(file: file)
+        } catch {
+            throw userError("\(model): \(error)")
+        }
+    }
+
+    /// The model's test images, as the options select them.
+    func testSet(of studied: StudiedModel) throws -> Dataset {
+        var kind: DatasetKind?
+        if let dataset {
+            guard let named = DatasetKind(argument: dataset) else {
+                throw userError("unknown dataset '\(dataset)'; expected mnist or fashion-mnist")
+            }
+            kind = named
+        }
+        do {
+            return try studied.testSet(dataset: kind, directory: data, limit: limit)
+        } catch {
+            throw userError(error.description)
+        }
+    }
+
+    /// The class names of the model's dataset.
+    func classNames(of studied: StudiedModel) -> [String] {
+        studied.classNames(dataset: dataset.flatMap(DatasetKind.init(argument:)))
+    }
+}
+
+/// Parsing and checking of the small values analysis options take.
+enum AnalysisArguments {
+    /// `"0,1"` → [0, 1].
+    static func integers(_ text: String, option: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.map { part in
+            guard let value = Int(part) else { throw userError("\(option) takes whole numbers separated by commas (got '\(text)')") }
+            return value
+        }
+    }
+
+    /// `"-3,3"` → (-3, 3).
+    static func range(_ text: String, option: String) throws -> (Double, Double) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low < high else {
+            throw userError("\(option) takes two numbers, the lower first, like -3,3 (got '\(text)')")
+        }
+        return (low, high)
+    }
+
+    /// Checks that `path` ends in one of `extensions` (".png", ".svg").
+    static func checkOutput(_ path: String, extensions: [String]) throws {
+        let lower = path.lowercased()
+        guard extensions.contains(where: { lower.hasSuffix($0) }) else {
+            throw userError("-o \(path): the file name must end in \(extensions.joined(separator: " or "))")
+        }
+    }
+
+    /// Runs a file write, turning its error into a user error.
+    static func write(_ path: String, _ body: () throws(DataError) -> Void) throws {
+        do { try body() } catch { throw userError("\(path): \(error)") }
+        print("wrote \(path)")
+    }
+}

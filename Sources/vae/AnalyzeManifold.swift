@@ -1,0 +1,44 @@
+import ArgumentParser
+import VAEAnalysis
+import VAEData
+
+extension VAECommand {
+    struct AnalyzeManifold: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "manifold",
+            abstract: "Decode a grid over two latent dimensions: the learned manifold.",
+            discussion: """
+                The grid is Φ⁻¹(linspace(0.05, 0.95, steps)) in both dimensions, positive values of the second \
+                dimension at the top; other dimensions are held at 0 (the prior's mean). An AE has no prior: its \
+                grid is mean + std·Φ⁻¹(p) of the latent statistics its file records, other dimensions at their mean. \
+                -o NAME.png writes the bare grid (28 pixels per cell, no padding); -o NAME.svg the grid with its \
+                title, axis names and the z value of every (or every other) row and column.
+                """
+        )
+
+        @OptionGroup var input: AnalysisInputOptions
+
+        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg).")
+        var output: String
+
+        @Option(help: "The two latent dimensions: horizontal,vertical.")
+        var dims: String = "0,1"
+
+        @Option(help: "Grid points per dimension.")
+        var steps: Int = 20
+
+        func run() throws {
+            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg"])
+            let dimensions = try AnalysisArguments.integers(dims, option: "--dims")
+            let model = try input.loadModel()
+            let figure: ManifoldFigure
+            do {
+                figure = try ManifoldFigure(model: model, dimensions: dimensions, steps: steps)
+            } catch {
+                throw userError(error.description)
+            }
+            let image = figure.render(Inference(network: model.network, capacity: 400, threads: input.threads))
+            try AnalysisArguments.write(output) { () throws(DataError) in try image.write(to: output) }
+        }
+    }
+}

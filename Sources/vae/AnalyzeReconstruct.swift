@@ -1,0 +1,53 @@
+import ArgumentParser
+import VAEAnalysis
+import VAEData
+
+extension VAECommand {
+    struct AnalyzeReconstruct: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reconstruct",
+            abstract: "Show test images above their reconstructions (with --noise: clean, noisy, denoised).",
+            discussion: """
+                Takes the first --count test images (or, with --spread, images evenly spaced over the test set) and \
+                decodes each from mu. With --noise P the images are first \
+                corrupted with the trainer's noise (each pixel, with probability P, gets |N(0,1)| added, clipped to \
+                [0,1]) and the figure has three rows: clean, noisy, denoised. -o NAME.png writes the bare grid \
+                (2-pixel padding); -o NAME.svg adds the title and row names.
+                """
+        )
+
+        @OptionGroup var input: AnalysisInputOptions
+
+        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg).")
+        var output: String
+
+        @Option(help: "Images to show (1 to 100).")
+        var count: Int = 8
+
+        @Flag(help: "Take the images evenly spaced over the test set instead of the first ones (for a test set sorted by class, like the MNIST subset).")
+        var spread = false
+
+        @Option(help: "Corrupt the inputs with the trainer's noise at this fraction first (0 for none).")
+        var noise: Float = 0
+
+        @Option(help: "Seed of the corruption.")
+        var seed: UInt64 = 1
+
+        func run() throws {
+            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg"])
+            let corruption: NoiseCorruption
+            do { corruption = try NoiseCorruption(fraction: noise) } catch { throw userError("--noise: \(error)") }
+            let model = try input.loadModel()
+            let test = try input.testSet(of: model)
+            let figure: LabelledImage
+            do {
+                figure = try ReconstructionFigure.render(
+                    model: model, test: test, count: count, spread: spread, noise: corruption, seed: seed,
+                    inference: Inference(network: model.network, capacity: 128, threads: input.threads))
+            } catch {
+                throw userError(error.description)
+            }
+            try AnalysisArguments.write(output) { () throws(DataError) in try figure.write(to: output) }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import VAEAnalysis
+import VAEData
+
+extension VAECommand {
+    struct AnalyzeTraverse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "traverse",
+            abstract: "Sweep each latent dimension from one test image's mu, one row per dimension (disentanglement).",
+            discussion: """
+                Starts from mu of test image --image and, row by row, sets one dimension to --steps values evenly \
+                spread over --range (the other dimensions keep their values). For a VAE the range is in z itself \
+                (the prior's units); for an AE it is in units of the training codes' spread: mean + t·std. \
+                -o NAME.png writes the bare grid; -o NAME.svg adds the title, the dimension of each row and the \
+                values.
+                """
+        )
+
+        @OptionGroup var input: AnalysisInputOptions
+
+        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg).")
+        var output: String
+
+        @Option(help: "The dimensions to sweep, comma-separated (default: all).")
+        var dim: String?
+
+        @Option(parsing: .unconditional, help: "The sweep's ends: low,high.")
+        var range: String = "-3,3"
+
+        @Option(help: "Values per row.")
+        var steps: Int = 11
+
+        @Option(help: "The test image to start from (its index).")
+        var image: Int = 0
+
+        func run() throws {
+            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg"])
+            let dimensions = try dim.map { try AnalysisArguments.integers($0, option: "--dim") } ?? []
+            let sweep = try AnalysisArguments.range(range, option: "--range")
+            let model = try input.loadModel()
+            let test = try input.testSet(of: model)
+            let figure: LabelledImage
+            do {
+                figure = try TraversalFigure.render(
+                    model: model, test: test, dimensions: dimensions, range: sweep, steps: steps, imageIndex: image,
+                    inference: Inference(network: model.network, capacity: 256, threads: input.threads))
+            } catch {
+                throw userError(error.description)
+            }
+            try AnalysisArguments.write(output) { () throws(DataError) in try figure.write(to: output) }
+        }
+    }
+}
