@@ -33,6 +33,8 @@ extension Vaectl {
         @Option(help: "Seconds measured.") var duration: Double = 10
         @Option(help: "Seconds of load before measuring.") var warmup: Double = 1
         @Option(help: "Threads of the load generator, each driving its share of the connections.") var threads = 1
+        @Flag(help: "Busy-poll instead of sleeping between answers: latency without the generator's own wake-up cost (uses a core per thread).")
+        var spin = false
         @Option(help: "Take the image from this PNG or IDX file (its first image) instead of the synthetic one.")
         var input: String?
         @Flag(help: "Print the figures as JSON.") var json = false
@@ -113,7 +115,8 @@ extension Vaectl {
             let report = try LoadGenerator.run(
                 LoadConfiguration(
                     path: session.connection.path, requestLine: line, connections: connections, depth: depth,
-                    duration: duration, warmup: warmup, timeoutSeconds: connection.timeout, threads: threads))
+                    duration: duration, warmup: warmup, timeoutSeconds: connection.timeout, threads: threads,
+                    spin: spin))
             if json {
                 printJSON(
                     reportJSON(
@@ -143,6 +146,7 @@ extension Vaectl {
                 JSONMember(key: "connections", value: .int(connections)),
                 JSONMember(key: "depth", value: .int(depth)),
                 JSONMember(key: "threads", value: .int(threads)),
+                JSONMember(key: "spin", value: .bool(spin)),
                 JSONMember(key: "duration_seconds", value: number(duration)),
                 JSONMember(key: "warmup_seconds", value: number(warmup)),
                 JSONMember(key: "requests", value: .int(Int(report.responses))),
