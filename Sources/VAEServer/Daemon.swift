@@ -179,7 +179,6 @@ public final class Daemon: Service, Sendable {
                 self.connections.withLockedValue { _ = $0.removeValue(forKey: key) }
                 self.statistics.connectionClosed()
             }
-            if self.engine.draining { channel.close(mode: .input, promise: nil) }
             let maxLine = self.configuration.limits.maxLineBytes
             return channel.eventLoop.makeCompletedFuture {
                 // +2: the line ending; a longer line is refused with line_too_long.
@@ -199,7 +198,13 @@ public final class Daemon: Service, Sendable {
         logger.info("shutting down", metadata: ["drain_timeout": "\(configuration.drainTimeout)"])
         engine.draining = true
         listener.withLockedValue { $0?.close(promise: nil) }
-        for channel in connections.withLockedValue({ Array($0.values) }) { channel.close(mode: .input, promise: nil) }
+        for channel in connections.withLockedValue({ Array($0.values) }) {
+            // Only an active channel's input can be closed (NIO asserts it is registered); one that is not active
+            // yet closes its own input when it becomes active (RequestLineHandler.channelActive).
+            channel.eventLoop.execute {
+                if channel.isActive { channel.close(mode: .input, promise: nil) }
+            }
+        }
         let deadline = configuration.drainTimeout
         let connections = self.connections, scheduler = engine.scheduler, logger = self.logger
         Task {

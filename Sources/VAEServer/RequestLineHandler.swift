@@ -53,6 +53,12 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     // MARK: Inbound
 
+    func channelActive(context: ChannelHandlerContext) {
+        // Accepted while the daemon drains: nothing will be read.
+        if engine.draining { context.close(mode: .input, promise: nil) }
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         handle(unwrapInboundIn(data))
     }

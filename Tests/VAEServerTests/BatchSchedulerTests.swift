@@ -91,7 +91,8 @@ struct BatchSchedulerTests {
 
     @Test func abandonedWorkIsAnsweredShuttingDown() throws {
         let model = try servedModel("m", kind: .ae)
-        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(5), maxQueueRows: 100, threads: 1))
+        // Room for every row in one batch, so the window (not a full batch) decides when it goes.
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 64, window: .seconds(5), maxQueueRows: 100, threads: 1))
         defer { scheduler.shutdown() }
         let completions = Completions()
         scheduler.readingStarted()
