@@ -99,7 +99,8 @@ let package = Package(
             ]
         ),
 
-        .target(name: "VAETestSupport", dependencies: ["VAEData"], path: "Tests/VAETestSupport"),
+        .target(
+            name: "VAETestSupport", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics"], path: "Tests/VAETestSupport"),
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
         .testTarget(

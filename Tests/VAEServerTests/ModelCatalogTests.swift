@@ -7,18 +7,6 @@ import VAENumerics
 import VAETestSupport
 @testable import VAEServer
 
-/// Writes a small random model (different weights per seed) to `path`.
-func writeModel(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
-    let architecture = Architecture(kind: kind, input: ImageShape(height: 4, width: 3), hidden: [8], zDim: 2)
-    let network = try Network(architecture: architecture)
-    var random = RandomSource(seed: seed)
-    network.initializeParameters(using: &random)
-    let latent: ModelMetadata.Latent = kind == .ae ? .init(mean: [0, 0], std: [1, 1]) : .prior(zDim: 2)
-    let metadata = ModelMetadata(architecture: .init(architecture), latent: latent,
-                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
-    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
-}
-
 @Suite("Model catalog: loading and reloading")
 struct ModelCatalogTests {
     let logger = Logger(label: "test")
@@ -29,15 +17,15 @@ struct ModelCatalogTests {
 
     @Test func reloadReportsLoadedReloadedUnchangedRemovedAndKeepsOldModelsOnBadFiles() throws {
         let directory = temporaryDirectory()
-        try writeModel(kind: .vae, seed: 1, to: "\(directory)/a.vaez")
-        try writeModel(kind: .ae, seed: 2, to: "\(directory)/b.vaez")
+        try writeModelFile(kind: .vae, seed: 1, to: "\(directory)/a.vaez")
+        try writeModelFile(kind: .ae, seed: 2, to: "\(directory)/b.vaez")
         let catalog = try ModelCatalog(explicit: [], directory: directory, logger: logger)
         #expect(catalog.registry.names == ["a", "b"])
         #expect(actions(catalog.reload()) == ["a": .unchanged, "b": .unchanged])
 
         let oldA = try #require(catalog.registry["a"])
-        try writeModel(kind: .vae, seed: 3, to: "\(directory)/a.vaez")
-        try writeModel(kind: .vae, seed: 4, to: "\(directory)/c.vaez")
+        try writeModelFile(kind: .vae, seed: 3, to: "\(directory)/a.vaez")
+        try writeModelFile(kind: .vae, seed: 4, to: "\(directory)/c.vaez")
         try FileManager.default.removeItem(atPath: "\(directory)/b.vaez")
         var report = catalog.reload()
         #expect(actions(report) == ["a": .reloaded, "b": .removed, "c": .loaded])
@@ -60,8 +48,8 @@ struct ModelCatalogTests {
 
     @Test func explicitModelsWinOverDirectoryNamesAndBadStartsAreRefused() throws {
         let directory = temporaryDirectory()
-        try writeModel(kind: .vae, seed: 1, to: "\(directory)/a.vaez")
-        try writeModel(kind: .ae, seed: 2, to: "\(directory)/other.vaez")
+        try writeModelFile(kind: .vae, seed: 1, to: "\(directory)/a.vaez")
+        try writeModelFile(kind: .ae, seed: 2, to: "\(directory)/other.vaez")
         let catalog = try ModelCatalog(explicit: [("a", "\(directory)/other.vaez")], directory: directory, logger: logger)
         #expect(catalog.registry["a"]?.architecture.kind == .ae)
         #expect(catalog.registry.names == ["a", "other"])

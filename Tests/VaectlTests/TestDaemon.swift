@@ -5,51 +5,12 @@ import VAEModel
 import VAENumerics
 import VAETestSupport
 
-/// A small random-weight model of 28×28 images as a .vaez file.
-func modelFile(kind: Architecture.Kind, directory: String, seed: UInt64 = 5) throws -> String {
-    let architecture = Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2)
-    let network = try Network(architecture: architecture)
-    var random = RandomSource(seed: seed)
-    network.initializeParameters(using: &random)
-    let metadata = ModelMetadata(
-        architecture: .init(architecture), latent: .prior(zDim: 2),
-        producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
-    let path = "\(directory)/\(kind.rawValue).vaez"
-    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
-    return path
-}
-
-/// A built vaed on a private socket serving `digits` (a VAE) and, when asked, `auto` (an AE); killed at the end.
-final class TestDaemon {
-    let process: Process
-    let socket: String
-    let directory: String
-
-    init(twoModels: Bool = false, extraArguments: [String] = []) throws {
-        directory = temporaryDirectory()
-        socket = "\(directory)/vaed.sock"
-        var arguments = ["--model", "digits=\(try modelFile(kind: .vae, directory: directory))"]
-        if twoModels { arguments += ["--model", "auto=\(try modelFile(kind: .ae, directory: directory))"] }
-        (process, _) = try startCommand(
-            builtExecutable("vaed"), arguments + ["--socket", socket, "--threads", "2"] + extraArguments,
-            directory: directory)
-        guard waitForSocket(socket) else {
-            process.terminate()
-            throw ClientError("vaed did not start listening on \(socket)")
-        }
-    }
-
-    /// Stops the daemon with SIGTERM and returns its exit status.
-    func stop() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+/// A built vaed on a private socket serving `digits` (a VAE) and, when asked, `auto` (an AE).
+func testDaemon(twoModels: Bool = false, extraArguments: [String] = [], name: String = #function) throws -> RunningDaemon {
+    if twoModels { return try RunningDaemon(extraArguments: extraArguments, name: name) }
+    let directory = temporaryDirectory(name)
+    return try RunningDaemon(
+        directory: directory, arguments: ["--model", "digits=\(try modelFile(kind: .vae, directory: directory))"] + extraArguments)
 }
 
 /// What a vaectl run printed, as bytes too (for PNGs on standard output).

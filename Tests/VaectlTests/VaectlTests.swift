@@ -7,7 +7,7 @@ import VAETestSupport
 @Suite("vaectl end to end", .serialized, .timeLimit(.minutes(3)))
 struct VaectlTests {
     @Test func helloModelsHealthAndStatsPrintTextAndJSON() throws {
-        let daemon = try TestDaemon(twoModels: true)
+        let daemon = try testDaemon(twoModels: true)
         let socket = ["--socket", daemon.socket]
         let hello = try vaectl(["hello"] + socket)
         #expect(
@@ -38,7 +38,7 @@ struct VaectlTests {
     }
 
     @Test func sampleWritesDeterministicGridsAndFolders() throws {
-        let daemon = try TestDaemon()
+        let daemon = try testDaemon()
         let directory = temporaryDirectory()
         let socket = ["--socket", daemon.socket]
         let first = try vaectl(["sample", "-n", "16", "--seed", "7", "-o", "\(directory)/a.png"] + socket)
@@ -82,7 +82,7 @@ struct VaectlTests {
     }
 
     @Test func encodeAndDecodeRoundTripThroughFilesAndStandardInput() throws {
-        let daemon = try TestDaemon()
+        let daemon = try testDaemon()
         let directory = temporaryDirectory()
         let socket = ["--socket", daemon.socket]
         for shift in 0..<3 { try PNG.write(squareImage(shift: shift), to: "\(directory)/in\(shift).png") }
@@ -126,7 +126,7 @@ struct VaectlTests {
     }
 
     @Test func everyPNGFormAndIDXInputEncodesLikeTheGreyOriginal() throws {
-        let daemon = try TestDaemon()
+        let daemon = try testDaemon()
         let directory = temporaryDirectory()
         let socket = ["--socket", daemon.socket]
         let image = squareImage(shift: 1)
@@ -159,7 +159,7 @@ struct VaectlTests {
     }
 
     @Test func denoiseReturnsWhatTheDaemonComputesNamedAfterItsInputs() throws {
-        let daemon = try TestDaemon()
+        let daemon = try testDaemon()
         let directory = temporaryDirectory()
         let socket = ["--socket", daemon.socket]
         let image = squareImage()
@@ -223,7 +223,7 @@ struct VaectlTests {
     }
 
     @Test func rpcPassesLinesThroughAndReportsErrors() throws {
-        let daemon = try TestDaemon()
+        let daemon = try testDaemon()
         let socket = ["--socket", daemon.socket]
         let input = [
             #"{"id":1,"method":"health"}"#, #"{"method":"health"}"#,
@@ -249,7 +249,7 @@ struct VaectlTests {
     }
 
     @Test func benchReportsParseableFigures() throws {
-        let daemon = try TestDaemon(extraArguments: ["--max-line-bytes", "65536"])
+        let daemon = try testDaemon(extraArguments: ["--max-line-bytes", "65536"])
         let socket = ["--socket", daemon.socket]
         let run = try vaectl(
             [
@@ -304,7 +304,7 @@ struct VaectlTests {
         let resolved = try vaectl(["health"], environment: ["XDG_RUNTIME_DIR": directory])
         #expect(resolved.status == 3 && resolved.error.contains("\(directory)/vaed.sock"))
 
-        let daemon = try TestDaemon(twoModels: true)
+        let daemon = try testDaemon(twoModels: true)
         let socket = ["--socket", daemon.socket]
         try PNG.write(squareImage(), to: "\(directory)/ok.png")
         try PNG.write(

@@ -5,61 +5,6 @@ import VAEModel
 import VAENumerics
 import VAETestSupport
 
-/// A small random-weight model as a .vaez file.
-func modelFile(kind: Architecture.Kind, directory: String) throws -> String {
-    let path = "\(directory)/\(kind.rawValue).vaez"
-    try writeModelFile(kind: kind, seed: 5, to: path)
-    return path
-}
-
-/// A small random-weight model (weights depend on `seed`), written atomically to `path`.
-func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
-    let architecture = Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2)
-    let network = try Network(architecture: architecture)
-    var random = RandomSource(seed: seed)
-    network.initializeParameters(using: &random)
-    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
-                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
-    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
-}
-
-/// A running vaed on a private socket, stopped with SIGTERM at the end of the test.
-final class RunningDaemon {
-    let process: Process
-    let socket: String
-    let directory: String
-
-    convenience init(extraArguments: [String] = [], name: String = #function) throws {
-        let directory = temporaryDirectory(name)
-        let vae = try modelFile(kind: .vae, directory: directory), ae = try modelFile(kind: .ae, directory: directory)
-        try self.init(directory: directory, arguments: ["--model", "digits=\(vae)", "--model", "auto=\(ae)"] + extraArguments)
-    }
-
-    /// vaed with `arguments` (the models and options) on a socket in `directory`.
-    init(directory: String, arguments: [String]) throws {
-        self.directory = directory
-        socket = "\(directory)/vaed.sock"
-        (process, _) = try startCommand(builtExecutable("vaed"), [
-            "--socket", socket, "--threads", "2", "--drain-timeout", "5",
-        ] + arguments, directory: directory)
-        guard waitForSocket(socket) else {
-            process.terminate()
-            throw ClientError("vaed did not start listening on \(socket)")
-        }
-    }
-
-    func stop() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-}
-
 @Suite("vaed end to end", .serialized, .timeLimit(.minutes(2)))
 struct DaemonTests {
     @Test func servesEveryMethodOnAPrivateSocketAndStopsCleanly() throws {

@@ -1,0 +1,61 @@
+import Foundation
+import VAEFormat
+import VAEModel
+import VAENumerics
+
+/// A small random-weight model of 28×28 images (weights depend on `seed`), written atomically to `path`.
+public func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
+    let architecture = Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2)
+    let network = try Network(architecture: architecture)
+    var random = RandomSource(seed: seed)
+    network.initializeParameters(using: &random)
+    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
+                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
+    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
+}
+
+/// Such a model as `<directory>/<kind>.vaez`.
+public func modelFile(kind: Architecture.Kind, directory: String, seed: UInt64 = 5) throws -> String {
+    let path = "\(directory)/\(kind.rawValue).vaez"
+    try writeModelFile(kind: kind, seed: seed, to: path)
+    return path
+}
+
+/// A running built vaed on a private socket, stopped with SIGTERM by `stop()` (killed if a test forgets).
+public final class RunningDaemon {
+    public let process: Process
+    public let socket: String
+    public let directory: String
+
+    /// vaed serving `digits` (a VAE) and `auto` (an AE).
+    public convenience init(extraArguments: [String] = [], name: String = #function) throws {
+        let directory = temporaryDirectory(name)
+        let vae = try modelFile(kind: .vae, directory: directory), ae = try modelFile(kind: .ae, directory: directory)
+        try self.init(directory: directory, arguments: ["--model", "digits=\(vae)", "--model", "auto=\(ae)"] + extraArguments)
+    }
+
+    /// vaed with `arguments` (the models and options) on a socket in `directory`.
+    public init(directory: String, arguments: [String]) throws {
+        self.directory = directory
+        socket = "\(directory)/vaed.sock"
+        (process, _) = try startCommand(builtExecutable("vaed"), [
+            "--socket", socket, "--threads", "2", "--drain-timeout", "5",
+        ] + arguments, directory: directory)
+        guard waitForSocket(socket) else {
+            process.terminate()
+            throw ClientError("vaed did not start listening on \(socket)")
+        }
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit status.
+    public func stop() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
