@@ -28,11 +28,7 @@ extension Vaectl {
         func run() throws {
             let images = try input.read()
             let session = try Session(connection)
-            let described = try session.model(model.model)
-            let inputs = try ImageFiles.conform(
-                images, height: described.height, width: described.width,
-                model: described.name, resize: input.resize)
-            let maxBatch = try session.hello().maxBatch
+            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: input.resize)
             var results: [PixelImage] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]

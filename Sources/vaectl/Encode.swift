@@ -26,11 +26,7 @@ extension Vaectl {
         func run() throws {
             let images = try input.read()
             let session = try Session(connection)
-            let described = try session.model(model.model)
-            let inputs = try ImageFiles.conform(
-                images, height: described.height, width: described.width,
-                model: described.name, resize: input.resize)
-            let maxBatch = try session.hello().maxBatch
+            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: input.resize)
             var z: [JSONValue] = []
             var mu: [JSONValue] = []
             var logvar: [JSONValue] = []

@@ -19,6 +19,16 @@ struct Session {
         try ServerHello(result: call("hello"), path: connection.path)
     }
 
+    /// `images` fitted to the model they will run on, and the most images a request may carry.
+    func fit(_ images: [InputImage], model name: String?, resize: Bool) throws
+        -> (model: ModelDescription, images: [InputImage], maxBatch: Int)
+    {
+        let described = try model(name)
+        let conformed = try ImageFiles.conform(
+            images, height: described.height, width: described.width, model: described.name, resize: resize)
+        return (described, conformed, try hello().maxBatch)
+    }
+
     /// The model a request will run on, as the daemon would pick it: the named one, or the only one loaded.
     /// - Throws: `Failure` with the daemon-error status when no such model is loaded or a name is needed.
     func model(_ name: String?) throws -> ModelDescription {
