@@ -21,7 +21,7 @@ public struct PixelImage: Sendable, Equatable {
 /// PNG encoding and decoding through libpng's simplified API (which reports errors instead of longjmp-ing).
 public enum PNG {
     /// Encodes `image` as a PNG file.
-    /// - Parameter uncompressed: store the pixels without compressing them: about 20 times faster and 2 to 3
+    /// - Parameter uncompressed: store the pixels without compressing them: much faster and several
     ///   times larger, for images that are sent and dropped (the daemon's answers), not for files people keep.
     public static func encode(_ image: PixelImage, uncompressed: Bool = false) throws(DataError) -> [UInt8] {
         if uncompressed { return try encodeStored(image) }

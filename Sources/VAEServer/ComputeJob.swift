@@ -53,6 +53,4 @@ public final class ComputeJob: @unchecked Sendable {
         self.completion = nil
         completion?(self, error)
     }
-
-    public var inputWidth: Int { stage == .decode ? model.zDim : model.pixelCount }
 }

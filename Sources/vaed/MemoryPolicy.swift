@@ -6,7 +6,7 @@ import Glibc
 ///
 /// By default every thread that allocates may get its own arena, and freed memory stays in them; resident memory
 /// then grows with the number of threads that ever touched a large answer. Two arenas, and handing free pages back
-/// to the kernel every second, keep it near what is in use (measured: 77 → ~55 MiB after a PNG-heavy load).
+/// to the kernel every second, keep it nearer what is in use (`Tools/bench/serving.py` reports the soak).
 enum MemoryPolicy {
     static func apply() {
         #if canImport(Glibc)
