@@ -9,7 +9,7 @@ public final class StudiedModel {
 
     /// - Throws: `ArchitectureError` or `VAEZError` when the file's network cannot be built.
     public init(file: VAEZFile) throws {
-        network = try Network.load(file)
+        network = try Network.load(file, trainable: false)
         metadata = file.metadata
     }
 

@@ -21,23 +21,29 @@ public struct LossSums: Sendable, Equatable {
     }
 }
 
-/// A VAE or AE: its architecture, its parameters in one contiguous buffer, and the gradient buffer beside them.
+/// A VAE or AE: its architecture, its parameters in one contiguous buffer, and (for training) the gradient buffer
+/// beside them.
 ///
 /// The passes themselves take a `Workspace` of preallocated activations, so a training step allocates nothing.
 public final class Network {
     public let architecture: Architecture
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
+    /// dL/dθ, laid out like `parameters`; empty for a network made with `trainable: false`.
     public let gradients: FloatBuffer
 
     /// A network with all parameters zero; call `initializeParameters` or load weights.
-    public init(architecture: Architecture) throws(ArchitectureError) {
+    /// - Parameter trainable: false for forward passes only (serving, analysis): no gradient buffer, which is as
+    ///   large as the parameters.
+    public init(architecture: Architecture, trainable: Bool = true) throws(ArchitectureError) {
         try architecture.validate()
         self.architecture = architecture
         layout = ParameterLayout(architecture)
         parameters = FloatBuffer(count: layout.parameterCount)
-        gradients = FloatBuffer(count: layout.parameterCount)
+        gradients = FloatBuffer(count: trainable ? layout.parameterCount : 0)
     }
+
+    public var isTrainable: Bool { gradients.count == parameters.count }
 
     /// PyTorch's `nn.Linear` initialisation: weights and biases uniform in ±1/√fan_in, layer by layer.
     public func initializeParameters(using random: inout RandomSource) {
@@ -149,6 +155,8 @@ public final class Network {
         input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
         workspace: Workspace, random: inout RandomSource
     ) -> LossSums {
+        precondition(isTrainable, "this network was made without gradients (trainable: false)")
+        precondition(workspace.keepsActivations, "this workspace was made for inference only")
         encode(input, batch: batch, workspace: workspace)
         let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
         decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)
@@ -163,6 +171,8 @@ public final class Network {
         input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
         workspace: Workspace, random: inout RandomSource
     ) -> LossSums {
+        precondition(isTrainable, "this network was made without gradients (trainable: false)")
+        precondition(workspace.keepsActivations, "this workspace was made for inference only")
         encode(input, batch: batch, workspace: workspace)
         let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
         decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)
@@ -210,6 +220,9 @@ public final class Network {
 extension Network: Sendable {}
 
 /// Preallocated activations and gradients for batches of up to `capacity` images.
+///
+/// A training workspace keeps every layer's output for the backward pass. An inference workspace keeps only two
+/// buffers that the layers' outputs alternate between, and no gradients: a third of the memory for serving.
 public final class Workspace {
     public let capacity: Int
     public let parallel: ParallelLoop
@@ -221,18 +234,30 @@ public final class Workspace {
     let gradientA: FloatBuffer
     let gradientB: FloatBuffer
     let partialSums: FloatBuffer
+    /// Whether each layer's output survives the next layer (false for inference): needed for backward passes.
+    public let keepsActivations: Bool
 
-    /// - Parameter inference: forward passes only (serving): no room for gradients.
+    /// - Parameter inference: forward passes only (serving): layer outputs alternate between two buffers, and
+    ///   there is no room for gradients. Only the last layer's output of a pass is valid after it.
     public init(network: Network, capacity: Int, threads: Int = 1, inference: Bool = false) {
         precondition(capacity >= 1, "workspace capacity must be at least 1")
         self.capacity = capacity
         parallel = ParallelLoop(threadCount: threads)
+        keepsActivations = !inference
         let layout = network.layout
-        encoderOutputs = layout.encoder.map { FloatBuffer(count: capacity * $0.outputs) }
+        if inference {
+            // Layer i reads buffer (i - 1) % 2 and writes buffer i % 2; a decoder starts from `z` or the caller's codes.
+            let widestOutput = (layout.encoder + layout.decoder).map(\.outputs).max() ?? 1
+            let alternating = [FloatBuffer(count: capacity * widestOutput), FloatBuffer(count: capacity * widestOutput)]
+            encoderOutputs = layout.encoder.indices.map { alternating[$0 % 2] }
+            decoderOutputs = layout.decoder.indices.map { alternating[$0 % 2] }
+        } else {
+            encoderOutputs = layout.encoder.map { FloatBuffer(count: capacity * $0.outputs) }
+            decoderOutputs = layout.decoder.map { FloatBuffer(count: capacity * $0.outputs) }
+        }
         head = FloatBuffer(count: capacity * layout.head.outputs)
         noise = FloatBuffer(count: capacity * network.architecture.zDim)
         z = FloatBuffer(count: capacity * network.architecture.zDim)
-        decoderOutputs = layout.decoder.map { FloatBuffer(count: capacity * $0.outputs) }
         let widest = layout.layers.map { max($0.inputs, $0.outputs) }.max() ?? 1
         gradientA = FloatBuffer(count: inference ? 1 : capacity * widest)
         gradientB = FloatBuffer(count: inference ? 1 : capacity * widest)

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOPosix
 import VAEProtocol
 
@@ -42,12 +49,11 @@ public final class BatchScheduler: @unchecked Sendable {
     }
 
     public let configuration: BatchingConfiguration
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private var queues: [ObjectIdentifier: Queue] = [:]
     private var arriving = 0
     private var windowWaiters = 0
     private var stopping = false
-    private var threads: [Thread] = []
     private var running = 0
     /// Compute threads asleep waiting for work.
     private var idle = 0
@@ -67,13 +73,11 @@ public final class BatchScheduler: @unchecked Sendable {
     public init(configuration: BatchingConfiguration) {
         precondition(configuration.maxBatchRows >= 1 && configuration.threads >= 1)
         self.configuration = configuration
+        running = configuration.threads
         for index in 0..<configuration.threads {
-            let thread = Thread { [unowned self] in self.work() }
-            thread.name = "vaed-compute-\(index)"
-            threads.append(thread)
+            // The scheduler outlives its threads: shutdown() waits until every one has left work().
+            ThreadCondition.startThread(named: "vaed-compute-\(index)") { [unowned self] in self.work() }
         }
-        running = threads.count
-        for thread in threads { thread.start() }
     }
 
     // MARK: Arrivals
@@ -106,7 +110,7 @@ public final class BatchScheduler: @unchecked Sendable {
             condition.unlock()
             return .shuttingDown
         }
-        if mayRunInline, job.count <= configuration.inlineRows, queues.isEmpty, idle == threads.count, arriving <= 1 {
+        if mayRunInline, job.count <= configuration.inlineRows, queues.isEmpty, idle == configuration.threads, arriving <= 1 {
             let generation = servedGeneration, served = servedModels
             condition.unlock()
             runInline(job, generation: generation, served: served)
@@ -260,7 +264,7 @@ public final class BatchScheduler: @unchecked Sendable {
         while arriving > 0, let queue = queues[key], queue.rows < configuration.maxBatchRows, !stopping {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { break }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: left.inSeconds))
+            condition.wait(timeout: left)
         }
     }
 

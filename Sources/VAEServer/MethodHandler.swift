@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import VAEJSON
 import VAEProtocol
 
@@ -217,7 +224,7 @@ public final class MethodHandler: Sendable {
                 noise.withUnsafeMutableBufferPointer { LatentCodes.noise(seed: seed, index: i, zDim: zDim, into: $0.baseAddress!) }
                 for j in 0..<zDim {
                     let k = i * zDim + j
-                    z[k] = mu[k] + noise[j] * Float(Foundation.exp(Double(0.5 * logvar[k])))
+                    z[k] = mu[k] + noise[j] * Float(Glibc.exp(Double(0.5 * logvar[k])))
                 }
             }
         }
@@ -273,7 +280,7 @@ public final class MethodHandler: Sendable {
         w.raw(",\"dtype\":")
         w.string(model.dtype)
         w.raw("},\"loaded_at\":")
-        w.string(ISO8601DateFormatter().string(from: model.loadedAt))
+        w.string(model.loadedAt.ISO8601Format())
         w.raw("}")
     }
 }

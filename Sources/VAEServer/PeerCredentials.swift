@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 
 /// Who is on the other end of a Unix socket connection, and whether they may use the daemon.
@@ -33,8 +40,8 @@ enum PeerCredentials {
         var groups: Set<gid_t> = [primary]
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return groups }
         for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {
-            for field in line.dropFirst("Groups:".count).split(separator: " ") {
-                if let gid = gid_t(field.trimmingCharacters(in: .whitespaces)) { groups.insert(gid) }
+            for field in line.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                if let gid = gid_t(field) { groups.insert(gid) }
             }
         }
         return groups

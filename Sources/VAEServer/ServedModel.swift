@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import VAEFormat
 import VAEModel
 import VAENumerics
@@ -28,7 +35,7 @@ public final class ServedModel: @unchecked Sendable {
     ///   `ArchitectureError` for a model this server cannot run.
     public init(name: String, path: String) throws {
         let file = try VAEZReader.read(path: path)
-        let network = try Network.load(file)
+        let network = try Network.load(file, trainable: false)
         self.name = name
         self.path = path
         self.network = network

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// systemd socket activation (sd_listen_fds(3)): the listening socket arrives as fd 3 when LISTEN_PID names this
 /// process and LISTEN_FDS is at least 1.

@@ -1,12 +1,19 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import VAEProtocol
 
 extension SocketPath {
     /// Creates the private `/tmp/vaed-<uid>` directory (mode 0700) when `path` lives in it, and refuses one that
     /// another user owns or others can enter.
     public static func preparePrivateDirectory(for path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        guard directory == "/tmp/vaed-\(getuid())" else { return }
+        let directory = "/tmp/vaed-\(getuid())"
+        guard path.hasPrefix(directory + "/"), !path.dropFirst(directory.count + 1).contains("/") else { return }
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw SocketError("cannot create \(directory): \(String(cString: strerror(errno)))")
         }

@@ -1,0 +1,53 @@
+import Testing
+import VAEModel
+import VAENumerics
+
+@Suite("Forward passes without training buffers")
+struct InferenceWorkspaceTests {
+    /// Three encoder and four decoder layers (the last makes the image), so the inference workspace's two buffers are each reused.
+    static let architecture = Architecture(kind: .vae, input: ImageShape(height: 4, width: 5), hidden: [16, 12, 8],
+                                           zDim: 3)
+
+    @Test("an inference workspace gives the training workspace's encode and decode bit for bit")
+    func sameResults() throws {
+        let network = try Network(architecture: Self.architecture)
+        var random = RandomSource(seed: 5)
+        network.initializeParameters(using: &random)
+        let batch = 7, pixels = 20, headWidth = Self.architecture.headWidth
+        let input = FloatBuffer((0..<(batch * pixels)).map { _ in random.nextUnitFloat() })
+        let codes = FloatBuffer((0..<(batch * 3)).map { _ in random.nextUnitFloat() * 2 - 1 })
+
+        func run(_ workspace: Workspace) -> (head: [Float], images: [Float]) {
+            network.encode(input.pointer, batch: batch, workspace: workspace)
+            let head = Array(UnsafeBufferPointer(start: workspace.head.pointer, count: batch * headWidth))
+            let output = network.decode(codes.pointer, batch: batch, workspace: workspace, probabilities: true)
+            return (head, Array(UnsafeBufferPointer(start: output, count: batch * pixels)))
+        }
+        let training = run(Workspace(network: network, capacity: batch))
+        let inference = run(Workspace(network: network, capacity: batch, inference: true))
+        #expect(training.head == inference.head)
+        #expect(training.images == inference.images)
+        #expect(training.images.allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
+    @Test("an inference workspace holds two layer buffers, not one per layer")
+    func twoBuffers() throws {
+        let network = try Network(architecture: Self.architecture)
+        let workspace = Workspace(network: network, capacity: 2, inference: true)
+        let distinct = Set((workspace.encoderOutputs + workspace.decoderOutputs).map(ObjectIdentifier.init))
+        #expect(distinct.count == 2)
+        #expect(!workspace.keepsActivations)
+        let training = Workspace(network: network, capacity: 2)
+        let layers = network.layout.encoder.count + network.layout.decoder.count
+        #expect(layers == 7)
+        #expect(Set((training.encoderOutputs + training.decoderOutputs).map(ObjectIdentifier.init)).count == layers)
+    }
+
+    @Test("a network made without gradients has no gradient buffer")
+    func notTrainable() throws {
+        let frozen = try Network(architecture: Self.architecture, trainable: false)
+        #expect(frozen.gradients.count == 0 && !frozen.isTrainable)
+        let trainable = try Network(architecture: Self.architecture)
+        #expect(trainable.gradients.count == trainable.parameters.count && trainable.isTrainable)
+    }
+}
