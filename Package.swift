@@ -35,8 +35,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
-        // libpng's full write API, for uncompressed PNGs (the simplified API always compresses).
-        .target(name: "CPNGStored", dependencies: ["CPNG"]),
+        // Uncompressed PNGs for served images: stored deflate blocks framed by hand, checksums from zlib.
+        .target(name: "CPNGStored", dependencies: ["CZlib"]),
 
         // Vectorised element-wise kernels (the passes between GEMMs); always optimised, even in debug builds.
         .target(name: "CVAEKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),

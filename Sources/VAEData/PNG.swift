@@ -18,7 +18,8 @@ public struct PixelImage: Sendable, Equatable {
     }
 }
 
-/// PNG encoding and decoding through libpng's simplified API (which reports errors instead of longjmp-ing).
+/// PNG encoding and decoding through libpng's simplified API (which reports errors instead of longjmp-ing); the
+/// uncompressed encoding, for served images, is CPNGStored's direct writer.
 public enum PNG {
     /// Encodes `image` as a PNG file.
     /// - Parameter uncompressed: store the pixels without compressing them: much faster and several
