@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "VAEServerTests",
             dependencies: [
-                "VAEServer", "VAEFormat", "VAETestSupport", .product(name: "Logging", package: "swift-log"),
+                "VAEServer", "VAEFormat", "VAEData", "VAETestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

@@ -155,8 +155,6 @@ public final class Network {
         input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
         workspace: Workspace, random: inout RandomSource
     ) -> LossSums {
-        precondition(isTrainable, "this network was made without gradients (trainable: false)")
-        precondition(workspace.keepsActivations, "this workspace was made for inference only")
         encode(input, batch: batch, workspace: workspace)
         let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
         decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)

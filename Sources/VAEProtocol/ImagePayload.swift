@@ -110,28 +110,47 @@ public struct ImagePayload: Sendable {
 
     /// Writes `count` images (floats in [0, 1]) as a JSON array in `format`.
     public func write(_ images: UnsafePointer<Float>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
+        guard format == .array else {
+            var bytes = [UInt8](repeating: 0, count: count * pixelCount)
+            bytes.withUnsafeMutableBufferPointer { Kernels.unitToBytes(images, $0.baseAddress!, count: count * pixelCount) }
+            bytes.withUnsafeBufferPointer { write(bytes: $0.baseAddress!, count: count, format: format, into: &writer) }
+            return
+        }
         writer.byte(UInt8(ascii: "["))
-        var bytes = [UInt8](repeating: 0, count: pixelCount)
         for index in 0..<count {
             if index > 0 { writer.byte(UInt8(ascii: ",")) }
-            let image = images + index * pixelCount
-            switch format {
-            case .array:
-                writer.floats(UnsafeBufferPointer(start: image, count: pixelCount))
-            case .u8, .png:
-                bytes.withUnsafeMutableBufferPointer { Kernels.unitToBytes(image, $0.baseAddress!, count: pixelCount) }
-                let payload: [UInt8]
-                if format == .png {
-                    // Encoding an 8-bit grey image of a valid size cannot fail.
-                    payload = (try? PNG.encode(PixelImage(width: width, height: height, channels: 1, pixels: bytes), uncompressed: true)) ?? []
-                } else {
-                    payload = bytes
-                }
-                writer.raw(format == .u8 ? "{\"u8\":\"" : "{\"png\":\"")
-                writer.raw(Data(payload).base64EncodedString())
-                writer.raw("\"}")
-            }
+            writer.floats(UnsafeBufferPointer(start: images + index * pixelCount, count: pixelCount))
         }
         writer.byte(UInt8(ascii: "]"))
+    }
+
+    /// Writes `count` 8-bit images (the floats' `Kernels.unitToBytes`) as a JSON array in `format`, u8 or png.
+    public func write(bytes images: UnsafePointer<UInt8>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
+        precondition(format != .array, "8-bit images are written as u8 or png")
+        writer.byte(UInt8(ascii: "["))
+        for index in 0..<count {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            let bytes = Array(UnsafeBufferPointer(start: images + index * pixelCount, count: pixelCount))
+            // Encoding an 8-bit grey image of a valid size cannot fail.
+            let payload = format == .u8 ? bytes
+                : (try? PNG.encode(PixelImage(width: width, height: height, channels: 1, pixels: bytes), uncompressed: true)) ?? []
+            writer.raw(format == .u8 ? "{\"u8\":\"" : "{\"png\":\"")
+            writer.raw(Data(payload).base64EncodedString())
+            writer.raw("\"}")
+        }
+        writer.byte(UInt8(ascii: "]"))
+    }
+
+    /// About how many bytes `write` produces for `count` images in `format` (to size a buffer once).
+    public func encodedSize(count: Int, format: ImageOutputFormat) -> Int {
+        let base64 = { (bytes: Int) in (bytes + 2) / 3 * 4 }
+        switch format {
+        case .array: return count * (pixelCount * 12 + 2) + 2
+        case .u8: return count * (base64(pixelCount) + 10) + 2
+        // Stored PNG: the scanlines (a filter byte per row), 68 bytes of framing, 5 more per further 64 KiB block.
+        case .png:
+            let scanlines = pixelCount + height
+            return count * (base64(scanlines + 68 + 5 * (scanlines / 65535)) + 11) + 2
+        }
     }
 }

@@ -85,8 +85,12 @@ final class BatchExecutor {
         let output = network.decode(state.decoderInput.pointer, batch: decoderRows, workspace: workspace, probabilities: true)
         var row = 0
         for slice in slices where slice.job.stage != .encode {
-            (slice.job.images.baseAddress! + slice.rows.lowerBound * pixels)
-                .update(from: output + row * pixels, count: slice.rows.count * pixels)
+            let first = slice.rows.lowerBound * pixels, values = slice.rows.count * pixels
+            if slice.job.imagesAsBytes {
+                Kernels.unitToBytes(output + row * pixels, slice.job.imageBytes.baseAddress! + first, count: values)
+            } else {
+                (slice.job.images.baseAddress! + first).update(from: output + row * pixels, count: values)
+            }
             row += slice.rows.count
         }
     }

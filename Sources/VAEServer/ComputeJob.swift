@@ -23,15 +23,19 @@ public final class ComputeJob: @unchecked Sendable {
     public let input: [Float]
     /// encode: `count × headWidth` head rows.
     public let head: UnsafeMutableBufferPointer<Float>
-    /// denoise, decode: `count × pixels` probabilities.
+    /// denoise, decode: `count × pixels` probabilities (empty when `imagesAsBytes`).
     public let images: UnsafeMutableBufferPointer<Float>
+    /// denoise, decode answered as u8 or PNG: the probabilities stored straight away as bytes, a quarter of the
+    /// floats' memory (empty unless `imagesAsBytes`).
+    public let imageBytes: UnsafeMutableBufferPointer<UInt8>
+    public let imagesAsBytes: Bool
     let enqueued = ContinuousClock.now
     var nextRow = 0
     var rowsLeft: Int
     /// Called once, when every row is computed (error nil) or the job is abandoned (error set).
     var completion: (@Sendable (ComputeJob, RPCError?) -> Void)?
 
-    public init(model: ServedModel, stage: Stage, input: [Float], count: Int) {
+    public init(model: ServedModel, stage: Stage, input: [Float], count: Int, imagesAsBytes: Bool = false) {
         precondition(input.count == count * (stage == .decode ? model.zDim : model.pixelCount), "input size")
         self.model = model
         self.stage = stage
@@ -39,12 +43,16 @@ public final class ComputeJob: @unchecked Sendable {
         self.input = input
         rowsLeft = count
         head = .allocate(capacity: stage == .encode ? count * model.architecture.headWidth : 0)
-        images = .allocate(capacity: stage == .encode ? 0 : count * model.pixelCount)
+        let imageValues = stage == .encode ? 0 : count * model.pixelCount
+        self.imagesAsBytes = imagesAsBytes
+        images = .allocate(capacity: imagesAsBytes ? 0 : imageValues)
+        imageBytes = .allocate(capacity: imagesAsBytes ? imageValues : 0)
     }
 
     deinit {
         head.deallocate()
         images.deallocate()
+        imageBytes.deallocate()
     }
 
     /// Runs the completion once and lets go of it (it holds the request, which holds this job).

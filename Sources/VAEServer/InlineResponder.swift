@@ -13,7 +13,7 @@ extension MethodHandler {
             switch request.work {
             case .answered(let bytes):
                 answer.finish(index, answer: bytes, id: request.id)
-            case .compute(let job, _):
+            case .compute(let job, _, _):
                 executor.run([JobSlice(job: job, rows: 0..<job.count)])
                 answer.finish(index, answer: request.response(for: job, error: nil), id: request.id)
             case .reload:

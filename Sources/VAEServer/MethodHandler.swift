@@ -140,14 +140,16 @@ public final class MethodHandler: Sendable {
             let sample = try params.bool("sample") ?? false
             let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
             let job = ComputeJob(model: model, stage: .encode, input: images, count: count)
-            return .compute(job) { job, w in Self.writeEncoding(job, sample: sample, seed: seed, into: &w) }
+            return .compute(job, answerBytes: count * model.zDim * 3 * 16) { job, w in
+                Self.writeEncoding(job, sample: sample, seed: seed, into: &w)
+            }
         case .decode:
             let model = try model(for: params, record: &record)
             let format = try params.outputFormat()
             let (z, count) = try params.latentCodes(zDim: model.zDim, limit: limits.maxBatch)
             record.rows = count
-            let job = ComputeJob(model: model, stage: .decode, input: z, count: count)
-            return .compute(job) { job, w in
+            let job = ComputeJob(model: model, stage: .decode, input: z, count: count, imagesAsBytes: format != .array)
+            return .compute(job, answerBytes: payload(model).encodedSize(count: count, format: format)) { job, w in
                 Self.writeImages(job, format: format, into: &w)
                 w.raw("}")
             }
@@ -165,8 +167,9 @@ public final class MethodHandler: Sendable {
             // The codes are drawn here, not in the batch: code i depends only on (seed, i).
             let z = LatentCodes.sample(seed: seed, count: count, temperature: Float(temperature),
                                        mean: model.samplingMean, std: model.samplingStd)
-            let job = ComputeJob(model: model, stage: .decode, input: z, count: count)
-            return .compute(job) { job, w in
+            let job = ComputeJob(model: model, stage: .decode, input: z, count: count, imagesAsBytes: format != .array)
+            let answerBytes = payload(model).encodedSize(count: count, format: format) + count * model.zDim * 16
+            return .compute(job, answerBytes: answerBytes) { job, w in
                 Self.writeImages(job, format: format, into: &w)
                 w.raw(",\"z\":")
                 job.input.withUnsafeBufferPointer { Self.writeRows($0, width: job.model.zDim, into: &w) }
@@ -177,8 +180,8 @@ public final class MethodHandler: Sendable {
             let format = try params.outputFormat()
             let (images, count) = try payload(model).decode(params["images"], limit: limits.maxBatch)
             record.rows = count
-            let job = ComputeJob(model: model, stage: .denoise, input: images, count: count)
-            return .compute(job) { job, w in
+            let job = ComputeJob(model: model, stage: .denoise, input: images, count: count, imagesAsBytes: format != .array)
+            return .compute(job, answerBytes: payload(model).encodedSize(count: count, format: format)) { job, w in
                 Self.writeImages(job, format: format, into: &w)
                 w.raw("}")
             }
@@ -243,8 +246,12 @@ public final class MethodHandler: Sendable {
     static func writeImages(_ job: ComputeJob, format: ImageOutputFormat, into w: inout JSONWriter) {
         let shape = job.model.architecture.input
         w.raw("{\"images\":")
-        ImagePayload(height: shape.height, width: shape.width)
-            .write(UnsafePointer(job.images.baseAddress!), count: job.count, format: format, into: &w)
+        let payload = ImagePayload(height: shape.height, width: shape.width)
+        if job.imagesAsBytes {
+            payload.write(bytes: UnsafePointer(job.imageBytes.baseAddress!), count: job.count, format: format, into: &w)
+        } else {
+            payload.write(UnsafePointer(job.images.baseAddress!), count: job.count, format: format, into: &w)
+        }
     }
 
     static func writeRows(_ values: UnsafeBufferPointer<Float>, width: Int, into w: inout JSONWriter) {

@@ -25,8 +25,8 @@ public struct PreparedRequest: Sendable {
     public enum Work: Sendable {
         /// The response object (written even for a notification, whose answer is then dropped).
         case answered([UInt8])
-        /// Model compute; `write` turns the finished job into the result value.
-        case compute(ComputeJob, write: @Sendable (ComputeJob, inout JSONWriter) -> Void)
+        /// Model compute; `write` turns the finished job into the result value, of about `answerBytes`.
+        case compute(ComputeJob, answerBytes: Int, write: @Sendable (ComputeJob, inout JSONWriter) -> Void)
         /// A reload of the models (slow: file reads and verification), done off the compute threads.
         case reload
     }
@@ -38,8 +38,9 @@ public struct PreparedRequest: Sendable {
 
     /// The response object for a finished job, or for a failure.
     func response(for job: ComputeJob, error: RPCError?) -> [UInt8] {
-        guard case .compute(_, let write) = work else { preconditionFailure("not a compute request") }
-        var writer = JSONWriter(capacity: 256 + job.count * (job.stage == .encode ? job.model.zDim * 48 : job.model.pixelCount))
+        guard case .compute(_, let answerBytes, let write) = work else { preconditionFailure("not a compute request") }
+        // Sized for the whole answer, so a large one is not copied as it grows.
+        var writer = JSONWriter(capacity: 256 + answerBytes)
         if let error {
             RPCResponse.writeFailure(id: id ?? .null, error, into: &writer)
         } else {

@@ -34,7 +34,7 @@ final class ServingEngine: Sendable {
             switch request.work {
             case .answered(let bytes):
                 answer.finish(index, answer: bytes, id: request.id)
-            case .compute(let job, _):
+            case .compute(let job, _, _):
                 let refusal = scheduler.submit(job, mayRunInline: mayRunInline && prepared.requests.count == 1) { job, error in
                     answer.finish(index, answer: request.response(for: job, error: error), id: request.id,
                                   errorType: error?.type.rawValue)

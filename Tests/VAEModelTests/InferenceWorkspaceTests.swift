@@ -43,6 +43,26 @@ struct InferenceWorkspaceTests {
         #expect(Set((training.encoderOutputs + training.decoderOutputs).map(ObjectIdentifier.init)).count == layers)
     }
 
+    @Test("a network without gradients evaluates its loss, in either workspace, as a trainable one does")
+    func evaluatesWithoutGradients() throws {
+        let trainable = try Network(architecture: Self.architecture)
+        var random = RandomSource(seed: 8)
+        trainable.initializeParameters(using: &random)
+        let frozen = try Network(architecture: Self.architecture, trainable: false)
+        for tensor in trainable.layout.tensors { frozen.setValues(trainable.values(of: tensor), of: tensor) }
+        let batch = 5
+        let input = FloatBuffer((0..<(batch * 20)).map { _ in random.nextUnitFloat() })
+        func loss(_ network: Network, _ workspace: Workspace) -> Double {
+            var noise = RandomSource(seed: 3)
+            return network.evaluate(input: input.pointer, target: input.pointer, batch: batch, workspace: workspace,
+                                    random: &noise).total
+        }
+        let reference = loss(trainable, Workspace(network: trainable, capacity: batch))
+        #expect(reference > 0)
+        #expect(loss(frozen, Workspace(network: frozen, capacity: batch)) == reference)
+        #expect(loss(frozen, Workspace(network: frozen, capacity: batch, inference: true)) == reference)
+    }
+
     @Test("a network made without gradients has no gradient buffer")
     func notTrainable() throws {
         let frozen = try Network(architecture: Self.architecture, trainable: false)

@@ -63,6 +63,26 @@ struct ImagePayloadTests {
         }
     }
 
+    @Test func encodedSizeCoversWhatIsWrittenWithoutGreatWaste() throws {
+        // 28×28 digits of random bytes (the worst case for the float form's digits).
+        let digit = ImagePayload(height: 28, width: 28)
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<(5 * 784)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let values = bytes.map { Float($0) / 255 }
+        for format in ImageOutputFormat.allCases {
+            var writer = JSONWriter()
+            values.withUnsafeBufferPointer { digit.write($0.baseAddress!, count: 5, format: format, into: &writer) }
+            let estimate = digit.encodedSize(count: 5, format: format)
+            #expect(writer.bytes.count <= estimate, "\(format): \(writer.bytes.count) > \(estimate)")
+            #expect(Double(writer.bytes.count) >= 0.6 * Double(estimate), "\(format): \(writer.bytes.count) vs \(estimate)")
+            if format != .array {
+                var fromBytes = JSONWriter()
+                bytes.withUnsafeBufferPointer { digit.write(bytes: $0.baseAddress!, count: 5, format: format, into: &fromBytes) }
+                #expect(fromBytes.bytes == writer.bytes, "\(format): bytes and floats write the same")
+            }
+        }
+    }
+
     @Test func paramsReadersNameTheBadMember() throws {
         let params = Params(try JSONParser().parse(#"{"count":0,"seed":18446744073709551615,"output":"gif","z":[[1,2],[3]]}"#))
         #expect(try params.seed() == UInt64.max)

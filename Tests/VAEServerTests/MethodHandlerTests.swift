@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VAEData
 import VAEFormat
 import VAEJSON
 import VAEModel
@@ -108,12 +109,19 @@ struct MethodHandlerTests {
 
     @Test func outputFormatsCarryTheSameImage() throws {
         let handler = MethodHandler(models: [try servedModel("m", kind: .vae)])
-        let array = try result(handler, #"{"id":1,"method":"sample","params":{"count":1,"seed":9}}"#)
-        let u8 = try result(handler, #"{"id":2,"method":"sample","params":{"count":1,"seed":9,"output":"u8"}}"#)
-        let png = try result(handler, #"{"id":3,"method":"sample","params":{"count":1,"seed":9,"output":"png"}}"#)
-        let bytes = [UInt8](Data(base64Encoded: try #require(u8["images"]?.arrayValue?.first?["u8"]?.stringValue))!)
-        #expect(bytes == floats(array["images"])[0].map { UInt8(($0 * 255).rounded()) })
-        #expect(png["images"]?.arrayValue?.first?["png"]?.stringValue?.hasPrefix("iVBORw0KGgo") == true)
+        let image = "[" + (0..<12).map { String(Double($0 % 5) / 4) }.joined(separator: ",") + "]"
+        for (method, params) in [("sample", #""count":3,"seed":9"#), ("denoise", #""images":[\#(image),\#(image)]"#)] {
+            func images(_ output: String) throws -> [JSONValue] {
+                let answer = try result(handler, #"{"id":1,"method":"\#(method)","params":{\#(params),"output":"\#(output)"}}"#)
+                return try #require(answer["images"]?.arrayValue)
+            }
+            let expected = floats(.array(try images("array"))).map { $0.map { UInt8(($0 * 255).rounded()) } }
+            let u8 = try images("u8").map { [UInt8](Data(base64Encoded: try #require($0["u8"]?.stringValue))!) }
+            let png = try images("png").map { [UInt8](Data(base64Encoded: try #require($0["png"]?.stringValue))!) }
+            #expect(expected.count == (method == "sample" ? 3 : 2))
+            #expect(u8 == expected, "\(method): u8")
+            #expect(try png.map { try PNG.decode($0).pixels } == expected, "\(method): png")
+        }
     }
 
     @Test func errorsNameTheProblemAndKeepTheRequestId() throws {
