@@ -142,3 +142,15 @@ void vk_unit_to_u8(const float *restrict src, uint8_t *restrict dst, size_t n) {
         dst[i] = (uint8_t)(x * 255.0f + 0.5f);
     }
 }
+
+VK_MULTIVERSION
+void vk_sparse_row_times_matrix(const float *restrict x, size_t inputs, const float *restrict w, size_t outputs,
+                                float *restrict y) {
+    memset(y, 0, outputs * sizeof(float));
+    for (size_t i = 0; i < inputs; i++) {
+        float v = x[i];
+        if (v == 0.0f) continue;
+        const float *row = w + i * outputs;
+        for (size_t j = 0; j < outputs; j++) y[j] += v * row[j];
+    }
+}

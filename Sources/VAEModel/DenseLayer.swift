@@ -39,6 +39,21 @@ public struct DenseLayer: Sendable, Hashable {
     ) {
         BLAS.gemm(transposeB: true, m: batch, n: outputs, k: inputs,
                   a: input, lda: inputs, b: parameters + weightOffset, ldb: inputs, c: output, ldc: outputs)
+        activate(output, batch: batch, parameters: parameters)
+    }
+
+    /// `forward` for one input row that is mostly zeros, with this layer's weights given input-major
+    /// (`inputs` × `outputs`, the transpose of the parameters' layout): only the weights of nonzero inputs are read.
+    public func forwardSparseRow(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, parameters: UnsafePointer<Float>,
+        inputMajorWeights: UnsafePointer<Float>
+    ) {
+        Kernels.sparseRowTimesMatrix(input, inputs: inputs, inputMajorWeights, outputs: outputs, into: output)
+        activate(output, batch: 1, parameters: parameters)
+    }
+
+    @inline(__always)
+    private func activate(_ output: UnsafeMutablePointer<Float>, batch: Int, parameters: UnsafePointer<Float>) {
         switch activation {
         case .identity: Kernels.biasAdd(output, bias: parameters + biasOffset, rows: batch, cols: outputs)
         case .relu: Kernels.biasReLU(output, bias: parameters + biasOffset, rows: batch, cols: outputs)

@@ -45,6 +45,22 @@ public final class Network {
 
     public var isTrainable: Bool { gradients.count == parameters.count }
 
+    /// The first encoder layer's weights input-major, for single mostly-zero images (see `prepareSparseFirstLayer`).
+    private var firstLayerInputMajor: FloatBuffer?
+
+    /// Keeps an input-major copy of the first encoder layer's weights, with which `encode` of a single image that is
+    /// mostly zeros (a digit's or garment's background) reads only the weights of its nonzero pixels. For networks
+    /// whose weights no longer change (serving); changing any parameter through `setValues` drops the copy.
+    public func prepareSparseFirstLayer() {
+        guard let layer = layout.encoder.first else { return }
+        let copy = FloatBuffer(count: layer.inputs * layer.outputs)
+        let weights = parameters.pointer + layer.weightOffset
+        for o in 0..<layer.outputs {
+            for i in 0..<layer.inputs { copy.pointer[i * layer.outputs + o] = weights[o * layer.inputs + i] }
+        }
+        firstLayerInputMajor = copy
+    }
+
     /// PyTorch's `nn.Linear` initialisation: weights and biases uniform in ±1/√fan_in, layer by layer.
     public func initializeParameters(using random: inout RandomSource) {
         for layer in layout.layers {
@@ -72,6 +88,7 @@ public final class Network {
     public func setValues(_ values: [Float], of tensor: TensorSpec) {
         precondition(values.count == tensor.count, "\(tensor.name) needs \(tensor.count) values, got \(values.count)")
         values.withUnsafeBufferPointer { (parameters.pointer + tensor.offset).update(from: $0.baseAddress!, count: $0.count) }
+        firstLayerInputMajor = nil
     }
 
     // MARK: Passes
@@ -82,10 +99,22 @@ public final class Network {
         let p = UnsafePointer(parameters.pointer)
         var current = input
         for (i, layer) in layout.encoder.enumerated() {
-            layer.forward(input: current, output: workspace.encoderOutputs[i].pointer, batch: batch, parameters: p)
-            current = UnsafePointer(workspace.encoderOutputs[i].pointer)
+            let output = workspace.encoderOutputs[i].pointer
+            if i == 0, batch == 1, let inputMajor = firstLayerInputMajor, Self.isMostlyZero(input, count: layer.inputs) {
+                layer.forwardSparseRow(input: input, output: output, parameters: p, inputMajorWeights: inputMajor.pointer)
+            } else {
+                layer.forward(input: current, output: output, batch: batch, parameters: p)
+            }
+            current = UnsafePointer(output)
         }
         layout.head.forward(input: current, output: workspace.head.pointer, batch: batch, parameters: p)
+    }
+
+    /// At least 30% zeros: with fewer, OpenBLAS's dense product beats skipping them.
+    private static func isMostlyZero(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var zeros = 0
+        for i in 0..<count where x[i] == 0 { zeros += 1 }
+        return zeros * 10 >= count * 3
     }
 
     /// Sets `workspace.z` from the head: sampled for a VAE (noise from `random`), mu for an AE. Returns the KL sum.

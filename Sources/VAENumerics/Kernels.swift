@@ -48,6 +48,15 @@ public enum Kernels {
         vk_u8_to_unit(source, destination, count)
     }
 
+    /// y = x · W for one row `x` and an input-major `w` (`inputs` × `outputs`), reading only the rows of `w` that
+    /// nonzero inputs select.
+    @inline(__always)
+    public static func sparseRowTimesMatrix(
+        _ x: UnsafePointer<Float>, inputs: Int, _ w: UnsafePointer<Float>, outputs: Int, into y: UnsafeMutablePointer<Float>
+    ) {
+        vk_sparse_row_times_matrix(x, inputs, w, outputs, y)
+    }
+
     /// Floats (clamped to [0, 1]) to bytes, rounded to nearest.
     @inline(__always)
     public static func unitToBytes(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt8>, count: Int) {

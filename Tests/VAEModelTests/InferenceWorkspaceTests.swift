@@ -63,6 +63,35 @@ struct InferenceWorkspaceTests {
         #expect(loss(frozen, Workspace(network: frozen, capacity: batch, inference: true)) == reference)
     }
 
+    @Test("a single mostly-zero image encodes through the sparse first layer as through the dense one")
+    func sparseFirstLayer() throws {
+        let dense = try Network(architecture: Self.architecture)
+        var random = RandomSource(seed: 13)
+        dense.initializeParameters(using: &random)
+        let sparse = try Network(architecture: Self.architecture, trainable: false)
+        func copyWeights() { for tensor in dense.layout.tensors { sparse.setValues(dense.values(of: tensor), of: tensor) } }
+        copyWeights()
+        sparse.prepareSparseFirstLayer()
+        func head(_ network: Network, _ image: [Float]) -> [Float] {
+            let workspace = Workspace(network: network, capacity: 1, inference: true)
+            image.withUnsafeBufferPointer { network.encode($0.baseAddress!, batch: 1, workspace: workspace) }
+            return Array(UnsafeBufferPointer(start: workspace.head.pointer, count: Self.architecture.headWidth))
+        }
+        // 20 pixels: 14 zeros (sparse path), then a dense image (the GEMM path in both).
+        var image = [Float](repeating: 0, count: 20)
+        for i in [1, 4, 7, 11, 15, 19] { image[i] = random.nextUnitFloat() }
+        let denseImage = (0..<20).map { _ in random.nextUnitFloat() + 0.01 }
+        for input in [image, denseImage] {
+            let expected = head(dense, input), got = head(sparse, input)
+            #expect(zip(expected, got).allSatisfy { abs($0 - $1) <= 1e-5 }, "\(expected) vs \(got)")
+            #expect(expected.contains { $0 != 0 })
+        }
+        // New weights drop the copy: no stale first layer.
+        dense.initializeParameters(using: &random)
+        copyWeights()
+        #expect(zip(head(dense, image), head(sparse, image)).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
+
     @Test("a network made without gradients has no gradient buffer")
     func notTrainable() throws {
         let frozen = try Network(architecture: Self.architecture, trainable: false)

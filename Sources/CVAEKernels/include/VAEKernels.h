@@ -46,4 +46,9 @@ float vk_exp_nonpositive(float x);
 /// Vectorised log(1 + e) for e in [0, 1], absolute error about 1e-7.
 float vk_log1p_unit(float e);
 
+/// y = x · W for one row x of `inputs` values and an input-major W (`inputs` × `outputs`), skipping the zeros of x:
+/// the rows of W that a zero multiplies are never read. For mostly-zero inputs (images' backgrounds).
+void vk_sparse_row_times_matrix(const float *restrict x, size_t inputs, const float *restrict w, size_t outputs,
+                                float *restrict y);
+
 #endif
