@@ -72,6 +72,7 @@ def bench(vaectl, sock, args, duration):
 
 
 SCENARIOS = ["startup", "latency", "throughput", "sample", "soak"]
+FASHION_TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 
 
 def main():
@@ -119,6 +120,14 @@ def main():
                                                    "--depth", "1", "--spin"], options.duration)
             p50 = report["latency_us"]["p50"]
             rows.append(("  the same, client busy-polling: p50 (µs)", f"{p50:.0f}", "≤ 60", p50 <= 60, command))
+            # The bench's synthetic digit is 76% zeros; a real garment has fewer (the first test image: 66%).
+            if os.path.exists(FASHION_TEST_IMAGES):
+                report, command = bench(vaectl, sock, ["--method", "encode", "--payload", "u8", "--connections", "1",
+                                                       "--depth", "1", "--spin", "--input", FASHION_TEST_IMAGES],
+                                        options.duration)
+                p50 = report["latency_us"]["p50"]
+                rows.append(("  the same, Fashion-MNIST's first test image: p50 (µs)", f"{p50:.0f}", "≤ 60", p50 <= 60,
+                             command))
             report, command = bench(vaectl, sock, ["--method", "health", "--connections", "1", "--depth", "1"],
                                     options.duration)
             p50 = report["latency_us"]["p50"]
