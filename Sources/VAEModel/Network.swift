@@ -50,7 +50,8 @@ public final class Network {
 
     /// Keeps an input-major copy of the first encoder layer's weights, with which `encode` of a single image that is
     /// mostly zeros (a digit's or garment's background) reads only the weights of its nonzero pixels. For networks
-    /// whose weights no longer change (serving); changing any parameter through `setValues` drops the copy.
+    /// whose weights no longer change (serving): `setValues` and `initializeParameters` drop the copy, but writes
+    /// straight into `parameters` (an optimiser's) do not.
     public func prepareSparseFirstLayer() {
         guard let layer = layout.encoder.first else { return }
         let copy = FloatBuffer(count: layer.inputs * layer.outputs)
@@ -63,6 +64,7 @@ public final class Network {
 
     /// PyTorch's `nn.Linear` initialisation: weights and biases uniform in ±1/√fan_in, layer by layer.
     public func initializeParameters(using random: inout RandomSource) {
+        firstLayerInputMajor = nil
         for layer in layout.layers {
             let bound = 1 / Float(layer.inputs).squareRoot()
             for i in 0..<(layer.inputs * layer.outputs) {
