@@ -90,6 +90,11 @@ struct InferenceWorkspaceTests {
         dense.initializeParameters(using: &random)
         copyWeights()
         #expect(zip(head(dense, image), head(sparse, image)).allSatisfy { abs($0 - $1) <= 1e-5 })
+        sparse.prepareSparseFirstLayer()
+        var same = RandomSource(seed: 21), again = RandomSource(seed: 21)
+        dense.initializeParameters(using: &same)
+        sparse.initializeParameters(using: &again)
+        #expect(zip(head(dense, image), head(sparse, image)).allSatisfy { abs($0 - $1) <= 1e-5 })
     }
 
     @Test("a network made without gradients has no gradient buffer")
