@@ -3,15 +3,13 @@ import VAEModel
 /// Glue between `.vaez` files and the in-memory `Network`.
 extension Network {
     /// A network with the architecture and weights of a file that has been read.
-    /// - Parameter trainable: false when the network only runs forward passes: no gradient buffer, and the first
-    ///   layer prepared for sparse single images (`prepareSparseFirstLayer`).
+    /// - Parameter trainable: false when the network only runs forward passes (no gradient buffer).
     ///
     /// - Throws: `ArchitectureError` when the network cannot run this architecture (e.g. another activation);
     ///   `VAEZError` (`shape_contract`) when the tensors disagree with the network's layout.
     public static func load(_ file: VAEZFile, trainable: Bool = true) throws -> Network {
         let network = try Network(architecture: file.metadata.architecture.modelArchitecture, trainable: trainable)
         try network.loadParameters(from: file)
-        if !trainable { network.prepareSparseFirstLayer() }
         return network
     }
 

@@ -3,9 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 import VAEFormat
 import VAEModel
 import VAENumerics
@@ -36,6 +33,8 @@ public final class ServedModel: @unchecked Sendable {
     public init(name: String, path: String) throws {
         let file = try VAEZReader.read(path: path)
         let network = try Network.load(file, trainable: false)
+        // Requests of one image are common here, and an image's background is mostly zeros.
+        network.prepareSparseFirstLayer()
         self.name = name
         self.path = path
         self.network = network
