@@ -148,11 +148,7 @@ public final class MethodHandler: Sendable {
             let format = try params.outputFormat()
             let (z, count) = try params.latentCodes(zDim: model.zDim, limit: limits.maxBatch)
             record.rows = count
-            let job = ComputeJob(model: model, stage: .decode, input: z, count: count, imagesAsBytes: format != .array)
-            return .compute(job, answerBytes: payload(model).encodedSize(count: count, format: format)) { job, w in
-                Self.writeImages(job, format: format, into: &w)
-                w.raw("}")
-            }
+            return imageWork(model, stage: .decode, input: z, count: count, format: format) { _, w in w.raw("}") }
         case .sample:
             let model = try model(for: params, record: &record)
             let format = try params.outputFormat()
@@ -167,10 +163,8 @@ public final class MethodHandler: Sendable {
             // The codes are drawn here, not in the batch: code i depends only on (seed, i).
             let z = LatentCodes.sample(seed: seed, count: count, temperature: Float(temperature),
                                        mean: model.samplingMean, std: model.samplingStd)
-            let job = ComputeJob(model: model, stage: .decode, input: z, count: count, imagesAsBytes: format != .array)
-            let answerBytes = payload(model).encodedSize(count: count, format: format) + count * model.zDim * 16
-            return .compute(job, answerBytes: answerBytes) { job, w in
-                Self.writeImages(job, format: format, into: &w)
+            return imageWork(model, stage: .decode, input: z, count: count, format: format,
+                             extraBytes: count * model.zDim * 16) { job, w in
                 w.raw(",\"z\":")
                 job.input.withUnsafeBufferPointer { Self.writeRows($0, width: job.model.zDim, into: &w) }
                 w.raw(",\"seed\":\(seed)}")
@@ -180,11 +174,7 @@ public final class MethodHandler: Sendable {
             let format = try params.outputFormat()
             let (images, count) = try payload(model).decode(params["images"], limit: limits.maxBatch)
             record.rows = count
-            let job = ComputeJob(model: model, stage: .denoise, input: images, count: count, imagesAsBytes: format != .array)
-            return .compute(job, answerBytes: payload(model).encodedSize(count: count, format: format)) { job, w in
-                Self.writeImages(job, format: format, into: &w)
-                w.raw("}")
-            }
+            return imageWork(model, stage: .denoise, input: images, count: count, format: format) { _, w in w.raw("}") }
         }
     }
 
@@ -201,6 +191,20 @@ public final class MethodHandler: Sendable {
         }
         record.model = model.name
         return model
+    }
+
+    /// Compute whose result starts with images answered in `format`: kept as bytes unless the answer wants floats,
+    /// the answer sized for them plus `extraBytes`; `finish` writes the rest of the result after `{"images":[…]`.
+    func imageWork(
+        _ model: ServedModel, stage: ComputeJob.Stage, input: [Float], count: Int, format: ImageOutputFormat,
+        extraBytes: Int = 0, finish: @escaping @Sendable (ComputeJob, inout JSONWriter) -> Void
+    ) -> PreparedRequest.Work {
+        let job = ComputeJob(model: model, stage: stage, input: input, count: count, imagesAsBytes: format != .array)
+        let answerBytes = payload(model).encodedSize(count: count, format: format) + extraBytes
+        return .compute(job, answerBytes: answerBytes) { job, w in
+            Self.writeImages(job, format: format, into: &w)
+            finish(job, &w)
+        }
     }
 
     func payload(_ model: ServedModel) -> ImagePayload {
