@@ -70,13 +70,9 @@ extension Vaectl {
                 images += try decodeImages(
                     session.call("decode", params), model: described, path: session.connection.path)
             }
-            let writer = ImageWriter(options: output)
-            let files = try writer.write(images, names: numberedNames("decoded", count: images.count))
-            if json {
-                printJSON(.object([JSONMember(key: "files", value: .strings(files))]))
-            } else if output.output != "-" {
-                print("wrote \(writer.summary(count: images.count, files: files)) (model \(described.name))")
-            }
+            try ImageWriter(options: output).writeAndReport(
+                images, names: numberedNames("decoded", count: images.count), json: json,
+                detail: "model \(described.name)")
         }
     }
 }

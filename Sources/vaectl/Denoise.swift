@@ -40,17 +40,10 @@ extension Vaectl {
                 results += try decodeImages(
                     session.call("denoise", params), model: described, path: session.connection.path)
             }
-            let writer = ImageWriter(options: output)
-            let files = try writer.write(results, names: inputs.map(\.stem))
-            if json {
-                printJSON(
-                    .object([
-                        JSONMember(key: "inputs", value: .strings(inputs.map(\.source))),
-                        JSONMember(key: "files", value: .strings(files)),
-                    ]))
-            } else if output.output != "-" {
-                print("wrote \(writer.summary(count: results.count, files: files)) (model \(described.name))")
-            }
+            try ImageWriter(options: output).writeAndReport(
+                results, names: inputs.map(\.stem), json: json,
+                members: [JSONMember(key: "inputs", value: .strings(inputs.map(\.source)))],
+                detail: "model \(described.name)")
         }
     }
 }

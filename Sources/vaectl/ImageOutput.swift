@@ -38,6 +38,19 @@ struct ImageWriter {
         return [output]
     }
 
+    /// Writes `images` and reports them: with `json`, one JSON object of `members` and the files written; otherwise a
+    /// "wrote …" line ending in `(detail)`, unless the PNG went to standard output.
+    func writeAndReport(
+        _ images: [PixelImage], names: [String], json: Bool, members: [JSONMember] = [], detail: String
+    ) throws {
+        let files = try write(images, names: names)
+        if json {
+            printJSON(.object(members + [JSONMember(key: "files", value: .strings(files))]))
+        } else if options.output != "-" {
+            print("wrote \(summary(count: images.count, files: files)) (\(detail))")
+        }
+    }
+
     /// The columns of the grid for `count` images.
     func columns(_ count: Int) -> Int {
         options.grid ?? Int(Double(count).squareRoot().rounded(.up))

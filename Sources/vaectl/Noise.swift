@@ -41,19 +41,10 @@ extension Vaectl {
                 image.pixels = values.map { UInt8(($0 * 255).rounded()) }
                 return image
             }
-            let writer = ImageWriter(options: output)
-            let files = try writer.write(corrupted, names: inputs.map(\.stem))
-            if json {
-                printJSON(
-                    .object([
-                        JSONMember(key: "inputs", value: .strings(inputs.map(\.source))),
-                        JSONMember(key: "files", value: .strings(files)),
-                    ]))
-            } else if output.output != "-" {
-                print(
-                    "wrote \(writer.summary(count: corrupted.count, files: files)) (fraction \(fraction), seed \(seed))"
-                )
-            }
+            try ImageWriter(options: output).writeAndReport(
+                corrupted, names: inputs.map(\.stem), json: json,
+                members: [JSONMember(key: "inputs", value: .strings(inputs.map(\.source)))],
+                detail: "fraction \(fraction), seed \(seed)")
         }
     }
 }

@@ -50,22 +50,14 @@ extension Vaectl {
             }
             let result = try session.call("sample", params)
             let images = try decodeImages(result, model: described, path: session.connection.path)
-            let writer = ImageWriter(options: output)
-            let files =
-                output.isEmpty ? [] : try writer.write(images, names: numberedNames("sample", count: images.count))
-            let usedSeed = result["seed"]?.number?.text ?? "?"
-            if json {
-                printJSON(
-                    .object([
-                        JSONMember(key: "seed", value: result["seed"] ?? .null),
-                        JSONMember(key: "z", value: result["z"] ?? .null),
-                        JSONMember(key: "files", value: .strings(files)),
-                    ]))
-            } else if output.output != "-" {
-                print(
-                    "wrote \(writer.summary(count: images.count, files: files)) (model \(described.name), seed \(usedSeed))"
-                )
-            }
+            // Without -o or --out-dir (allowed with --json) nothing is written and "files" is empty.
+            try ImageWriter(options: output).writeAndReport(
+                images, names: numberedNames("sample", count: images.count), json: json,
+                members: [
+                    JSONMember(key: "seed", value: result["seed"] ?? .null),
+                    JSONMember(key: "z", value: result["z"] ?? .null),
+                ],
+                detail: "model \(described.name), seed \(result["seed"]?.number?.text ?? "?")")
         }
     }
 }
