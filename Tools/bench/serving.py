@@ -6,6 +6,7 @@ same machine. Without --model it trains the seed-architecture Fashion-MNIST VAE 
 depend on the weights). Prints a table (or --json) with each figure, its target and the command behind it.
 
     python3 Tools/bench/serving.py [--model FILE] [--duration 10] [--soak 300] [--only soak ...] [--json]
+                                   [--guest-halt-poll-ns NS]
 """
 import argparse
 import json
@@ -73,6 +74,43 @@ def bench(vaectl, sock, args, duration):
 
 SCENARIOS = ["startup", "latency", "throughput", "sample", "soak"]
 FASHION_TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+# How long an idle virtual CPU polls before halting (Linux's cpuidle-haltpoll guest driver; the kernel's default is
+# 200000). At 0, every wake-up of an idle vCPU goes through the hypervisor: that dominates single-request latency.
+HALT_POLL = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+
+
+def read_halt_poll():
+    """The guest's halt-polling window in ns, or None when the machine has no haltpoll driver."""
+    try:
+        with open(HALT_POLL) as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def write_halt_poll(value):
+    try:
+        with open(HALT_POLL, "w") as f:
+            f.write(str(value))
+    except OSError as error:
+        sys.exit(f"cannot set {HALT_POLL} to {value}: {error} (it needs root and the haltpoll driver)")
+
+
+def start_line_echo(work):
+    """Builds and starts Tools/bench/line_echo.c: the least a server that sleeps between requests can do here.
+    Returns the process and its socket, or None without a C compiler."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return None
+    binary, sock = f"{work}/line_echo", f"{work}/line_echo.sock"
+    subprocess.run([compiler, "-O2", "-pthread", "-o", binary, f"{ROOT}/Tools/bench/line_echo.c"], check=True)
+    process = subprocess.Popen([binary, sock])
+    deadline = time.monotonic() + 10
+    while not hello(sock):
+        if process.poll() is not None or time.monotonic() > deadline:
+            sys.exit("line_echo did not start")
+        time.sleep(0.001)
+    return process, sock
 
 
 def main():
@@ -82,7 +120,23 @@ def main():
     parser.add_argument("--soak", type=float, default=300, help="seconds of the memory soak (0: skip)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=SCENARIOS, help="scenarios to run (default: all)")
     parser.add_argument("--json", action="store_true", help="figures as JSON (with the soak's RSS samples)")
+    parser.add_argument("--guest-halt-poll-ns", type=int, metavar="NS",
+                        help=f"set {HALT_POLL} for the run and restore it after (root; default: leave it)")
     options = parser.parse_args()
+
+    halt_poll = read_halt_poll()
+    if options.guest_halt_poll_ns is not None:
+        if halt_poll is None:
+            sys.exit(f"{HALT_POLL} does not exist: this machine has no haltpoll driver")
+        write_halt_poll(options.guest_halt_poll_ns)
+    try:
+        run(options)
+    finally:
+        if options.guest_halt_poll_ns is not None:
+            write_halt_poll(halt_poll)
+
+
+def run(options):
 
     vaed, vaectl = release_binary("vaed"), release_binary("vaectl")
     work = tempfile.mkdtemp(prefix="vaed-bench-")
@@ -132,6 +186,16 @@ def main():
                                     options.duration)
             p50 = report["latency_us"]["p50"]
             rows.append(("  health (no model work), 1 × 1: p50 (µs)", f"{p50:.0f}", "(floor)", True, command))
+            echo = start_line_echo(work)
+            if echo is not None:
+                try:
+                    report, command = bench(vaectl, echo[1], ["--method", "health", "--connections", "1", "--depth",
+                                                              "1"], options.duration)
+                finally:
+                    stop(echo[0])
+                p50 = report["latency_us"]["p50"]
+                rows.append(("  line_echo.c (blocking C server, no work), 1 × 1: p50 (µs)", f"{p50:.0f}", "(floor)",
+                             True, command.replace("vaectl bench", "vaectl bench --socket <line_echo>", 1)))
 
         if "throughput" in options.only:
             report, command = bench(vaectl, sock, ["--method", "encode", "--payload", "u8", "--connections", "16",
@@ -176,10 +240,13 @@ def main():
     if options.json:
         print(json.dumps({"figures": [{"figure": r[0], "value": r[1], "target": r[2], "met": r[3], "command": r[4]}
                                       for r in rows],
-                          "soak_rss_mib": [round(v, 2) for v in soak_samples]}, indent=1))
+                          "soak_rss_mib": [round(v, 2) for v in soak_samples],
+                          "guest_halt_poll_ns": read_halt_poll()}, indent=1))
         return
     width = max(len(r[0]) for r in rows)
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end\n")
+    halt_poll = read_halt_poll()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end, guest halt-polling "
+          + ("n/a" if halt_poll is None else f"{halt_poll} ns") + "\n")
     for figure, value, target, met, command in rows:
         print(f"{figure:<{width}}  {value:<38} target {target:<10} {'met' if met else 'NOT met'}")
         print(f"{'':<{width}}  ({command})")
