@@ -42,10 +42,8 @@ struct AnalysisInputOptions: ParsableArguments {
             }
             kind = named
         }
-        do {
-            return try studied.testSet(dataset: kind, directory: data, limit: limit)
-        } catch {
-            throw userError(error.description)
+        return try AnalysisArguments.analysis { () throws(AnalysisError) in
+            try studied.testSet(dataset: kind, directory: data, limit: limit)
         }
     }
 
@@ -81,6 +79,11 @@ enum AnalysisArguments {
         guard extensions.contains(where: { lower.hasSuffix($0) }) else {
             throw userError("-o \(path): the file name must end in \(extensions.joined(separator: " or "))")
         }
+    }
+
+    /// Runs an analysis step, turning its error (a bad choice of options for this model or data) into a user error.
+    static func analysis<Value>(_ body: () throws(AnalysisError) -> Value) throws -> Value {
+        do { return try body() } catch { throw userError(error.description) }
     }
 
     /// Runs a file write, turning its error into a user error.

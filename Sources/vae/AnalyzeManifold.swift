@@ -31,11 +31,8 @@ extension VAECommand {
             try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg"])
             let dimensions = try AnalysisArguments.integers(dims, option: "--dims")
             let model = try input.loadModel()
-            let figure: ManifoldFigure
-            do {
-                figure = try ManifoldFigure(model: model, dimensions: dimensions, steps: steps)
-            } catch {
-                throw userError(error.description)
+            let figure = try AnalysisArguments.analysis { () throws(AnalysisError) in
+                try ManifoldFigure(model: model, dimensions: dimensions, steps: steps)
             }
             let image = figure.render(Inference(network: model.network, capacity: 400, threads: input.threads))
             try AnalysisArguments.write(output) { () throws(DataError) in try image.write(to: output) }

@@ -39,13 +39,10 @@ extension VAECommand {
             do { corruption = try NoiseCorruption(fraction: noise) } catch { throw userError("--noise: \(error)") }
             let model = try input.loadModel()
             let test = try input.testSet(of: model)
-            let figure: LabelledImage
-            do {
-                figure = try ReconstructionFigure.render(
+            let figure = try AnalysisArguments.analysis { () throws(AnalysisError) in
+                try ReconstructionFigure.render(
                     model: model, test: test, count: count, spread: spread, noise: corruption, seed: seed,
                     inference: Inference(network: model.network, capacity: 128, threads: input.threads))
-            } catch {
-                throw userError(error.description)
             }
             try AnalysisArguments.write(output) { () throws(DataError) in try figure.write(to: output) }
         }

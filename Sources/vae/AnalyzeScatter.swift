@@ -41,11 +41,8 @@ extension VAECommand {
             let model = try input.loadModel()
             let test = try input.testSet(of: model)
             let codes = EncodedSet(network: model.network, dataset: test, threads: input.threads)
-            let figure: LatentScatterFigure
-            do {
-                figure = try LatentScatterFigure(codes: codes, projection: projection, caption: model.caption)
-            } catch {
-                throw userError(error.description)
+            let figure = try AnalysisArguments.analysis { () throws(AnalysisError) in
+                try LatentScatterFigure(codes: codes, projection: projection, caption: model.caption)
             }
             let document = figure.svg(classNames: input.classNames(of: model))
             try AnalysisArguments.write(output) { () throws(DataError) in try document.write(to: output) }

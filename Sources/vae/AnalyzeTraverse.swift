@@ -39,13 +39,10 @@ extension VAECommand {
             let sweep = try AnalysisArguments.range(range, option: "--range")
             let model = try input.loadModel()
             let test = try input.testSet(of: model)
-            let figure: LabelledImage
-            do {
-                figure = try TraversalFigure.render(
+            let figure = try AnalysisArguments.analysis { () throws(AnalysisError) in
+                try TraversalFigure.render(
                     model: model, test: test, dimensions: dimensions, range: sweep, steps: steps, imageIndex: image,
                     inference: Inference(network: model.network, capacity: 256, threads: input.threads))
-            } catch {
-                throw userError(error.description)
             }
             try AnalysisArguments.write(output) { () throws(DataError) in try figure.write(to: output) }
         }

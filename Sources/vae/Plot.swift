@@ -34,7 +34,9 @@ extension VAECommand {
                 let folder = FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) && isDirectory.boolValue
                 let path = folder ? "\(argument)/metrics.jsonl" : argument
                 let runName = name.isEmpty ? URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent : name[i]
-                do { runs.append(try TrainingRun(path: path, name: runName)) } catch { throw userError(error.description) }
+                runs.append(try AnalysisArguments.analysis { () throws(AnalysisError) in
+                    try TrainingRun(path: path, name: runName)
+                })
             }
             let document = TrainingCurvesFigure.svg(runs)
             try AnalysisArguments.write(output) { () throws(DataError) in try document.write(to: output) }
