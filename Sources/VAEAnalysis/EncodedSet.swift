@@ -24,26 +24,24 @@ public struct EncodedSet: Sendable {
 
     /// Encodes every image of `dataset` (clean) in batches of `batchSize`.
     public init(network: Network, dataset: Dataset, batchSize: Int = 500, threads: Int = 1) {
-        let zDim = network.architecture.zDim, stride = network.architecture.headWidth
+        let zDim = network.architecture.zDim, headWidth = network.architecture.headWidth
         let pixels = dataset.shape.pixelCount, capacity = max(1, min(batchSize, dataset.count))
         let workspace = Workspace(network: network, capacity: capacity, threads: threads)
         let input = FloatBuffer(count: capacity * pixels)
         var means = [Float](repeating: 0, count: dataset.count * zDim)
         var logVariances: [Float]? = network.architecture.kind == .vae ? [Float](repeating: 0, count: dataset.count * zDim) : nil
         dataset.images.withUnsafeBufferPointer { images in
-            var first = 0
-            while first < dataset.count {
+            for first in stride(from: 0, to: dataset.count, by: capacity) {
                 let rows = min(capacity, dataset.count - first)
                 Kernels.bytesToUnit(images.baseAddress! + first * pixels, input.pointer, count: rows * pixels)
                 network.encode(input.pointer, batch: rows, workspace: workspace)
                 let head = workspace.head.pointer
                 for r in 0..<rows {
                     for j in 0..<zDim {
-                        means[(first + r) * zDim + j] = head[r * stride + j]
-                        logVariances?[(first + r) * zDim + j] = head[r * stride + zDim + j]
+                        means[(first + r) * zDim + j] = head[r * headWidth + j]
+                        logVariances?[(first + r) * zDim + j] = head[r * headWidth + zDim + j]
                     }
                 }
-                first += rows
             }
         }
         self.init(count: dataset.count, zDim: zDim, means: means, logVariances: logVariances, labels: dataset.labels)

@@ -23,13 +23,11 @@ public final class Inference {
         let count = z.count / zDim
         var images = [Float](repeating: 0, count: count * pixels)
         z.withUnsafeBufferPointer { codes in
-            var first = 0
-            while first < count {
+            for first in stride(from: 0, to: count, by: workspace.capacity) {
                 let rows = min(workspace.capacity, count - first)
                 let output = network.decode(codes.baseAddress! + first * zDim, batch: rows, workspace: workspace,
                                             probabilities: probabilities)
                 for i in 0..<(rows * pixels) { images[first * pixels + i] = output[i] }
-                first += rows
             }
         }
         return images
@@ -41,13 +39,11 @@ public final class Inference {
         let count = images.count / pixels
         var means = [Float](repeating: 0, count: count * zDim)
         images.withUnsafeBufferPointer { source in
-            var first = 0
-            while first < count {
+            for first in stride(from: 0, to: count, by: workspace.capacity) {
                 let rows = min(workspace.capacity, count - first)
                 network.encode(source.baseAddress! + first * pixels, batch: rows, workspace: workspace)
                 network.latentMeans(batch: rows, workspace: workspace)
                 for i in 0..<(rows * zDim) { means[first * zDim + i] = workspace.z.pointer[i] }
-                first += rows
             }
         }
         return means

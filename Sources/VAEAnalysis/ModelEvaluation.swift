@@ -72,12 +72,10 @@ public enum ModelEvaluator {
             let workspace = Workspace(network: network, capacity: 500, threads: threads)
             var sums = LossSums()
             clean.withUnsafeBufferPointer { images in
-                var first = 0
-                while first < test.count {
+                for first in stride(from: 0, to: test.count, by: 500) {
                     let rows = min(500, test.count - first)
                     let batch = images.baseAddress! + first * pixels
                     sums += network.evaluate(input: batch, target: batch, batch: rows, workspace: workspace, random: &random)
-                    first += rows
                 }
             }
             result.negativeELBO = sums.total / n
@@ -123,12 +121,10 @@ public enum ModelEvaluator {
         var bce = 0.0, squared = 0.0
         logits.withUnsafeBufferPointer { l in
             targets.withUnsafeBufferPointer { t in
-                var first = 0
-                while first < targets.count {
+                for first in stride(from: 0, to: targets.count, by: pixels * 500) {
                     let count = min(pixels * 500, targets.count - first)
                     bce += Kernels.bceWithLogits(logits: l.baseAddress! + first, target: t.baseAddress! + first,
                                                  gradient: nil, count: count)
-                    first += count
                 }
             }
         }

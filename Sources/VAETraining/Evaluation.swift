@@ -27,8 +27,7 @@ public struct Evaluation {
         var losses = LossSums()
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
         dataset.images.withUnsafeBufferPointer { images in
-            var first = 0
-            while first < dataset.count {
+            for first in stride(from: 0, to: dataset.count, by: batchSize) {
                 let rows = min(batchSize, dataset.count - first)
                 Kernels.bytesToUnit(images.baseAddress! + first * pixels, target, count: rows * pixels)
                 var batchInput = UnsafePointer(target)
@@ -40,7 +39,6 @@ public struct Evaluation {
                 losses += network.evaluate(input: batchInput, target: target, batch: rows, workspace: workspace,
                                            random: &random)
                 latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
-                first += rows
             }
         }
         return (losses, latent.statistics)
@@ -51,13 +49,11 @@ public struct Evaluation {
         let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
         dataset.images.withUnsafeBufferPointer { images in
-            var first = 0
-            while first < dataset.count {
+            for first in stride(from: 0, to: dataset.count, by: batchSize) {
                 let rows = min(batchSize, dataset.count - first)
                 Kernels.bytesToUnit(images.baseAddress! + first * pixels, input.pointer, count: rows * pixels)
                 network.encode(input.pointer, batch: rows, workspace: workspace)
                 latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
-                first += rows
             }
         }
         return latent.statistics
