@@ -8,6 +8,11 @@ struct InferenceWorkspaceTests {
     static let architecture = Architecture(kind: .vae, input: ImageShape(height: 4, width: 5), hidden: [16, 12, 8],
                                            zDim: 3)
 
+    /// Gives `target` every weight of `source`, tensor by tensor (through `setValues`, as a loaded model gets them).
+    static func copyWeights(from source: Network, to target: Network) {
+        for tensor in source.layout.tensors { target.setValues(source.values(of: tensor), of: tensor) }
+    }
+
     @Test("an inference workspace gives the training workspace's encode and decode bit for bit")
     func sameResults() throws {
         let network = try Network(architecture: Self.architecture)
@@ -49,7 +54,7 @@ struct InferenceWorkspaceTests {
         var random = RandomSource(seed: 8)
         trainable.initializeParameters(using: &random)
         let frozen = try Network(architecture: Self.architecture, trainable: false)
-        for tensor in trainable.layout.tensors { frozen.setValues(trainable.values(of: tensor), of: tensor) }
+        Self.copyWeights(from: trainable, to: frozen)
         let batch = 5
         let input = FloatBuffer((0..<(batch * 20)).map { _ in random.nextUnitFloat() })
         func loss(_ network: Network, _ workspace: Workspace) -> Double {
@@ -69,8 +74,7 @@ struct InferenceWorkspaceTests {
         var random = RandomSource(seed: 13)
         dense.initializeParameters(using: &random)
         let sparse = try Network(architecture: Self.architecture, trainable: false)
-        func copyWeights() { for tensor in dense.layout.tensors { sparse.setValues(dense.values(of: tensor), of: tensor) } }
-        copyWeights()
+        Self.copyWeights(from: dense, to: sparse)
         sparse.prepareSparseFirstLayer()
         func head(_ network: Network, _ image: [Float]) -> [Float] {
             let workspace = Workspace(network: network, capacity: 1, inference: true)
@@ -88,7 +92,7 @@ struct InferenceWorkspaceTests {
         }
         // New weights drop the copy: no stale first layer.
         dense.initializeParameters(using: &random)
-        copyWeights()
+        Self.copyWeights(from: dense, to: sparse)
         #expect(zip(head(dense, image), head(sparse, image)).allSatisfy { abs($0 - $1) <= 1e-5 })
         sparse.prepareSparseFirstLayer()
         var same = RandomSource(seed: 21), again = RandomSource(seed: 21)
