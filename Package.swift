@@ -30,10 +30,13 @@ let package = Package(
     ],
     targets: [
         // System libraries from Debian packages.
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // GEMM through oneDNN (Debian's libdnnl-dev), which picks its kernels by CPU features; its OpenMP threads
+        // come from libgomp. A C target rather than a system library: it also reads CPUID and sets the thread count.
+        .target(name: "CGEMM", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
 
         // Uncompressed PNGs for served images: stored deflate blocks framed by hand, checksums from zlib.
         .target(name: "CPNGStored", dependencies: ["CZlib"]),
@@ -64,8 +67,8 @@ let package = Package(
         // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO.
         .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData"]),
 
-        // Numeric core: matrices, BLAS, layers' element-wise math, losses, Adam, RNG, parallel loops.
-        .target(name: "VAENumerics", dependencies: ["CBLAS", "CVAEKernels"]),
+        // Numeric core: matrices, GEMM, layers' element-wise math, losses, Adam, RNG, parallel loops.
+        .target(name: "VAENumerics", dependencies: ["CGEMM", "CVAEKernels"]),
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.

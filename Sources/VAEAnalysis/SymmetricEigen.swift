@@ -1,7 +1,7 @@
 /// Eigenvalues and eigenvectors of a small real symmetric matrix, by the cyclic Jacobi method.
 ///
-/// Why not LAPACK: OpenBLAS's library exports `ssyevd_`, but the `openblas` pkg-config module ships no LAPACK or
-/// LAPACKE header, so calling it would mean declaring Fortran prototypes by hand. The matrices here are
+/// Why not LAPACK: the project links no LAPACK (its GEMM is oneDNN's), and one more library for a solver this small
+/// would not pay. The matrices here are
 /// covariances of latent codes (d = z_dim, a few dozen at most), where Jacobi in Double is exact to rounding,
 /// simple to check and takes microseconds.
 public struct SymmetricEigen: Sendable {

@@ -37,7 +37,7 @@ public struct DenseLayer: Sendable, Hashable {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
         parameters: UnsafePointer<Float>
     ) {
-        BLAS.gemm(transposeB: true, m: batch, n: outputs, k: inputs,
+        GEMM.multiply(transposeB: true, m: batch, n: outputs, k: inputs,
                   a: input, lda: inputs, b: parameters + weightOffset, ldb: inputs, c: output, ldc: outputs)
         activate(output, batch: batch, parameters: parameters)
     }
@@ -79,11 +79,11 @@ public struct DenseLayer: Sendable, Hashable {
         if activation == .relu {
             Kernels.reluBackward(outputGradient, activation: output, rows: batch, cols: outputs)
         }
-        BLAS.gemm(transposeA: true, m: outputs, n: inputs, k: batch,
+        GEMM.multiply(transposeA: true, m: outputs, n: inputs, k: batch,
                   a: outputGradient, lda: outputs, b: input, ldb: inputs, c: gradients + weightOffset, ldc: inputs)
         Kernels.columnSums(outputGradient, into: gradients + biasOffset, rows: batch, cols: outputs)
         if let inputGradient {
-            BLAS.gemm(m: batch, n: inputs, k: outputs,
+            GEMM.multiply(m: batch, n: inputs, k: outputs,
                       a: outputGradient, lda: outputs, b: parameters + weightOffset, ldb: inputs,
                       c: inputGradient, ldc: inputs)
         }

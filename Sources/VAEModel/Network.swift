@@ -112,7 +112,7 @@ public final class Network {
         layout.head.forward(input: current, output: workspace.head.pointer, batch: batch, parameters: p)
     }
 
-    /// At least 30% zeros: with fewer, OpenBLAS's dense product beats skipping them.
+    /// At least 30% zeros: with fewer, the dense GEMM beats skipping them.
     private static func isMostlyZero(_ x: UnsafePointer<Float>, count: Int) -> Bool {
         var zeros = 0
         for i in 0..<count where x[i] == 0 { zeros += 1 }

@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import VAEJSON
+import VAENumerics
 import VAEProtocol
 
 /// Limits a server announces in `hello` and enforces.
@@ -109,6 +110,8 @@ public final class MethodHandler: Sendable {
                 w.string("vaed \(serverVersion)")
                 w.raw(",\"limits\":{\"max_line_bytes\":\(limits.maxLineBytes),\"max_batch\":\(limits.maxBatch)},\"models\":")
                 writeStrings(names, into: &w)
+                w.raw(",\"gemm\":")
+                GEMM.kernels.write(into: &w)
                 w.raw("}")
             }
         case .models:

@@ -99,6 +99,8 @@ final class ServerStatistics: Sendable {
         }
         w.raw("{\"uptime_seconds\":")
         w.double((uptimeSeconds * 10).rounded() / 10)
+        w.raw(",\"gemm\":")
+        GEMM.kernels.write(into: &w)
         w.raw(",\"connections\":\(s.connections),\"refused_connections\":\(s.refusedConnections),\"in_flight\":\(s.inFlight),\"queue_depth\":\(batching.queuedRows.values.reduce(0, +)),\"queued_rows\":")
         writeCounts(batching.queuedRows, into: &w)
         w.raw(",\"requests\":")
@@ -174,6 +176,8 @@ final class ServerStatistics: Sendable {
         lines.append("vaed_refused_connections_total \(s.refusedConnections)")
         family("vaed_uptime_seconds", "gauge", "Seconds since the daemon started.")
         lines.append("vaed_uptime_seconds \(uptimeSeconds)")
+        family("vaed_gemm_info", "gauge", "The GEMM library and the instruction set of its kernels (isa) and of this CPU (cpu_isa).")
+        lines.append(GEMM.kernels.prometheusInfo)
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -74,7 +74,6 @@ public final class Trainer {
         var initRandom = RandomSource(seed: configuration.seed, stream: 0)
         network.initializeParameters(using: &initRandom)
         random = RandomSource(seed: configuration.seed, stream: 1)
-        BLAS.setThreadCount(configuration.threads)
     }
 
     /// Loads the configured dataset and applies the class filter and limit.
@@ -132,8 +131,12 @@ public final class Trainer {
         return epochsCompleted
     }
 
-    /// Runs the remaining epochs.
+    /// Runs the remaining epochs, with the configured GEMM threads on the calling thread.
     public func run(observer: TrainingObserver?) throws(TrainingError) -> [EpochMetrics] {
+        try GEMM.withThreadCount(configuration.threads) { () throws(TrainingError) in try runEpochs(observer: observer) }
+    }
+
+    private func runEpochs(observer: TrainingObserver?) throws(TrainingError) -> [EpochMetrics] {
         if epochsCompleted == 0 {
             history = []
             try rewriteMetrics()

@@ -3,7 +3,7 @@ import VAENumerics
 
 /// Figures that put training speed in context: the machine's sgemm peak and the GEMM-only floor of an epoch.
 public enum TrainingBenchmark {
-    /// sgemm GFLOP/s on square `size`³ products with the current BLAS thread count (best of `repeats`).
+    /// sgemm GFLOP/s on square `size`³ products with the current GEMM thread count (best of `repeats`).
     public static func sgemmPeak(size: Int = 1024, repeats: Int = 5) -> Double {
         let a = FloatBuffer(count: size * size), b = FloatBuffer(count: size * size), c = FloatBuffer(count: size * size)
         var random = RandomSource(seed: 42)
@@ -14,7 +14,7 @@ public enum TrainingBenchmark {
         var best = Double.infinity
         for _ in 0..<repeats {
             let seconds = time {
-                BLAS.gemm(m: size, n: size, k: size, a: a.pointer, lda: size, b: b.pointer, ldb: size,
+                GEMM.multiply(m: size, n: size, k: size, a: a.pointer, lda: size, b: b.pointer, ldb: size,
                           c: c.pointer, ldc: size)
             }
             best = min(best, seconds)
@@ -45,14 +45,14 @@ public enum TrainingBenchmark {
             for batch in 0..<batches {
                 let rows = min(batchSize, samples - batch * batchSize)
                 for layer in layout.layers {
-                    BLAS.gemm(transposeB: true, m: rows, n: layer.outputs, k: layer.inputs, a: x.pointer, lda: layer.inputs,
+                    GEMM.multiply(transposeB: true, m: rows, n: layer.outputs, k: layer.inputs, a: x.pointer, lda: layer.inputs,
                               b: parameters.pointer + layer.weightOffset, ldb: layer.inputs, c: y.pointer, ldc: layer.outputs)
                 }
                 for (index, layer) in layout.layers.enumerated().reversed() {
-                    BLAS.gemm(transposeA: true, m: layer.outputs, n: layer.inputs, k: rows, a: y.pointer, lda: layer.outputs,
+                    GEMM.multiply(transposeA: true, m: layer.outputs, n: layer.inputs, k: rows, a: y.pointer, lda: layer.outputs,
                               b: x.pointer, ldb: layer.inputs, c: gradients.pointer + layer.weightOffset, ldc: layer.inputs)
                     if index > 0 {
-                        BLAS.gemm(m: rows, n: layer.inputs, k: layer.outputs, a: y.pointer, lda: layer.outputs,
+                        GEMM.multiply(m: rows, n: layer.inputs, k: layer.outputs, a: y.pointer, lda: layer.outputs,
                                   b: parameters.pointer + layer.weightOffset, ldb: layer.inputs, c: x.pointer, ldc: layer.inputs)
                     }
                 }

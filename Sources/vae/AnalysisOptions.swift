@@ -18,13 +18,13 @@ struct AnalysisInputOptions: ParsableArguments {
     @Option(help: "Use only the first N test images (of the model's class, if it was trained on one).")
     var limit: Int?
 
-    @Option(help: "Threads for BLAS (default: all cores).")
+    @Option(help: "Threads for GEMM (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     /// Reads and verifies the model, and sets the thread count.
     func loadModel() throws -> StudiedModel {
         guard threads >= 1 else { throw userError("--threads must be at least 1 (got \(threads))") }
-        BLAS.setThreadCount(threads)
+        GEMM.setThreadCount(threads)
         let file = try ModelFiles.read(model)
         do {
             return try StudiedModel(file: file)

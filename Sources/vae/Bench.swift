@@ -69,7 +69,7 @@ extension VAECommand {
             let data: DatasetSplit
             do { data = try Trainer.loadData(for: configuration) } catch { throw userError(error.description) }
             let architecture = Architecture(kind: kind, input: data.train.shape, hidden: sizes, zDim: zDim)
-            BLAS.setThreadCount(threads)
+            GEMM.setThreadCount(threads)
             // The peak and the GEMM floor are measured before and after training and the best kept, so that all
             // three figures describe the machine at its best in this run.
             func gemmFloor() -> Double {
@@ -96,6 +96,8 @@ extension VAECommand {
                 ("architecture", "\(kind.rawValue) \(architecture.input.pixelCount)-\(sizes.map(String.init).joined(separator: "-"))-z\(zDim)"),
                 ("dataset", "\(datasetKind.rawValue), \(trainer.data.train.count) training images, batch \(batchSize)"),
                 ("threads", "\(threads)"),
+                ("cpu", GEMM.kernels.cpuModel),
+                ("gemm", "\(GEMM.kernels)"),
                 ("samples_per_second_by_epoch", rates.map { String(Int($0)) }.joined(separator: ", ")),
                 ("samples_per_second_best", "\(Int(best))"),
                 ("samples_per_second_median", "\(Int(median))"),

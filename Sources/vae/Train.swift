@@ -58,7 +58,7 @@ extension VAECommand {
         @Option(help: "Batches between progress lines when output is not a terminal.")
         var logInterval: Int = 100
 
-        @Option(help: "Threads for BLAS and element-wise work (default: all cores).")
+        @Option(help: "Threads for GEMM and element-wise work (default: all cores).")
         var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: "Output folder (default: models/<dataset>/<vae|ae>/<noise>); created if missing.")

@@ -101,7 +101,7 @@ struct Vaed: AsyncParsableCommand {
         let logger = Logger(label: "vaed")
         let started = ContinuousClock.now
         // The compute threads are the parallelism; a GEMM that spawned its own threads would fight them.
-        BLAS.setThreadCount(1)
+        GEMM.setThreadCount(1)
         MemoryPolicy.apply()
         let catalog: ModelCatalog
         do {
@@ -131,7 +131,12 @@ struct Vaed: AsyncParsableCommand {
                 watchInterval: watchInterval > 0 ? .milliseconds(Int(watchInterval * 1000)) : nil),
             catalog: catalog, logger: logger)
         let signals = SignalWatch(socketPath: activated == nil ? path : nil, logger: logger) { daemon.reloadInBackground() }
-        logger.info("started", metadata: ["ms": "\(((ContinuousClock.now - started).inSeconds * 1e4).rounded() / 10)"])
+        logger.info("started", metadata: [
+            "ms": "\(((ContinuousClock.now - started).inSeconds * 1e4).rounded() / 10)", "gemm": "\(GEMM.kernels)",
+        ])
+        if !GEMM.kernels.usesBestKernels {
+            logger.warning("GEMM kernels weaker than this CPU allows", metadata: ["gemm": "\(GEMM.kernels)"])
+        }
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let trimming = Task { await MemoryPolicy.trimPeriodically(every: .seconds(1)) }

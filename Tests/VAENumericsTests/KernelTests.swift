@@ -79,7 +79,7 @@ struct KernelTests {
         var random = RandomSource(seed: 3)
         let a = (0..<12).map { _ in random.nextUnitFloat() }, b = (0..<8).map { _ in random.nextUnitFloat() }
         var c = [Float](repeating: 0, count: 6)
-        BLAS.gemm(transposeB: true, m: 3, n: 2, k: 4, a: a, lda: 4, b: b, ldb: 4, c: &c, ldc: 2)
+        GEMM.multiply(transposeB: true, m: 3, n: 2, k: 4, a: a, lda: 4, b: b, ldb: 4, c: &c, ldc: 2)
         for i in 0..<3 {
             for j in 0..<2 {
                 let expected = (0..<4).reduce(Float(0)) { $0 + a[i * 4 + $1] * b[j * 4 + $1] }
@@ -87,7 +87,7 @@ struct KernelTests {
             }
         }
         var d = [Float](repeating: 0, count: 8)
-        BLAS.gemm(transposeA: true, m: 4, n: 2, k: 3, a: a, lda: 4, b: c, ldb: 2, c: &d, ldc: 2)
+        GEMM.multiply(transposeA: true, m: 4, n: 2, k: 3, a: a, lda: 4, b: c, ldb: 2, c: &d, ldc: 2)
         for i in 0..<4 {
             for j in 0..<2 {
                 let expected = (0..<3).reduce(Float(0)) { $0 + a[$1 * 4 + i] * c[$1 * 2 + j] }

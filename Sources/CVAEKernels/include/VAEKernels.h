@@ -1,6 +1,6 @@
 // Element-wise kernels for the training and serving hot paths.
 //
-// GEMM lives in OpenBLAS; these are the passes between GEMMs, written so that clang vectorises them and built
+// GEMM lives in oneDNN (Sources/CGEMM); these are the passes between GEMMs, written so that clang vectorises them and built
 // once per instruction set (AVX-512, AVX2, baseline) with function multi-versioning, picked at load time.
 // Every kernel works on a range so that callers can split one pass across threads.
 #ifndef VAE_KERNELS_H
