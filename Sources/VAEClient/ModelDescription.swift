@@ -7,6 +7,8 @@ public struct ServerHello: Sendable, Equatable {
     public let maxLineBytes: Int
     public let maxBatch: Int
     public let models: [String]
+    /// "oneDNN 2.6.3, avx512_core_bf16 kernels (CPU allows avx512_core_bf16)", when the daemon reports its GEMM.
+    public let gemm: String?
 
     /// Reads a `hello` result.
     /// - Throws: `ConnectionError.badResponse` when a member is missing or mistyped.
@@ -24,6 +26,13 @@ public struct ServerHello: Sendable, Equatable {
         self.maxLineBytes = maxLineBytes
         self.maxBatch = maxBatch
         self.models = models
+        if let gemm = result["gemm"], let library = gemm["library"]?.stringValue, let version = gemm["version"]?.stringValue,
+            let isa = gemm["isa"]?.stringValue, let cpuISA = gemm["cpu_isa"]?.stringValue
+        {
+            self.gemm = "\(library) \(version), \(isa) kernels (CPU allows \(cpuISA))"
+        } else {
+            self.gemm = nil
+        }
     }
 }
 

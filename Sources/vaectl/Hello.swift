@@ -4,7 +4,7 @@ import VAEClient
 extension Vaectl {
     struct Hello: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the daemon's version, protocol, limits and model names.")
+            abstract: "Show the daemon's version, protocol, limits, model names and GEMM kernels.")
 
         @OptionGroup var connection: ConnectionOptions
         @Flag(help: "Print the daemon's hello result as JSON.") var json = false
@@ -21,6 +21,7 @@ extension Vaectl {
                     ["socket", session.connection.path],
                     ["models", hello.models.isEmpty ? "none" : hello.models.joined(separator: ", ")],
                     ["limits", "max_line_bytes \(hello.maxLineBytes), max_batch \(hello.maxBatch)"],
+                    ["gemm", hello.gemm ?? "not reported"],
                 ]).text)
         }
     }

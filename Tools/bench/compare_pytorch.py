@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from machine import cpu_model, gemm_kernels
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = {
     "examples-z20": ("400", 20),
@@ -57,6 +59,13 @@ def main():
     if not (ROOT / ".build/release/vae").exists():
         sys.exit("build first: swift build -c release")
 
+    import torch
+    machine = {"cpu": cpu_model(), "gemm": gemm_kernels(str(ROOT / ".build/release/vae")),
+               "torch": torch.__version__, "torch_threads": args.threads}
+    if args.json:
+        print(json.dumps(machine), flush=True)
+    else:
+        print(f"{machine['cpu']}; vae GEMM: {machine['gemm']}; PyTorch {machine['torch']}", flush=True)
     rows = []
     for name in args.configs.split(","):
         hidden, z_dim = CONFIGS[name]
