@@ -1,5 +1,6 @@
 import Testing
 import VAEData
+import VAETestSupport
 
 @testable import VAEFormat
 
