@@ -19,9 +19,9 @@ final class Completions: Sendable {
         }
     }
 
-    /// Waits for `count` completions (at most 10 s each).
-    func wait(_ count: Int) -> Bool {
-        (0..<count).allSatisfy { _ in done.wait(timeout: .now() + 10) == .success }
+    /// Waits for `count` completions, at most `seconds` each.
+    func wait(_ count: Int, seconds: Double = 10) -> Bool {
+        (0..<count).allSatisfy { _ in done.wait(timeout: .now() + seconds) == .success }
     }
 
     func error(of job: ComputeJob) -> RPCError?? { errors.withLockedValue { $0[ObjectIdentifier(job)] } }
@@ -110,15 +110,42 @@ struct BatchSchedulerTests {
         scheduler.readingFinished()
     }
 
+    /// A job decoding `rows` codes of zeros.
+    func decodeJob(_ model: ServedModel, rows: Int) -> ComputeJob {
+        ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: rows * model.zDim), count: rows)
+    }
+
+    @Test func aStartedBatchWaitsForMoreRowsUntilItIsFullOrNoneAreOnTheirWay() throws {
+        let model = try servedModel("m", kind: .vae)
+        // A window far longer than the test: only a full batch or the end of the arrivals can end the wait.
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(600), maxQueueRows: 100, threads: 1))
+        defer { scheduler.shutdown() }
+        let completions = Completions()
+        scheduler.readingStarted()
+        #expect(scheduler.submit(decodeJob(model, rows: 1), completion: completions.callback) == nil)
+        // Waiting for something that must not happen takes time; 0.3 s is ample for an idle compute thread.
+        #expect(!completions.wait(1, seconds: 0.3), "a batch of 1 row went while more lines were on their way")
+        #expect(scheduler.submit(decodeJob(model, rows: 7), completion: completions.callback) == nil)
+        #expect(completions.wait(2), "a full batch (8 rows) does not wait for the window")
+        #expect(scheduler.submit(decodeJob(model, rows: 1), completion: completions.callback) == nil)
+        #expect(!completions.wait(1, seconds: 0.3), "a batch of 1 row went while more lines were on their way")
+        scheduler.readingFinished()
+        #expect(completions.wait(1), "the batch goes once no more lines are on their way")
+    }
+
     @Test func aStartedBatchWaitsNoLongerThanTheWindow() throws {
         let model = try servedModel("m", kind: .vae)
-        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .milliseconds(20), maxQueueRows: 100, threads: 1))
+        let window = Duration.milliseconds(50)
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: window, maxQueueRows: 100, threads: 1))
         defer { scheduler.shutdown() }
         let completions = Completions()
         scheduler.readingStarted()  // never settled during the test: more work always seems to be on its way
-        let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: model.zDim), count: 1)
-        #expect(scheduler.submit(job, completion: completions.callback) == nil)
+        let submitted = ContinuousClock.now
+        #expect(scheduler.submit(decodeJob(model, rows: 1), completion: completions.callback) == nil)
+        // The previous test shows such a batch waits as long as the window lets it (600 s there); here the window
+        // ends the wait. The 10 s limit is 200 windows: it only guards against a hang.
         #expect(completions.wait(1), "the window ends the wait")
+        #expect(ContinuousClock.now - submitted >= window, "the batch waited for the window before going")
         scheduler.readingFinished()
     }
 }
@@ -132,13 +159,13 @@ struct InlineRunTests {
         // Wait until the compute thread sleeps: only then is the scheduler idle.
         var idleJob: ComputeJob?
         let completions = Completions()
-        for _ in 0..<200 where idleJob == nil {
-            usleep(5_000)
+        _ = waitUntil {
             let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0.5, count: 2 * model.zDim), count: 2)
             let caller = pthread_self()
             nonisolated(unsafe) var ranHere = false
             #expect(scheduler.submit(job, mayRunInline: true) { _, _ in ranHere = pthread_equal(pthread_self(), caller) != 0 } == nil)
             if ranHere { idleJob = job }
+            return idleJob != nil
         }
         let inline = try #require(idleJob, "an idle scheduler ran a 2-row job on the caller")
         let reference = BatchExecutor(capacity: 4)
