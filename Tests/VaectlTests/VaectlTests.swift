@@ -281,6 +281,7 @@ struct VaectlTests {
         #expect(requests > 0 && report["method"] as? String == "encode" && report["payload"] as? String == "u8")
         #expect(report["connections"] as? Int == 3 && report["depth"] as? Int == 2 && report["threads"] as? Int == 2)
         let rate = try #require(report["requests_per_second"] as? Double)
+        // The window is measured (the next test shows it), and a run that ran to the end measured all of --duration.
         #expect(abs(rate - Double(requests)) <= 1, "requests/s over a 1 s window")
         let latency = try #require(report["latency_us"] as? [String: Double])
         #expect(
@@ -306,6 +307,37 @@ struct VaectlTests {
         let tooLong = try vaectl(["bench", "--payload", "array", "--images", "64", "--duration", "0.3"] + socket)
         #expect(tooLong.status == 2 && tooLong.error.contains("over the daemon's max_line_bytes"), "\(tooLong.error)")
         #expect(daemon.stop() == 0)
+    }
+
+    @Test func benchRatesAreOverTheTimeMeasuredWhenTheDaemonGoesAway() throws {
+        let daemon = try testDaemon()
+        // Asked for 600 s: the run can only end early, because the daemon goes away.
+        let (bench, output) = try startVaectl(
+            [
+                "bench", "--connections", "2", "--depth", "2", "--duration", "600", "--warmup", "0", "--json",
+                "--socket", daemon.socket,
+            ], directory: temporaryDirectory())
+        defer { if bench.isRunning { kill(bench.processIdentifier, SIGKILL) } }
+        let stats = try LineClient(path: daemon.socket)
+        let loaded = try waitUntil {
+            let result = try stats.call(#"{"id":1,"method":"stats"}"#)["result"] as? [String: Any]
+            return ((result?["requests"] as? [String: Int])?["encode"] ?? 0) >= 300
+        }
+        #expect(loaded, "bench sent the daemon 300 requests")
+        kill(daemon.process.processIdentifier, SIGKILL)
+        try waitForExit(bench, what: "vaectl bench after the daemon went away")
+        #expect(bench.terminationStatus == 3, "connections broke off")
+        let report = try VaectlResult(
+            status: bench.terminationStatus, output: [UInt8](FileManager.default.contents(atPath: output + ".out") ?? Data()),
+            error: ""
+        ).json()
+        #expect((report["failed_connections"] as? [String])?.count == 2, "\(report)")
+        let requests = try #require(report["requests"] as? Int)
+        let rate = try #require(report["requests_per_second"] as? Double)
+        #expect(requests > 0 && rate > 0, "\(report)")
+        // requests / rate is the window the rate was taken over: the time until the daemon went away (well under
+        // a second here), not the 600 s asked for.
+        #expect(Double(requests) / rate < 60, "\(requests) requests at \(rate)/s: a rate over the configured 600 s")
     }
 
     @Test func eachFailureHasItsExitStatusAndOneClearLine() throws {
