@@ -49,15 +49,18 @@ struct TrainCommandTests {
         let straight = try runCommand(vae, common + ["--out", "\(base)/straight"], directory: base)
         #expect(straight.status == 0, "stderr: \(straight.standardError)")
 
-        // Kill -9 once the first checkpoint exists (so mid-way through a later epoch), then resume.
-        let (process, _) = try startCommand(vae, common + ["--out", "\(base)/killed"], directory: base)
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: "\(base)/killed/checkpoint.vaeckpt") && Date() < deadline {
-            usleep(2_000)
+        // Kill -9 mid-way through epoch 2: after the first checkpoint, once the run reports epoch 2's progress
+        // (a line every 50 of its 188 batches), with two epochs still to go. Then resume.
+        let (process, logs) = try startCommand(
+            vae, common + ["--out", "\(base)/killed", "--log-interval", "50"], directory: base)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let inEpoch2 = waitUntil(seconds: commandTimeout) {
+            ((try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "").contains("epoch 2/4 batch")
         }
-        usleep(20_000)
+        #expect(inEpoch2, "the run reached epoch 2")
+        #expect(FileManager.default.fileExists(atPath: "\(base)/killed/checkpoint.vaeckpt"))
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try waitForExit(process, timeout: 30, what: "vae train after SIGKILL")
         #expect(process.terminationReason == .uncaughtSignal, "the run should have been killed before finishing")
 
         let resumed = try runCommand(vae, common + ["--out", "\(base)/killed", "--resume"], directory: base)

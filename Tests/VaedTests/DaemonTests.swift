@@ -227,7 +227,7 @@ struct DaemonTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         #expect(waitForSocket(daemon.socket), "the stale socket was replaced")
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        try waitForExit(process, timeout: 30, what: "vaed after SIGTERM")
         #expect(process.terminationStatus == 0)
     }
 
