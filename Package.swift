@@ -137,7 +137,7 @@ let package = Package(
             name: "VaectlTests", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics", "VAETestSupport"]),
 
         .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
-        .testTarget(name: "VAEModelTests", dependencies: ["VAEModel"]),
+        .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "VAETestSupport"]),
         .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
         .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAEJSON", "VAETestSupport"]),
         .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),

@@ -50,7 +50,8 @@ public struct LoadReport: Sendable {
     public var errors: [String: UInt64] = [:]
     /// Latency from sending a request to receiving its whole response, for the responses inside the window.
     public var latency = LatencyHistogram()
-    /// The measured window in seconds.
+    /// The measured window in seconds: from the start of measuring until the run stopped measuring, which is
+    /// `duration` unless the run started late or broke off early (every connection failed).
     public var seconds: Double = 0
     /// Connections that broke off during the run, with why.
     public var failures: [String] = []
@@ -103,7 +104,9 @@ public enum LoadGenerator {
         for _ in loops { finished.wait() }
         var report = LoadReport()
         for connection in connections { report.add(connection.report) }
-        report.seconds = configuration.duration
+        // Measured, not configured: answers count only while a loop runs inside [measureFrom, stopAt).
+        let from = max(measureFrom, loops.map(\.began).min()!), to = min(stopAt, loops.map(\.ended).max()!)
+        report.seconds = to > from ? Double(to - from) / 1e9 : 0
         return report
     }
 }
@@ -114,6 +117,9 @@ final class LoadLoop: @unchecked Sendable {
     let connections: [LoadConnection]
     let spin: Bool
     let timeoutMilliseconds: Int32
+    /// When `run` started and returned (monotonic nanoseconds); read after the run.
+    private(set) var began: UInt64 = 0
+    private(set) var ended: UInt64 = 0
 
     init(connections: [LoadConnection], timeoutSeconds: Double, spin: Bool) {
         self.connections = connections
@@ -123,6 +129,8 @@ final class LoadLoop: @unchecked Sendable {
 
     func run(measureFrom: UInt64, stopAt: UInt64) {
         let start = MonotonicClock.nanoseconds()
+        began = start
+        defer { ended = MonotonicClock.nanoseconds() }
         var descriptors = connections.map { connection in
             connection.socket.setNonBlocking()
             connection.queue(connection.depth, at: start)

@@ -49,11 +49,15 @@ enum CreatedTime {
         format(unixTime: Int64(time(nil)))!
     }
 
-    /// `SOURCE_DATE_EPOCH` when set and non-empty: nil when unset, `.failure` when it is not a Unix time in range.
-    static func sourceDateEpoch() -> Result<String, VAEZWriter.InputError>? {
-        guard let raw = getenv("SOURCE_DATE_EPOCH") else { return nil }
-        let text = String(cString: raw)
-        guard !text.isEmpty else { return nil }
+    /// The value of `SOURCE_DATE_EPOCH` in this process's environment, nil when unset.
+    static func environmentSourceDateEpoch() -> String? {
+        getenv("SOURCE_DATE_EPOCH").map { String(cString: $0) }
+    }
+
+    /// The time a `SOURCE_DATE_EPOCH` value gives: nil when unset or empty, `.failure` when it is not a Unix time in
+    /// range.
+    static func sourceDateEpoch(_ text: String?) -> Result<String, VAEZWriter.InputError>? {
+        guard let text, !text.isEmpty else { return nil }
         guard let seconds = Int64(text), let formatted = format(unixTime: seconds) else {
             return .failure(.invalidSourceDateEpoch(text))
         }

@@ -37,7 +37,18 @@ public enum VAEZWriter {
     public static func serialize(
         metadata: ModelMetadata, tensors: [NamedTensor], dtype: TensorDType = .f32, created: String? = nil
     ) throws -> [UInt8] {
-        let metadataRaw = try encodeMetadata(metadata, created: created)
+        try serialize(
+            metadata: metadata, tensors: tensors, dtype: dtype, created: created,
+            sourceDateEpoch: CreatedTime.environmentSourceDateEpoch())
+    }
+
+    /// `serialize` with the value of `SOURCE_DATE_EPOCH` given (nil: unset) instead of read from the process
+    /// environment, so tests check the precedence without changing an environment other threads read.
+    static func serialize(
+        metadata: ModelMetadata, tensors: [NamedTensor], dtype: TensorDType = .f32, created: String?,
+        sourceDateEpoch: String?
+    ) throws -> [UInt8] {
+        let metadataRaw = try encodeMetadata(metadata, created: created, sourceDateEpoch: sourceDateEpoch)
         let architecture = try ModelMetadata.parse(metadataRaw).architecture  // the reader's own rules
         let contract = ShapeContract(architecture)
         let byName = try checkTensors(tensors, against: contract)
@@ -67,11 +78,14 @@ public enum VAEZWriter {
     }
 
     /// Canonical metadata JSON with `created` resolved (explicit, `SOURCE_DATE_EPOCH`, the metadata's own, now).
-    static func encodeMetadata(_ metadata: ModelMetadata, created explicit: String?) throws -> [UInt8] {
+    static func encodeMetadata(
+        _ metadata: ModelMetadata, created explicit: String?,
+        sourceDateEpoch: String? = CreatedTime.environmentSourceDateEpoch()
+    ) throws -> [UInt8] {
         let created: String
         if let explicit {
             created = explicit
-        } else if let epoch = CreatedTime.sourceDateEpoch() {
+        } else if let epoch = CreatedTime.sourceDateEpoch(sourceDateEpoch) {
             created = try epoch.get()
         } else {
             created = metadata.created.isEmpty ? CreatedTime.now() : metadata.created

@@ -84,6 +84,34 @@ struct ModelCommandTests {
         #expect(try Files.read("\(run)/py.safetensors") == Files.read("\(run)/m.safetensors"))
     }
 
+    /// The writer reads SOURCE_DATE_EPOCH from its own environment (set here for the child only: changing this
+    /// process's environment would race with every test running beside this one).
+    @Test func sourceDateEpochInTheEnvironmentSetsTheCreatedTime() throws {
+        let run = try trainedRun()
+        #expect(try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/m.safetensors"], directory: run).status == 0)
+        func created(_ path: String) throws -> String? {
+            let inspect = try runCommand(vae, ["inspect", path, "--json"], directory: run)
+            let report = try JSONSerialization.jsonObject(with: Data(inspect.standardOutput.utf8)) as? [String: Any]
+            return (report?["metadata"] as? [String: Any])?["created"] as? String
+        }
+        let stamped = try runCommand(
+            vae, ["convert", "\(run)/m.safetensors", "\(run)/stamped.vaez"], directory: run,
+            environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+        #expect(stamped.status == 0, "stderr: \(stamped.standardError)")
+        #expect(try created("\(run)/stamped.vaez") == "2023-11-14T22:13:20Z")
+        let unset = try runCommand(
+            vae, ["convert", "\(run)/m.safetensors", "\(run)/kept.vaez"], directory: run,
+            environment: ["SOURCE_DATE_EPOCH": nil])
+        #expect(unset.status == 0, "stderr: \(unset.standardError)")
+        #expect(try created("\(run)/kept.vaez") == created("\(run)/model.vaez"), "unset: the model's own time is kept")
+        let invalid = try runCommand(
+            vae, ["convert", "\(run)/m.safetensors", "\(run)/never.vaez"], directory: run,
+            environment: ["SOURCE_DATE_EPOCH": "soon"])
+        #expect(invalid.status != 0 && invalid.standardError.contains("SOURCE_DATE_EPOCH=soon is not a valid Unix time"),
+                "stderr: \(invalid.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: "\(run)/never.vaez"))
+    }
+
     /// The header object and data block of a safetensors file.
     func safetensorsParts(_ path: String) throws -> ([String: Any], [UInt8]) {
         let bytes = try Files.read(path)

@@ -49,15 +49,18 @@ struct TrainCommandTests {
         let straight = try runCommand(vae, common + ["--out", "\(base)/straight"], directory: base)
         #expect(straight.status == 0, "stderr: \(straight.standardError)")
 
-        // Kill -9 once the first checkpoint exists (so mid-way through a later epoch), then resume.
-        let (process, _) = try startCommand(vae, common + ["--out", "\(base)/killed"], directory: base)
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: "\(base)/killed/checkpoint.vaeckpt") && Date() < deadline {
-            usleep(2_000)
+        // Kill -9 mid-way through epoch 2: after the first checkpoint, once the run reports epoch 2's progress
+        // (a line every 50 of its 188 batches), with two epochs still to go. Then resume.
+        let (process, logs) = try startCommand(
+            vae, common + ["--out", "\(base)/killed", "--log-interval", "50"], directory: base)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let inEpoch2 = waitUntil(seconds: commandTimeout) {
+            ((try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "").contains("epoch 2/4 batch")
         }
-        usleep(20_000)
+        #expect(inEpoch2, "the run reached epoch 2")
+        #expect(FileManager.default.fileExists(atPath: "\(base)/killed/checkpoint.vaeckpt"))
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try waitForExit(process, timeout: 30, what: "vae train after SIGKILL")
         #expect(process.terminationReason == .uncaughtSignal, "the run should have been killed before finishing")
 
         let resumed = try runCommand(vae, common + ["--out", "\(base)/killed", "--resume"], directory: base)
@@ -68,6 +71,51 @@ struct TrainCommandTests {
         let b = try String(contentsOfFile: "\(base)/killed/metrics.jsonl", encoding: .utf8)
         #expect(a.split(separator: "\n").count == 4 && b.split(separator: "\n").count == 4)
         #expect(testLosses(a) == testLosses(b))
+    }
+
+    /// With a fixed thread count and seed the GEMMs split their work the same way every time, so two runs give the
+    /// same bits with two threads as with one.
+    @Test func twoThreadRunsWithTheSameSeedGiveTheSameWeights() throws {
+        let data = try dataDirectory(train: 1000, test: 100)
+        let base = temporaryDirectory()
+        let common = ["train", "--dataset", "mnist", "--data-dir", data, "--z-dim", "4", "--hidden", "256,128",
+                      "--epochs", "2", "--batch-size", "64", "--noise", "0.1", "--threads", "2", "--seed", "11"]
+        for name in ["a", "b"] {
+            let run = try runCommand(vae, common + ["--out", "\(base)/\(name)"], directory: base)
+            #expect(run.status == 0, "stderr: \(run.standardError)")
+            #expect(run.standardError.contains("2 threads"), "stderr: \(run.standardError)")
+        }
+        #expect(try checkpointWeights("\(base)/a") == checkpointWeights("\(base)/b"))
+        let a = try String(contentsOfFile: "\(base)/a/metrics.jsonl", encoding: .utf8)
+        let b = try String(contentsOfFile: "\(base)/b/metrics.jsonl", encoding: .utf8)
+        #expect(testLosses(a).count == 2 && testLosses(a) == testLosses(b))
+    }
+
+    @Test func resumeWithOtherSettingsIsRefusedWithAClearMessage() throws {
+        let data = try dataDirectory(train: 64, test: 16)
+        let base = temporaryDirectory(), out = base + "/run"
+        let common = ["train", "--dataset", "mnist", "--data-dir", data, "--hidden", "32", "--epochs", "1",
+                      "--batch-size", "16", "--threads", "1", "--out", out]
+        let first = try runCommand(vae, common + ["--z-dim", "2"], directory: base)
+        #expect(first.status == 0, "stderr: \(first.standardError)")
+        let checkpoint = try Files.read("\(out)/checkpoint.vaeckpt")
+        let metrics = try Files.read("\(out)/metrics.jsonl")
+
+        let resumed = try runCommand(vae, common + ["--z-dim", "3", "--epochs", "2", "--resume"], directory: base)
+        #expect(resumed.status == 1)
+        // Before it, the log says what was loaded; the refusal is one line.
+        let errors = resumed.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1 && !resumed.standardError.contains("Fatal error"), "stderr: \(resumed.standardError)")
+        let message = String(errors.first ?? "")
+        #expect(
+            message.hasPrefix("error: \(out)/checkpoint.vaeckpt was written by a run with other settings")
+                && message.contains("or choose another --out"), "stderr: \(resumed.standardError)")
+        // The message lists the settings a resume must keep, but not which one differs here.
+        withKnownIssue("the resume refusal does not name the setting that differs (z_dim 2 in the checkpoint, 3 asked)") {
+            #expect(message.contains("z-dim") || message.contains("z_dim"), "stderr: \(message)")
+        }
+        #expect(try Files.read("\(out)/checkpoint.vaeckpt") == checkpoint, "the refused resume left the checkpoint alone")
+        #expect(try Files.read("\(out)/metrics.jsonl") == metrics)
     }
 
     /// The checkpoint's parameter and moment block (the header differs only in the output folder).

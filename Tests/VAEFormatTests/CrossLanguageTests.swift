@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VAEFormat
 import VAEJSON
+import VAETestSupport
 
 @Suite("Swift and the Python reference agree")
 struct CrossLanguageTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VAEFormat
+import VAETestSupport
 
 @Suite("Swift writes, Swift reads")
 struct RoundTripTests {

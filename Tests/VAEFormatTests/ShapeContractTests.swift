@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VAEModel
+import VAETestSupport
 
 @testable import VAEFormat
 

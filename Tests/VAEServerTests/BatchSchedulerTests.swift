@@ -5,6 +5,7 @@ import Testing
 import VAEModel
 import VAEProtocol
 @testable import VAEServer
+import VAETestSupport
 
 /// Collects job completions from the compute threads.
 final class Completions: Sendable {
@@ -18,9 +19,9 @@ final class Completions: Sendable {
         }
     }
 
-    /// Waits for `count` completions (at most 10 s each).
-    func wait(_ count: Int) -> Bool {
-        (0..<count).allSatisfy { _ in done.wait(timeout: .now() + 10) == .success }
+    /// Waits for `count` completions, at most `seconds` each.
+    func wait(_ count: Int, seconds: Double = 10) -> Bool {
+        (0..<count).allSatisfy { _ in done.wait(timeout: .now() + seconds) == .success }
     }
 
     func error(of job: ComputeJob) -> RPCError?? { errors.withLockedValue { $0[ObjectIdentifier(job)] } }
@@ -47,8 +48,9 @@ struct BatchSchedulerTests {
         let model = try servedModel("m", kind: .vae)
         let jobs = mixedJobs(model, count: 60)
         // Small batches force large jobs to be split and small ones joined; the window holds the first batch open
-        // while the "line" announced below is on its way, so batches do gather several jobs.
-        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 5, window: .milliseconds(50), maxQueueRows: 10_000, threads: 2))
+        // while the "line" announced below is on its way, so batches do gather several jobs. 4 rows is the top of a
+        // stats bucket, so the bucket counts show whether any batch exceeded it.
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 4, window: .milliseconds(50), maxQueueRows: 10_000, threads: 2))
         defer { scheduler.shutdown() }
         let completions = Completions()
         scheduler.readingStarted()
@@ -62,12 +64,15 @@ struct BatchSchedulerTests {
             let alone = ComputeJob(model: model, stage: job.stage, input: job.input, count: job.count)
             reference.run([JobSlice(job: alone, rows: 0..<alone.count)])
             let (batched, single) = job.stage == .encode ? (job.head, alone.head) : (job.images, alone.images)
-            let worst = zip(batched, single).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst <= 1e-5, "job of \(job.count) rows (\(job.stage)) differs by \(worst)")
+            let check = agreement(batched, single, within: Tolerance.batching)
+            #expect(check.holds, "job of \(job.count) rows (\(job.stage)): \(check)")
         }
+        // Without joining, every batch would hold rows of one job only, so each job would need its own
+        // ⌈rows / 4⌉ batches: fewer batches in all means some batch carried rows of several jobs.
         let sizes = scheduler.batchSizeCounts()
-        #expect(sizes[0] < sizes.reduce(0, +), "some batches joined several rows: \(sizes)")
-        #expect(sizes[3...].allSatisfy { $0 == 0 }, "no batch exceeds 5 rows: \(sizes)")
+        let batches = sizes.reduce(0, +), unjoined = jobs.reduce(0) { $0 + ($1.count + 3) / 4 }
+        #expect(batches < unjoined, "some batch joined rows of several jobs: \(batches) batches, \(unjoined) without joining (\(sizes))")
+        #expect(sizes[2...].allSatisfy { $0 == 0 }, "no batch exceeds 4 rows: \(sizes)")
     }
 
     @Test func aFullQueueAnswersOverloadedAtOnce() throws {
@@ -105,15 +110,42 @@ struct BatchSchedulerTests {
         scheduler.readingFinished()
     }
 
+    /// A job decoding `rows` codes of zeros.
+    func decodeJob(_ model: ServedModel, rows: Int) -> ComputeJob {
+        ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: rows * model.zDim), count: rows)
+    }
+
+    @Test func aStartedBatchWaitsForMoreRowsUntilItIsFullOrNoneAreOnTheirWay() throws {
+        let model = try servedModel("m", kind: .vae)
+        // A window far longer than the test: only a full batch or the end of the arrivals can end the wait.
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .seconds(600), maxQueueRows: 100, threads: 1))
+        defer { scheduler.shutdown() }
+        let completions = Completions()
+        scheduler.readingStarted()
+        #expect(scheduler.submit(decodeJob(model, rows: 1), completion: completions.callback) == nil)
+        // Waiting for something that must not happen takes time; 0.3 s is ample for an idle compute thread.
+        #expect(!completions.wait(1, seconds: 0.3), "a batch of 1 row went while more lines were on their way")
+        #expect(scheduler.submit(decodeJob(model, rows: 7), completion: completions.callback) == nil)
+        #expect(completions.wait(2), "a full batch (8 rows) does not wait for the window")
+        #expect(scheduler.submit(decodeJob(model, rows: 1), completion: completions.callback) == nil)
+        #expect(!completions.wait(1, seconds: 0.3), "a batch of 1 row went while more lines were on their way")
+        scheduler.readingFinished()
+        #expect(completions.wait(1), "the batch goes once no more lines are on their way")
+    }
+
     @Test func aStartedBatchWaitsNoLongerThanTheWindow() throws {
         let model = try servedModel("m", kind: .vae)
-        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: .milliseconds(20), maxQueueRows: 100, threads: 1))
+        let window = Duration.milliseconds(50)
+        let scheduler = BatchScheduler(configuration: .init(maxBatchRows: 8, window: window, maxQueueRows: 100, threads: 1))
         defer { scheduler.shutdown() }
         let completions = Completions()
         scheduler.readingStarted()  // never settled during the test: more work always seems to be on its way
-        let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0, count: model.zDim), count: 1)
-        #expect(scheduler.submit(job, completion: completions.callback) == nil)
+        let submitted = ContinuousClock.now
+        #expect(scheduler.submit(decodeJob(model, rows: 1), completion: completions.callback) == nil)
+        // The previous test shows such a batch waits as long as the window lets it (600 s there); here the window
+        // ends the wait. The 10 s limit is 200 windows: it only guards against a hang.
         #expect(completions.wait(1), "the window ends the wait")
+        #expect(ContinuousClock.now - submitted >= window, "the batch waited for the window before going")
         scheduler.readingFinished()
     }
 }
@@ -127,13 +159,13 @@ struct InlineRunTests {
         // Wait until the compute thread sleeps: only then is the scheduler idle.
         var idleJob: ComputeJob?
         let completions = Completions()
-        for _ in 0..<200 where idleJob == nil {
-            usleep(5_000)
+        _ = waitUntil {
             let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0.5, count: 2 * model.zDim), count: 2)
             let caller = pthread_self()
             nonisolated(unsafe) var ranHere = false
             #expect(scheduler.submit(job, mayRunInline: true) { _, _ in ranHere = pthread_equal(pthread_self(), caller) != 0 } == nil)
             if ranHere { idleJob = job }
+            return idleJob != nil
         }
         let inline = try #require(idleJob, "an idle scheduler ran a 2-row job on the caller")
         let reference = BatchExecutor(capacity: 4)

@@ -83,11 +83,15 @@ struct MethodHandlerTests {
         let five = try result(handler, #"{"id":1,"method":"sample","params":{"count":5,"seed":42}}"#)
         let three = try result(handler, #"{"id":2,"method":"sample","params":{"count":3,"seed":42,"output":"array"}}"#)
         #expect(five["seed"]?.integerValue == 42)
-        #expect(Array(floats(five["z"]).prefix(3)) == floats(three["z"]), "code i depends only on (seed, i)")
-        #expect(Array(floats(five["images"]).prefix(3)) == floats(three["images"]))
+        #expect(Array(floats(five["z"]).prefix(3)) == floats(three["z"]), "code i depends only on (seed, i), bit for bit")
+        // The images come from a 5-row and a 3-row GEMM: the same to float rounding (protocol.md §6), not bits.
+        #expect(floats(five["images"]).count == 5 && floats(three["images"]).count == 3)
+        let images = agreement(
+            floats(five["images"]).prefix(3).joined(), floats(three["images"]).joined(), within: Tolerance.batching)
+        #expect(images.holds, "the first 3 of 5 sampled images against 3 sampled images: \(images)")
         let other = try result(handler, #"{"id":3,"method":"sample","params":{"count":3,"seed":43}}"#)
         #expect(floats(other["z"]) != floats(three["z"]))
-        // The images are the decodes of the returned codes.
+        // The images are the decodes of the returned codes (a 3-row decode of the same codes: the same bits).
         let z = floats(three["z"]).map { "[\($0[0]),\($0[1])]" }.joined(separator: ",")
         let decoded = try result(handler, #"{"id":4,"method":"decode","params":{"z":[\#(z)]}}"#)
         #expect(floats(decoded["images"]) == floats(three["images"]))

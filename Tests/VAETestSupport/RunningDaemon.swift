@@ -26,6 +26,8 @@ public final class RunningDaemon {
     public let process: Process
     public let socket: String
     public let directory: String
+    /// Where its standard output and error go, without the `.out` / `.err` suffix.
+    public let logs: String
 
     /// vaed serving `digits` (a VAE) and `auto` (an AE).
     public convenience init(extraArguments: [String] = [], name: String = #function) throws {
@@ -38,13 +40,28 @@ public final class RunningDaemon {
     public init(directory: String, arguments: [String]) throws {
         self.directory = directory
         socket = "\(directory)/vaed.sock"
-        (process, _) = try startCommand(builtExecutable("vaed"), [
+        (process, logs) = try startCommand(builtExecutable("vaed"), [
             "--socket", socket, "--threads", "2", "--drain-timeout", "5",
         ] + arguments, directory: directory)
         guard waitForSocket(socket) else {
             process.terminate()
             throw ClientError("vaed did not start listening on \(socket)")
         }
+    }
+
+    /// What the daemon has logged so far (its standard error).
+    public var log: String { (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "" }
+
+    /// Waits until the daemon has logged `message` (at most `seconds`, a guard against hangs).
+    public func waitForLog(_ message: String, seconds: Double = 30) -> Bool {
+        waitUntil(seconds: seconds) { log.contains(message) }
+    }
+
+    /// Waits for the daemon to exit by itself (at most `seconds`, a guard against hangs; then it is killed and
+    /// `CommandTimedOut` thrown) and returns its exit status.
+    public func waitForExit(seconds: Double = 30) throws -> Int32 {
+        try VAETestSupport.waitForExit(process, timeout: seconds, what: "vaed")
+        return process.terminationStatus
     }
 
     /// Stops the daemon with SIGTERM and returns its exit status.

@@ -30,11 +30,24 @@ struct VaectlResult {
     }
 }
 
-/// Runs the built vaectl with `arguments`, optional standard input and environment changes, in `directory`.
+/// Runs the built vaectl with `arguments`, optional standard input and environment changes, in `directory`; kills
+/// it and throws `CommandTimedOut` if it has not finished after `timeout` seconds.
 func vaectl(
     _ arguments: [String], input: String? = nil, environment: [String: String?] = [:],
-    directory: String = temporaryDirectory("vaectl")
+    directory: String = temporaryDirectory("vaectl"), timeout: Double = commandTimeout
 ) throws -> VaectlResult {
+    let (process, base) = try startVaectl(arguments, input: input, environment: environment, directory: directory)
+    try waitForExit(process, timeout: timeout, what: "vaectl \(arguments.joined(separator: " ").prefix(300))")
+    return VaectlResult(
+        status: process.terminationStatus,
+        output: [UInt8](FileManager.default.contents(atPath: base + ".out") ?? Data()),
+        error: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+}
+
+/// Starts the built vaectl as `vaectl()` runs it; returns the process and the path its output files start with.
+func startVaectl(
+    _ arguments: [String], input: String? = nil, environment: [String: String?] = [:], directory: String
+) throws -> (Process, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: builtExecutable("vaectl"))
     process.arguments = arguments
@@ -50,11 +63,7 @@ func vaectl(
     process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
     process.standardError = FileHandle(forWritingAtPath: base + ".err")
     try process.run()
-    process.waitUntilExit()
-    return VaectlResult(
-        status: process.terminationStatus,
-        output: [UInt8](FileManager.default.contents(atPath: base + ".out") ?? Data()),
-        error: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+    return (process, base)
 }
 
 /// A grey test image: a bright square on black, offset by `shift`.

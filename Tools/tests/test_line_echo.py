@@ -17,18 +17,24 @@ COMPILER = shutil.which("cc") or shutil.which("gcc")
 @pytest.fixture(scope="module")
 def echo_socket():
     work = tempfile.mkdtemp(prefix="line-echo-test-")
-    binary, path = f"{work}/line_echo", f"{work}/echo.sock"
-    subprocess.run([COMPILER, "-O2", "-Wall", "-Werror", "-pthread", "-o", binary,
-                    f"{ROOT}/Tools/bench/line_echo.c"], check=True)
-    process = subprocess.Popen([binary, path])
-    deadline = time.monotonic() + 10
-    while not os.path.exists(path):
-        assert process.poll() is None and time.monotonic() < deadline, "line_echo did not start"
-        time.sleep(0.01)
-    yield path
-    process.kill()
-    process.wait()
-    shutil.rmtree(work, ignore_errors=True)
+    process = None
+    try:
+        binary, path = f"{work}/line_echo", f"{work}/echo.sock"
+        subprocess.run([COMPILER, "-O2", "-Wall", "-Werror", "-pthread", "-o", binary,
+                        f"{ROOT}/Tools/bench/line_echo.c"], check=True, timeout=120)
+        process = subprocess.Popen([binary, path])
+        deadline = time.monotonic() + 30
+        while not os.path.exists(path):
+            assert process.poll() is None, f"line_echo exited with status {process.returncode}"
+            assert time.monotonic() < deadline, "line_echo did not create its socket within 30 s"
+            time.sleep(0.01)
+        yield path
+    finally:
+        # Also when the start failed: no server or folder is left behind.
+        if process is not None:
+            process.kill()
+            process.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def read_lines(connection, count):

@@ -32,12 +32,20 @@ import vaez  # noqa: E402
 def bin_dir() -> Path:
     if os.environ.get("VAE_BIN_DIR"):
         return Path(os.environ["VAE_BIN_DIR"])
-    shown = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True)
+    shown = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120)
     return Path(shown.stdout.strip()) if shown.returncode == 0 else ROOT / ".build" / "debug"
 
 
 BIN = bin_dir()
 VAED, VAECTL = BIN / "vaed", BIN / "vaectl"
+
+
+def require_built(executable: Path) -> Path:
+    """`executable`, or a failure naming it: a missing build must not pass as a skipped comparison."""
+    if not executable.exists():
+        pytest.fail(f"{executable} is not built: run swift build first (Tools/test does), or set VAE_BIN_DIR")
+    return executable
 
 
 def model_file(directory: Path, kind: str, seed: int) -> Path:
@@ -53,8 +61,7 @@ class Daemon:
     """The built vaed on a private socket."""
 
     def __init__(self, directory: Path, models: dict[str, Path]):
-        if not VAED.exists():
-            pytest.fail(f"{VAED} is not built: run swift build first (Tools/test does)")
+        require_built(VAED)
         self.socket = str(directory / "vaed.sock")
         arguments = [str(VAED), "--socket", self.socket, "--threads", "2"]
         for name, path in models.items():
@@ -248,11 +255,11 @@ def test_sample_digits_writes_a_png_grid_with_the_standard_library(daemon, tmp_p
     again = tmp_path / "again.png"
     run_example("sample_digits.py", "-n", "10", "--seed", "7", "-o", again, socket_path=daemon.socket)
     assert again.read_bytes() == out.read_bytes()
-    if VAECTL.exists():
-        ours = tmp_path / "vaectl.png"
-        subprocess.run([str(VAECTL), "sample", "-n", "10", "--seed", "7", "-o", str(ours), "--socket", daemon.socket],
-                       check=True, capture_output=True)
-        assert decode_grey_png(ours.read_bytes()) == decode_grey_png(out.read_bytes())
+    # The same request (count 10, seed 7, u8) on an idle daemon: the same batch, so the same pixels.
+    ours = tmp_path / "vaectl.png"
+    subprocess.run([str(require_built(VAECTL)), "sample", "-n", "10", "--seed", "7", "-o", str(ours),
+                    "--socket", daemon.socket], check=True, capture_output=True, timeout=120)
+    assert decode_grey_png(ours.read_bytes()) == decode_grey_png(out.read_bytes())
     bad = run_example("sample_digits.py", "--model", "cats", "-o", tmp_path / "x.png", socket_path=daemon.socket)
     assert bad.returncode == 1 and "No model named 'cats'" in bad.stderr
 
@@ -298,10 +305,8 @@ def test_denoise_folder_in_python_and_shell_give_the_daemons_images(daemon, tmp_
         expected = vaed.denoise([square(i) for i in range(3)], output="u8")
     for i in range(3):
         assert decode_grey_png((tmp_path / "py" / f"scan{i}.png").read_bytes()) == expected[i].tobytes()
-    if not VAECTL.exists():
-        pytest.fail(f"{VAECTL} is not built")
     shell = run_example("denoise_folder.sh", noisy, tmp_path / "sh", socket_path=daemon.socket,
-                        env_extra={"VAECTL": str(VAECTL)})
+                        env_extra={"VAECTL": str(require_built(VAECTL))})
     assert shell.returncode == 0, shell.stderr
     for i in range(3):
         assert decode_grey_png((tmp_path / "sh" / f"scan{i}.png").read_bytes()) == expected[i].tobytes()

@@ -47,7 +47,7 @@ def run_cli(*args, env=None):
     """Run the CLI as a user would (separate process, real exit code and streams)."""
     env = {k: v for k, v in (env or os.environ).items() if k != "SOURCE_DATE_EPOCH"}
     return subprocess.run([sys.executable, str(TOOLS / "vaez.py"), *map(str, args)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
 def f32_sha256(values: np.ndarray) -> str:
@@ -105,7 +105,7 @@ def test_make_vectors_regenerates_identical_bytes(tmp_path):
                     f"this machine has {make_vectors.zstd_library_version()}: compressed bytes may differ")
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     result = subprocess.run([sys.executable, str(TOOLS / "make_vectors.py"), "--out", str(tmp_path)],
-                            capture_output=True, text=True, env=env)
+                            capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     fresh = sorted(p.name for p in tmp_path.iterdir())
     assert fresh == sorted(p.name for p in VECTORS.iterdir())
