@@ -114,8 +114,9 @@ public final class Trainer {
         let bytes: [UInt8]
         do { bytes = try Files.read(checkpointPath) } catch { throw TrainingError(error.description) }
         let checkpoint = try Checkpoint(parsing: bytes, source: checkpointPath)
-        guard configuration.isResumable(from: checkpoint.header.configuration) else {
-            throw TrainingError("\(checkpointPath) was written by a run with other settings; resume with the same dataset, model, sizes, lr, seed, noise, class and batch size, or choose another --out")
+        let mismatches = configuration.resumeMismatches(against: checkpoint.header.configuration)
+        guard mismatches.isEmpty else {
+            throw TrainingError("\(checkpointPath) was written by a run with other settings (\(mismatches.joined(separator: "; "))); resume with the same settings, or choose another --out")
         }
         guard checkpoint.parameters.count == network.parameters.count else {
             throw TrainingError("\(checkpointPath): parameter count \(checkpoint.parameters.count) does not match the model (\(network.parameters.count))")

@@ -70,18 +70,29 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         if let limit, limit < 1 { throw fail("--limit must be at least 1 (got \(limit))") }
     }
 
-    /// The parts that must not change when resuming (epochs may grow; threads and logging may change).
-    func isResumable(from saved: TrainingConfiguration) -> Bool {
-        var a = self, b = saved
-        for c in [\TrainingConfiguration.epochs, \.logInterval, \.threads] as [WritableKeyPath<TrainingConfiguration, Int>] {
-            a[keyPath: c] = 0
-            b[keyPath: c] = 0
+    /// The settings that must not change when resuming but do (epochs may grow; threads, logging and folders may
+    /// change), each as "--flag X here, Y in the checkpoint"; empty when `saved` can be resumed.
+    func resumeMismatches(against saved: TrainingConfiguration) -> [String] {
+        func describe(_ value: Any?) -> String {
+            switch value {
+            case nil: "none"
+            case let list as [Int]: list.map(String.init).joined(separator: ",")
+            case let some?: "\(some)"
+            }
         }
-        a.outputDirectory = ""
-        b.outputDirectory = ""
-        a.dataDirectory = nil
-        b.dataDirectory = nil
-        return a == b
+        let pairs: [(flag: String, here: Any?, saved: Any?, differ: Bool)] = [
+            ("--dataset", dataset, saved.dataset, dataset != saved.dataset),
+            ("--model", kind.rawValue, saved.kind.rawValue, kind != saved.kind),
+            ("--hidden", hidden, saved.hidden, hidden != saved.hidden),
+            ("--z-dim", zDim, saved.zDim, zDim != saved.zDim),
+            ("--batch-size", batchSize, saved.batchSize, batchSize != saved.batchSize),
+            ("--lr", learningRate, saved.learningRate, learningRate != saved.learningRate),
+            ("--seed", seed, saved.seed, seed != saved.seed),
+            ("--noise", noise, saved.noise, noise != saved.noise),
+            ("--class", classFilter, saved.classFilter, classFilter != saved.classFilter),
+            ("--limit", limit, saved.limit, limit != saved.limit),
+        ]
+        return pairs.filter(\.differ).map { "\($0.flag) \(describe($0.here)) here, \(describe($0.saved)) in the checkpoint" }
     }
 }
 

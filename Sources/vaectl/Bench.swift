@@ -149,6 +149,7 @@ extension Vaectl {
                 JSONMember(key: "spin", value: .bool(spin)),
                 JSONMember(key: "duration_seconds", value: number(duration)),
                 JSONMember(key: "warmup_seconds", value: number(warmup)),
+                JSONMember(key: "measured_seconds", value: number((report.seconds * 1000).rounded() / 1000)),
                 JSONMember(key: "requests", value: .int(Int(report.responses))),
                 JSONMember(key: "requests_per_second", value: number((report.responsesPerSecond * 10).rounded() / 10)),
                 JSONMember(
@@ -193,7 +194,7 @@ extension Vaectl {
             let percentiles = [("p50", 50.0), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
                 .map { "\($0.0) \(us(Double(latency.percentile($0.1))))" }
             var rows = [
-                ["requests", "\(report.responses) in \(duration) s: \(Int(report.responsesPerSecond.rounded()))/s"]
+                ["requests", "\(report.responses) in \(String(format: "%.1f", report.seconds)) s: \(Int(report.responsesPerSecond.rounded()))/s"]
             ]
             if imagesPerRequest > 0 {
                 rows.append(["images", "\(Int((report.responsesPerSecond * Double(imagesPerRequest)).rounded()))/s"])

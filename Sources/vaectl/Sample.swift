@@ -7,8 +7,9 @@ extension Vaectl {
         static let configuration = CommandConfiguration(
             abstract: "Draw new images from the model: a PNG grid, or one PNG per image.",
             discussion: """
-                The same model, seed and count give the same images, bit for bit. Without --seed the daemon draws \
-                one and reports it.
+                The same model, seed and count give the same codes z, bit for bit, and the same images to float \
+                rounding (the daemon may batch them with other requests). Without --seed the daemon draws one and \
+                reports it.
                 """)
 
         @OptionGroup var connection: ConnectionOptions

@@ -110,10 +110,8 @@ struct TrainCommandTests {
         #expect(
             message.hasPrefix("error: \(out)/checkpoint.vaeckpt was written by a run with other settings")
                 && message.contains("or choose another --out"), "stderr: \(resumed.standardError)")
-        // The message lists the settings a resume must keep, but not which one differs here.
-        withKnownIssue("the resume refusal does not name the setting that differs (z_dim 2 in the checkpoint, 3 asked)") {
-            #expect(message.contains("z-dim") || message.contains("z_dim"), "stderr: \(message)")
-        }
+        // The message names the setting that differs, with both values, and no other.
+        #expect(message.contains("(--z-dim 3 here, 2 in the checkpoint)"), "stderr: \(message)")
         #expect(try Files.read("\(out)/checkpoint.vaeckpt") == checkpoint, "the refused resume left the checkpoint alone")
         #expect(try Files.read("\(out)/metrics.jsonl") == metrics)
     }
