@@ -113,7 +113,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "VaedTests", dependencies: ["VAEServer", "VAEFormat", "VAETestSupport"]),
+        .testTarget(name: "VaedTests", dependencies: ["VAEServer", "VAEFormat", "VAENumerics", "VAETestSupport"]),
         .executableTarget(
             name: "vaed",
             dependencies: [

@@ -52,6 +52,11 @@ struct MethodHandlerTests {
         #expect(hello["protocol"]?.integerValue == 1)
         #expect(hello["limits"]?["max_batch"]?.integerValue == 16)
         #expect(hello["models"] == .array([.string("digits")]))
+        // The GEMM kernels, as this process runs them.
+        #expect(hello["gemm"]?["library"]?.stringValue == GEMM.kernels.library)
+        #expect(hello["gemm"]?["version"]?.stringValue == GEMM.kernels.version)
+        #expect(hello["gemm"]?["isa"]?.stringValue == GEMM.kernels.instructionSet)
+        #expect(hello["gemm"]?["cpu_isa"]?.stringValue == GEMM.kernels.cpuInstructionSet)
         let models = try result(handler, #"{"id":2,"method":"models"}"#)["models"]?.arrayValue
         #expect(models?.first?["kind"]?.stringValue == "vae")
         #expect(models?.first?["image"]?["width"]?.integerValue == 3)

@@ -46,6 +46,10 @@ struct DaemonTests {
         #expect((stats["request_rows"] as! [String: Int])["5-16"] == 1)
         #expect(stats["connections"] as? Int == 1 && stats["in_flight"] as? Int == 1, "the stats request itself")
         #expect(stats["queue_depth"] as? Int == 0)
+        // The daemon runs the same GEMM library and kernels as this test process on this machine.
+        let gemm = ["library": GEMM.kernels.library, "version": GEMM.kernels.version,
+                    "isa": GEMM.kernels.instructionSet, "cpu_isa": GEMM.kernels.cpuInstructionSet]
+        #expect(stats["gemm"] as? [String: String] == gemm)
         #expect((stats["batch_sizes"] as! [String: Int])["5-16"] == 1, "the one sample that reached the model ran as one batch of 5")
         let latency = stats["latency_us"] as! [String: Double]
         #expect(latency["p50"]! > 0 && latency["p50"]! <= latency["p99"]! && latency["p99"]! <= latency["p99_9"]!)
@@ -55,6 +59,7 @@ struct DaemonTests {
         #expect(text.contains("vaed_requests_total{method=\"health\"} 3\n"))
         #expect(text.contains("vaed_errors_total{type=\"parse_error\"} 1\n"))
         #expect(text.contains("vaed_request_latency_microseconds_count 7\n"))
+        #expect(text.contains("vaed_gemm_info{library=\"oneDNN\",version=\"\(GEMM.kernels.version)\",isa=\"\(GEMM.kernels.instructionSet)\",cpu_isa=\"\(GEMM.kernels.cpuInstructionSet)\"} 1\n"))
         let bad = try client.call(#"{"id":13,"method":"stats","params":{"format":"xml"}}"#)
         #expect(((bad["error"] as? [String: Any])?["data"] as? [String: Any])?["type"] as? String == "invalid_params")
         #expect(daemon.stop() == 0)
