@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import VAETestSupport
+
+/// Claims of the README's "Serving: vaed" section and of Formats/protocol.md, checked against the built vaed as a
+/// client sees them.
+///
+/// Nothing here waits a fixed time: each test waits for something it can observe, with a deadline only so that a
+/// broken daemon fails the test instead of hanging it.
+@Suite("vaed's documented contract", .serialized, .timeLimit(.minutes(3)))
+struct DaemonContractTests {
+    let vaed = builtExecutable("vaed"), vaectl = builtExecutable("vaectl")
+    /// The environment of processes whose socket path must not come from this one's.
+    let bareEnvironment = ["PATH": "/usr/bin:/bin"]
+
+    func object(_ line: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+    }
+
+    func object(_ received: RawConnection.Received) -> [String: Any]? {
+        guard case .line(let line) = received else { return nil }
+        return object(line)
+    }
+
+    func error(_ response: [String: Any]?) -> (code: Int?, type: String?, data: [String: Any]) {
+        let error = response?["error"] as? [String: Any]
+        let data = error?["data"] as? [String: Any] ?? [:]
+        return (error?["code"] as? Int, data["type"] as? String, data)
+    }
+
+    /// Kills `daemon` if a test left it running and removes its folder.
+    func cleanUp(_ daemon: RunningDaemon) {
+        if daemon.process.isRunning {
+            kill(daemon.process.processIdentifier, SIGKILL)
+            daemon.process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: daemon.directory)
+    }
+
+    /// Polls `stats` on `client` until `done` holds for it, up to a minute (a hang guard).
+    /// - Returns: the last stats result, and whether `done` held.
+    func waitForStats(_ client: LineClient, until done: ([String: Any]) -> Bool) throws -> ([String: Any], Bool) {
+        let deadline = Date().addingTimeInterval(60)
+        var stats: [String: Any] = [:]
+        repeat {
+            stats = try client.call(#"{"id":"stats","method":"stats"}"#)["result"] as? [String: Any] ?? [:]
+            if done(stats) { return (stats, true) }
+        } while Date() < deadline
+        return (stats, false)
+    }
+
+    // MARK: The line limit
+
+    /// How an over-long line reaches the daemon.
+    enum LongLine: CaseIterable, CustomTestStringConvertible {
+        /// 1,500 bytes against a limit of 1,024, in one write: framed whole, in one read.
+        case inOneRead
+        /// 65,537 bytes against a limit of 65,536: split over reads (at most 64 KiB each), and the read that takes it
+        /// past the limit also brings its end, so it is framed whole.
+        case endingInTheReadPastTheLimit
+        /// 2 MiB against the default 1 MiB: the framing gives up before the line ends.
+        case farPastTheLimit
+
+        var limit: Int {
+            switch self {
+            case .inOneRead: 1024
+            case .endingInTheReadPastTheLimit: 65_536
+            case .farPastTheLimit: 1 << 20
+            }
+        }
+
+        var length: Int {
+            switch self {
+            case .inOneRead: 1500
+            case .endingInTheReadPastTheLimit: 65_537
+            case .farPastTheLimit: 2 << 20
+            }
+        }
+
+        var testDescription: String { "\(length) bytes, limit \(limit)" }
+    }
+
+    @Test(arguments: LongLine.allCases)
+    func aLineOverTheLimitIsAnsweredAfterEarlierRequestsThenTheConnectionCloses(_ long: LongLine) throws {
+        let daemon = try RunningDaemon(extraArguments: ["--max-line-bytes", "\(long.limit)"], name: "longline")
+        defer { cleanUp(daemon) }
+        let client = try RawConnection(path: daemon.socket)
+        // In one write: two requests (one of them model work, which finishes later), the long line, one more request.
+        let before = #"{"id":10,"method":"health"}"# + "\n"
+            + #"{"id":11,"method":"sample","params":{"model":"digits","count":64,"seed":1,"output":"u8"}}"# + "\n"
+        let after = "\n" + #"{"id":12,"method":"health"}"# + "\n"
+        let bytes = Array(before.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: long.length) + Array(after.utf8)
+        // From another thread: the daemon may answer (and close) before it has read all of a long write.
+        let writing = DispatchGroup()
+        writing.enter()
+        DispatchQueue.global().async {
+            client.send(bytes)
+            writing.leave()
+        }
+        let first = object(client.receive()), second = object(client.receive())
+        let refusal = client.receive()
+        #expect(first?["id"] as? Int == 10 && first?["result"] != nil, "\(String(describing: first))")
+        #expect(second?["id"] as? Int == 11 && second?["result"] != nil, "model work before the line is answered first")
+        let refused = error(object(refusal))
+        #expect(refused.code == -32600 && refused.type == "line_too_long", "\(refusal)")
+        #expect(refused.data["limit"] as? Int == long.limit)
+        #expect(object(refusal)?["id"] is NSNull)
+        #expect(writing.wait(timeout: .now() + 60) == .success)
+
+        // The connection is closed: a request sent now (if the daemon has not closed yet) gets no answer.
+        let late = client.send(line: #"{"jsonrpc":"2.0","id":2,"method":"health"}"#)
+        let next = client.receive()
+        #expect(next == .closed, "after line_too_long came \(next); the late request was \(late ?? "sent")")
+        #expect(try LineClient(path: daemon.socket).call(#"{"id":3,"method":"health"}"#)["result"] != nil,
+                "other connections are served")
+        #expect(daemon.stop() == 0)
+    }
+}
