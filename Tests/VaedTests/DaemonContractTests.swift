@@ -115,4 +115,29 @@ struct DaemonContractTests {
                 "other connections are served")
         #expect(daemon.stop() == 0)
     }
+
+    // MARK: Notifications
+
+    @Test func aBatchOfOnlyNotificationsGetsNoLineAndTheNextRequestIsAnswered() throws {
+        let daemon = try RunningDaemon(name: "notifications")
+        defer { cleanUp(daemon) }
+        let client = try RawConnection(path: daemon.socket)
+        // Cheap methods and model work, with and without "jsonrpc": no request has an id, so nothing is owed.
+        client.send(line: #"[{"jsonrpc":"2.0","method":"health"},{"method":"hello"},"#
+            + #"{"jsonrpc":"2.0","method":"sample","params":{"model":"digits","count":2,"seed":1}}]"#)
+        client.send(line: #"{"jsonrpc":"2.0","method":"health"}"#)
+        client.send(line: #"{"jsonrpc":"2.0","id":2,"method":"health"}"#)
+        let answer = object(client.receive())
+        #expect(answer?["id"] as? Int == 2 && (answer?["result"] as? [String: String])?["status"] == "ok",
+                "the first line is the answer to id 2, nothing for the notifications: \(String(describing: answer))")
+        // In a batch with a request, notifications leave no entry.
+        client.send(line: #"[{"method":"health"},{"id":3,"method":"health"},{"method":"hello"}]"#)
+        guard case .line(let line) = client.receive(),
+              let batch = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [[String: Any]] else {
+            Issue.record("no batch answer")
+            return
+        }
+        #expect(batch.count == 1 && batch.first?["id"] as? Int == 3)
+        #expect(daemon.stop() == 0)
+    }
 }
