@@ -140,4 +140,98 @@ struct DaemonContractTests {
         #expect(batch.count == 1 && batch.first?["id"] as? Int == 3)
         #expect(daemon.stop() == 0)
     }
+
+    // MARK: The socket path
+
+    /// Starts vaed without --socket in `environment` (as `user`, a setpriv prefix), checks it listens on `expected`
+    /// and that vaectl without --socket finds it there, then stops it.
+    func checkDefaultSocket(environment: [String: String], expected: String, model: String, user: [String] = [],
+                            in directory: String) throws {
+        let name = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+        let (process, logs) = try startProcess(user + [vaed, "--model", "\(name)=\(model)", "--threads", "1"],
+                                               environment: environment, directory: directory)
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        let listening = waitForSocket(expected)
+        let log = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
+        #expect(listening, "vaed listens on \(expected): \(log)")
+        guard listening else { return }
+        let hello = try runProcess(user + [vaectl, "hello", "--timeout", "30"], environment: environment,
+                                   directory: directory)
+        #expect(hello.status == 0, "vaectl hello: \(hello.standardError)")
+        #expect(hello.standardOutput.contains("socket    \(expected)\n"), "vaectl looks there: \(hello.standardOutput)")
+        #expect(hello.standardOutput.contains("models    \(name)\n"), "and found this daemon: \(hello.standardOutput)")
+        kill(process.processIdentifier, SIGTERM)
+        #expect(waitForExit(process) == 0)
+        #expect(!FileManager.default.fileExists(atPath: expected), "the socket is removed on exit")
+    }
+
+    @Test func withoutSocketVaedAndVaectlUseVAED_SOCKETThenXDGRuntimeDir() throws {
+        let directory = temporaryDirectory("socketpath")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let runtime = "\(directory)/runtime"
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: false)
+        // Each daemon serves a model named after the case, so vaectl shows which daemon it found.
+        let vae = try modelFile(kind: .vae, directory: directory)
+        let explicit = "\(directory)/explicit.vaez", xdg = "\(directory)/xdg.vaez"
+        try FileManager.default.copyItem(atPath: vae, toPath: explicit)
+        try FileManager.default.copyItem(atPath: vae, toPath: xdg)
+        let both = ["VAED_SOCKET": "\(directory)/env.sock", "XDG_RUNTIME_DIR": runtime]
+        try checkDefaultSocket(environment: bareEnvironment.merging(both) { $1 }, expected: "\(directory)/env.sock",
+                               model: explicit, in: directory)
+        try checkDefaultSocket(environment: bareEnvironment.merging(["XDG_RUNTIME_DIR": runtime]) { $1 },
+                               expected: "\(runtime)/vaed.sock", model: xdg, in: directory)
+    }
+
+    @Test(.disabled(if: cannotActAsOtherUsers != nil, "needs root and /usr/bin/setpriv to run vaed as an unused uid"))
+    func withoutSocketOrEnvironmentTheSocketIsInAPrivateTmpDirectory() throws {
+        // An unused uid owns /tmp/vaed-<uid> for this test: other daemons on this machine keep theirs.
+        let uid = unusedUserID()
+        let fallback = "/tmp/vaed-\(uid)"
+        let directory = temporaryDirectory("fallback")
+        defer {
+            try? FileManager.default.removeItem(atPath: fallback)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        chmod(directory, 0o755)
+        let vae = try modelFile(kind: .vae, directory: directory), model = "\(directory)/fallback.vaez"
+        try FileManager.default.moveItem(atPath: vae, toPath: model)
+        try checkDefaultSocket(environment: bareEnvironment, expected: "\(fallback)/vaed.sock", model: model,
+                               user: asUser(uid: uid, gid: gid_t(uid)), in: directory)
+        var info = stat()
+        #expect(lstat(fallback, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR, "vaed made \(fallback)")
+        #expect(info.st_uid == uid && info.st_mode & 0o777 == 0o700, "owned by its user, mode 0700")
+    }
+
+    // MARK: Socket mode
+
+    @Test(.disabled(if: cannotActAsOtherUsers != nil, "needs root and /usr/bin/setpriv to connect as other users"))
+    func socketMode0660AdmitsTheSocketsGroupAndNoOneElse() throws {
+        let daemon = try RunningDaemon(extraArguments: ["--socket-mode", "0660"], name: "mode0660")
+        defer { cleanUp(daemon) }
+        chmod(daemon.directory, 0o755)
+        var info = stat()
+        #expect(stat(daemon.socket, &info) == 0 && info.st_mode & 0o777 == 0o660, "the socket file's mode is 0660")
+        let group = info.st_gid, stranger = unusedUserID()
+        let outsiders = gid_t(65_534)
+        try #require(group != outsiders)
+        func health(as user: [String]) throws -> CommandResult {
+            try runProcess(user + [vaectl, "health", "--socket", daemon.socket, "--timeout", "30"],
+                           environment: bareEnvironment, directory: daemon.directory)
+        }
+        // Another user whose primary group, or one of whose other groups, is the socket's: served.
+        let primary = try health(as: asUser(uid: stranger, gid: group))
+        #expect(primary.status == 0 && primary.standardOutput == "ok\n", "primary group: \(primary.standardError)")
+        let supplementary = try health(as: asUser(uid: stranger, gid: outsiders, groups: [group]))
+        #expect(supplementary.status == 0 && supplementary.standardOutput == "ok\n",
+                "supplementary group: \(supplementary.standardError)")
+        // The same user outside the group: refused (exit 3, cannot connect).
+        let outsider = try health(as: asUser(uid: stranger, gid: outsiders))
+        #expect(outsider.status == 3 && outsider.standardOutput.isEmpty, "outsider: \(outsider.standardError)")
+        #expect(daemon.stop() == 0)
+    }
 }
