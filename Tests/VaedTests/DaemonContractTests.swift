@@ -234,4 +234,90 @@ struct DaemonContractTests {
         #expect(outsider.status == 3 && outsider.standardOutput.isEmpty, "outsider: \(outsider.standardError)")
         #expect(daemon.stop() == 0)
     }
+
+    // MARK: Backpressure
+
+    @Test func maxPipelineStopsReadingAClientThatDoesNotReadAndLosesNothing() throws {
+        let pipeline = 4
+        let daemon = try RunningDaemon(extraArguments: ["--max-pipeline", "\(pipeline)"], name: "pipeline")
+        defer { cleanUp(daemon) }
+        // What the daemon may read from a client that never reads: what the kernel takes of its answers (its send
+        // buffer, with room for the kernel's rounding), the reads under way when it stopped (up to four of 64 KiB),
+        // and the pipeline. The client sends four times that.
+        let sendBuffer = (try? String(contentsOfFile: "/proc/sys/net/core/wmem_default", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 212_992
+        func request(_ i: Int) -> String { #"{"id":\#(i),"method":"health"}"# + "\n" }
+        let shortestAnswer = #"{"jsonrpc":"2.0","id":0,"result":{"status":"ok"}}"#.utf8.count + 1
+        let bound = 4 * sendBuffer / shortestAnswer + 4 * 65_536 / request(0).utf8.count + pipeline
+        let count = 4 * bound
+        let client = try RawConnection(path: daemon.socket, timeoutSeconds: 60)
+        let requests = Array((0..<count).map(request).joined().utf8)
+        let sending = DispatchGroup()
+        sending.enter()
+        DispatchQueue.global().async {
+            client.send(requests)
+            sending.leave()
+        }
+
+        // Wait until the daemon has settled: the same count of lines read in three stats answers in a row, none of
+        // them unanswered (but the stats request itself). A daemon that kept reading would pass the bound instead.
+        let observer = try LineClient(path: daemon.socket)
+        var read = 0, unchanged = 0
+        let (_, settled) = try waitForStats(observer) { stats in
+            let now = (stats["requests"] as? [String: Int])?["health"] ?? 0
+            unchanged = now == read && now > 0 && stats["in_flight"] as? Int == 1 ? unchanged + 1 : 0
+            read = now
+            return unchanged == 3 || read > bound || sending.wait(timeout: .now()) == .success
+        }
+        #expect(settled)
+        #expect(sending.wait(timeout: .now()) == .timedOut, "the client's writes are held back")
+        #expect(read <= bound, "the daemon read \(read) of \(count) lines from a client that reads nothing")
+        #expect(client.unreadBytesSent > 0, "requests wait in the kernel, unread")
+
+        // Reading the answers lets it catch up: every request is answered, in order.
+        var answered = 0
+        while answered < count, case .line(let line) = client.receive(),
+              line.hasPrefix(#"{"jsonrpc":"2.0","id":\#(answered),"result""#) {
+            answered += 1
+        }
+        #expect(answered == count, "answers in order")
+        #expect(sending.wait(timeout: .now() + 60) == .success)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func aFullModelQueueAnswersOverloadedAndOtherWorkGoesOn() throws {
+        // At most 64 rows queued per model. A started batch waits (up to a second) while lines are still being read,
+        // so nothing leaves the queue while the daemon goes through the batch below, which is one line.
+        let daemon = try RunningDaemon(extraArguments: ["--max-queue", "64", "--batch-window-us", "1000000",
+                                                        "--inline-rows", "0"], name: "overload")
+        defer { cleanUp(daemon) }
+        let client = try LineClient(path: daemon.socket)
+        func sample(_ id: String, _ model: String) -> String {
+            #"{"id":"\#(id)","method":"sample","params":{"model":"\#(model)","count":64,"seed":1,"output":"u8"}}"#
+        }
+        let flood = (0..<8).map { sample("digits-\($0)", "digits") }
+        try client.send("[" + (flood + [sample("auto", "auto"), #"{"id":"health","method":"health"}"#])
+            .joined(separator: ",") + "]")
+        let line = try #require(try client.readLine())
+        let answers = try #require((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [[String: Any]])
+        let byID = Dictionary(answers.map { ($0["id"] as? String ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
+        var overloaded = 0
+        for i in 0..<8 {
+            let answer = byID["digits-\(i)"]
+            if answer?["result"] != nil { continue }
+            let refusal = error(answer)
+            #expect(refusal.code == -32002 && refusal.type == "overloaded", "\(String(describing: answer))")
+            #expect((refusal.data["retry_after_ms"] as? Int ?? 0) >= 1)
+            overloaded += 1
+        }
+        #expect(overloaded >= 1, "512 rows for a queue of 64: some requests are refused")
+        #expect(byID["digits-0"]?["result"] != nil, "the first fits")
+        #expect(((byID["auto"]?["result"] as? [String: Any])?["images"] as? [Any])?.count == 64,
+                "another model's queue is not affected")
+        #expect((byID["health"]?["result"] as? [String: String])?["status"] == "ok")
+        #expect(try client.call(sample("again", "digits"))["result"] != nil, "served again once the queue drained")
+        let stats = try client.call(#"{"id":"stats","method":"stats"}"#)["result"] as? [String: Any]
+        #expect((stats?["errors"] as? [String: Int])?["overloaded"] == overloaded)
+        #expect(daemon.stop() == 0)
+    }
 }
