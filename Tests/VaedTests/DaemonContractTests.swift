@@ -320,4 +320,53 @@ struct DaemonContractTests {
         #expect((stats?["errors"] as? [String: Int])?["overloaded"] == overloaded)
         #expect(daemon.stop() == 0)
     }
+
+    // MARK: Shutdown
+
+    @Test func workStillQueuedAtTheDrainDeadlineIsAnsweredShuttingDown() throws {
+        // One compute thread, a model with real work per row, and a drain deadline of zero: at SIGTERM the queue holds
+        // seconds of work (about four here, run to the end with a long deadline), far more than can run before the
+        // deadline.
+        let directory = temporaryDirectory("drain")
+        let model = "\(directory)/wide.vaez"
+        try writeWideModelFile(hidden: [512, 512], to: model)
+        let daemon = try RunningDaemon(directory: directory, arguments: [
+            "--model", "wide=\(model)", "--threads", "1", "--drain-timeout", "0", "--max-queue", "1000000",
+            "--max-pipeline", "1000",
+        ])
+        defer { cleanUp(daemon) }
+        let count = 120
+        let client = try RawConnection(path: daemon.socket, timeoutSeconds: 60)
+        client.send(Array((0..<count).map {
+            #"{"id":\#($0),"method":"sample","params":{"count":256,"seed":\#($0),"output":"u8"}}"# + "\n"
+        }.joined().utf8))
+        // Every request read (answered, or in flight besides the stats request itself).
+        let (_, read) = try waitForStats(try LineClient(path: daemon.socket)) { stats in
+            (stats["in_flight"] as? Int ?? 0) - 1 + ((stats["requests"] as? [String: Int])?["sample"] ?? 0) == count
+        }
+        try #require(read)
+        kill(daemon.process.processIdentifier, SIGTERM)
+
+        // In order: those computed before the deadline (one thread takes the queue first come, first served), then
+        // the rest, shutting_down.
+        var computed = 0, shuttingDown = 0, other: [String] = []
+        for i in 0..<count {
+            let received = client.receive()
+            let answer = object(received)
+            let refusal = error(answer)
+            if answer?["id"] as? Int == i && answer?["result"] != nil && shuttingDown == 0 {
+                computed += 1
+            } else if answer?["id"] as? Int == i && refusal.code == -32003 && refusal.type == "shutting_down" {
+                shuttingDown += 1
+            } else {
+                other.append("\(i): \(received)")
+                break
+            }
+        }
+        #expect(other.isEmpty, "each request is answered in order, the queued ones shutting_down: \(other)")
+        #expect(shuttingDown >= 1, "\(computed) computed, \(shuttingDown) shutting_down")
+        #expect(client.receive() == .closed)
+        #expect(waitForExit(daemon.process) == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+    }
 }
