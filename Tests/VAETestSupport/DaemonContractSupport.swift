@@ -79,9 +79,10 @@ public func waitForExit(_ process: Process, seconds: Double = 30) -> Int32? {
     return process.terminationStatus
 }
 
-/// A VAE of 28×28 images with wide hidden layers, so each row costs real compute; written atomically to `path`.
+/// A VAE of 4×4 images with wide hidden layers, written atomically to `path`: each row costs real compute, and
+/// answers stay small (16 pixels an image).
 public func writeWideModelFile(hidden: [Int], seed: UInt64 = 11, to path: String) throws {
-    let architecture = Architecture(kind: .vae, input: ImageShape(height: 28, width: 28), hidden: hidden, zDim: 2)
+    let architecture = Architecture(kind: .vae, input: ImageShape(height: 4, width: 4), hidden: hidden, zDim: 2)
     let network = try Network(architecture: architecture)
     var random = RandomSource(seed: seed)
     network.initializeParameters(using: &random)

@@ -17,6 +17,10 @@ public final class RawConnection: @unchecked Sendable {
         case timedOut
         case failed(String)
 
+        public var isLine: Bool {
+            if case .line = self { true } else { false }
+        }
+
         public var description: String {
             switch self {
             case .line(let text): "line \(text.prefix(200))"
@@ -82,7 +86,14 @@ public final class RawConnection: @unchecked Sendable {
     /// The next line, or how the connection ended.
     public func receive() -> Received {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            // memchr: this runs unoptimised in tests, and answers can be large.
+            let found = buffer.withUnsafeBytes { raw -> Int? in
+                guard start < raw.count, let hit = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) else {
+                    return nil
+                }
+                return raw.baseAddress!.distance(to: UnsafeRawPointer(hit))
+            }
+            if let newline = found {
                 let line = String(decoding: buffer[start..<newline], as: UTF8.self)
                 start = newline + 1
                 if start > 1 << 16 {
@@ -91,14 +102,15 @@ public final class RawConnection: @unchecked Sendable {
                 }
                 return .line(line)
             }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if n > 0 {
-                buffer += chunk[0..<n]
-                continue
-            }
+            // Read straight into the end of the buffer, then drop what the read did not fill.
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: 1 << 16))
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + old, 1 << 16, 0) }
+            let failure = errno
+            buffer.removeLast(n > 0 ? (1 << 16) - n : 1 << 16)
+            if n > 0 { continue }
             if n == 0 { return .closed }
-            switch errno {
+            switch failure {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return .timedOut
             case ECONNRESET: return .closed
