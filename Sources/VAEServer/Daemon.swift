@@ -185,7 +185,8 @@ public final class Daemon: Service, Sendable {
             }
             let maxLine = self.configuration.limits.maxLineBytes
             return channel.eventLoop.makeCompletedFuture {
-                // +2: the line ending; a longer line is refused with line_too_long.
+                // +2: the line ending. An unfinished line past this is refused with line_too_long; a finished
+                // one over the limit is refused by RequestLineHandler (the framing does not measure it).
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(LineBasedFrameDecoder(), maximumBufferSize: maxLine + 2))
                 try channel.pipeline.syncOperations.addHandler(RequestLineHandler(

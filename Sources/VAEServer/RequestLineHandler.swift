@@ -8,7 +8,8 @@ import VAEProtocol
 ///
 /// Flow control: past `maxPipeline` unanswered lines (an answer counts until the kernel has taken it) the handler
 /// stops asking for reads, so the client is not read until it catches up. When the client half-closes (or the
-/// daemon drains), the connection closes once every answer is written.
+/// daemon drains, or a line is over the limit), nothing more is read and the connection closes once every answer
+/// is written.
 final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -60,7 +61,13 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        handle(unwrapInboundIn(data))
+        // After line_too_long nothing more is taken, not even the lines that came in the same read.
+        guard !inputEnded else { return }
+        let line = unwrapInboundIn(data)
+        handle(line)
+        // The framing refuses a line only while it is unfinished, so a line whose end came in the read that took it
+        // past the limit arrives whole: the handler answers it line_too_long, and then the connection ends.
+        if line.readableBytes > maxLineBytes { endInput() }
     }
 
     /// Starts answering one line.
@@ -94,29 +101,28 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
-            inputEnded = true
-            closeIfDone()
-        }
+        if case ChannelEvent.inputClosed = event { endInput() }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Input that has ended (line_too_long) is not looked at again. Socket errors close the channel by themselves.
+        guard !inputEnded else { return }
         if error is ByteToMessageDecoderError.PayloadTooLargeError {
             // Answer after everything before it, then close: the rest of the line cannot be framed.
             complete(reserve(), RPCResponse.failure(id: .null, .lineTooLong(limit: maxLineBytes)))
-            inputEnded = true
-            closeIfDone()
-            return
-        }
-        if let leftover = error as? NIOExtrasErrors.LeftOverBytesError {
+        } else if let leftover = error as? NIOExtrasErrors.LeftOverBytesError {
             // The client closed its side after a last request without a line ending (`printf '…' | nc -U`):
             // answered as if the line had ended.
             handle(leftover.leftOverBytes)
             endBurst()
         }
-        // Anything else (data after the line limit) ends the input: what was read
-        // is still answered, then the connection closes. Socket errors close the channel by themselves.
+        // Any error ends the input: what was read is still answered, then the connection closes.
+        endInput()
+    }
+
+    /// Reads nothing more; the connection closes once every answer owed is written.
+    private func endInput() {
         inputEnded = true
         closeIfDone()
     }
@@ -124,6 +130,7 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
+        guard !inputEnded else { return }
         let room = lock.withLock { outstanding < maxPipeline }
         if room { context.read() } else { readPending = true }
     }
@@ -189,7 +196,7 @@ final class RequestLineHandler: ChannelDuplexHandler, @unchecked Sendable {
             outstanding -= count
             return outstanding < maxPipeline
         }
-        if room && readPending, let context {
+        if room && readPending && !inputEnded, let context {
             readPending = false
             context.read()
         }

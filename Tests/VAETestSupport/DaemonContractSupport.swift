@@ -1,0 +1,92 @@
+import Foundation
+import VAEFormat
+import VAEModel
+import VAENumerics
+
+// Helpers for Tests/VaedTests/DaemonContractTests.swift: other users, exact environments, a model worth computing.
+
+/// Why processes cannot be run as other users here, or nil when they can (root, with util-linux's setpriv).
+public let cannotActAsOtherUsers: String? = {
+    if getuid() != 0 { return "runs clients as other users, which needs root (running as uid \(getuid()))" }
+    if !FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {
+        return "runs clients as other users with /usr/bin/setpriv (util-linux), which is not installed"
+    }
+    return nil
+}()
+
+/// The start of a command line that runs the rest as `uid`, with primary group `gid` and only `groups` besides.
+public func asUser(uid: uid_t, gid: gid_t, groups: [gid_t] = []) -> [String] {
+    let supplementary = groups.isEmpty ? "--clear-groups" : "--groups=" + groups.map(String.init).joined(separator: ",")
+    return ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", supplementary]
+}
+
+/// A uid no account uses and no daemon has a `/tmp/vaed-<uid>` directory for, so a test can own that fallback path.
+public func unusedUserID() -> uid_t {
+    var uid = uid_t(61_000 + Int(getpid()) % 3_000)
+    while getpwuid(uid) != nil || FileManager.default.fileExists(atPath: "/tmp/vaed-\(uid)") { uid += 1 }
+    return uid
+}
+
+/// Starts `command` (the executable first) with exactly `environment`; stdout and stderr go to files in
+/// `directory`, whose common path (without `.out`/`.err`) is returned.
+public func startProcess(_ command: [String], environment: [String: String], directory: String) throws
+    -> (Process, String)
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst())
+    process.environment = environment
+    let logs = "\(directory)/cmd-\(UUID().uuidString.prefix(8))"
+    _ = FileManager.default.createFile(atPath: logs + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: logs + ".err", contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: logs + ".out")
+    process.standardError = FileHandle(forWritingAtPath: logs + ".err")
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return (process, logs)
+}
+
+/// Runs `command` with exactly `environment` to completion.
+public func runProcess(_ command: [String], environment: [String: String], directory: String) throws -> CommandResult {
+    let (process, logs) = try startProcess(command, environment: environment, directory: directory)
+    process.waitUntilExit()
+    let out = (try? String(contentsOfFile: logs + ".out", encoding: .utf8)) ?? ""
+    let err = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
+    return CommandResult(status: process.terminationStatus, standardOutput: out, standardError: err)
+}
+
+/// Polls until `path` exists, up to `seconds` (a hang guard): for sockets a test cannot connect to itself.
+public func waitForFile(_ path: String, seconds: Double = 30) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if FileManager.default.fileExists(atPath: path) { return true }
+        usleep(20_000)
+    }
+    return false
+}
+
+/// Waits for `process` to exit, up to `seconds` (a hang guard); kills it if it has not.
+/// - Returns: its exit status, or nil when it had to be killed.
+public func waitForExit(_ process: Process, seconds: Double = 30) -> Int32? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return nil
+    }
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+/// A VAE of 4×4 images with wide hidden layers, written atomically to `path`: each row costs real compute, and
+/// answers stay small (16 pixels an image).
+public func writeWideModelFile(hidden: [Int], seed: UInt64 = 11, to path: String) throws {
+    let architecture = Architecture(kind: .vae, input: ImageShape(height: 4, width: 4), hidden: hidden, zDim: 2)
+    let network = try Network(architecture: architecture)
+    var random = RandomSource(seed: seed)
+    network.initializeParameters(using: &random)
+    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
+                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
+    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
+}
