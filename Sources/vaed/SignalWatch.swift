@@ -28,7 +28,8 @@ final class SignalWatch {
         for number in [SIGTERM, SIGINT] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
-                guard seen.increment() >= 2 else { return }
+                // Signals that arrive before the handler runs are merged into one call; `data` counts them.
+                guard seen.add(Int(source.data)) >= 2 else { return }
                 logger.warning("second signal: exiting without draining")
                 if let socketPath { unlink(socketPath) }
                 exit(130)
@@ -47,8 +48,8 @@ final class SignalWatch {
 /// A count touched only on the signal queue.
 private final class ManagedAtomicCounter: @unchecked Sendable {
     private var value = 0
-    func increment() -> Int {
-        value += 1
+    func add(_ count: Int) -> Int {
+        value += count
         return value
     }
 }
