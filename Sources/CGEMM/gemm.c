@@ -9,6 +9,11 @@
 // only GCC's include folder has, not the Swift toolchain's clang.
 extern void omp_set_num_threads(int count);
 extern int omp_get_max_threads(void);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+// What GCC compiles `#pragma omp parallel num_threads(n)` to. Called directly because the Swift toolchain's clang
+// would need LLVM's OpenMP runtime for the pragma, and one process must not run two OpenMP runtimes.
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 
 static atomic_int gemm_threads = 1;
 // A trainer's own count, so that two trainers in one process (tests) cannot change each other's GEMM threads and
@@ -92,4 +97,26 @@ void vae_cpu_model_name(char *name) {
     while (end > start && name[end - 1] == ' ') end--;
     memmove(name, name + start, end - start);
     name[end - start] = 0;
+}
+
+struct chunk_job {
+    vae_chunk_body body;
+    void *context;
+    int64_t count, step;
+    int chunks;
+};
+
+static void run_chunks(void *data) {
+    const struct chunk_job *job = data;
+    int threads = omp_get_num_threads();
+    for (int chunk = omp_get_thread_num(); chunk < job->chunks; chunk += threads) {
+        int64_t start = chunk * job->step, end = start + job->step;
+        if (start >= job->count) break;
+        job->body(job->context, start, end < job->count ? end : job->count);
+    }
+}
+
+void vae_parallel_chunks(int chunks, int64_t count, int64_t step, vae_chunk_body body, void *context) {
+    struct chunk_job job = {body, context, count, step, chunks};
+    GOMP_parallel(run_chunks, &job, (unsigned)chunks, 0);
 }

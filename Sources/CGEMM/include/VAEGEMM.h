@@ -17,6 +17,12 @@ int vae_gemm_threads(void);
 /// A count for the calling thread alone, over the process-wide one (0: none); returns the previous override.
 int vae_gemm_exchange_thread_override(int count);
 
+/// Calls `body(context, start, end)` for `chunks` ranges of `step` items covering 0..<count, on as many OpenMP
+/// threads (the calling thread is one): the threads oneDNN's GEMM already keeps spinning between products, so the
+/// element-wise passes between GEMMs neither wake other threads nor compete with those spinners for cores.
+typedef void (*vae_chunk_body)(void *context, int64_t start, int64_t end);
+void vae_parallel_chunks(int chunks, int64_t count, int64_t step, vae_chunk_body body, void *context);
+
 /// oneDNN's version.
 int vae_gemm_version_major(void);
 int vae_gemm_version_minor(void);
