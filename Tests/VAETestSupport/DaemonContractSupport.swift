@@ -27,32 +27,26 @@ public func unusedUserID() -> uid_t {
     return uid
 }
 
+/// `environment` as the whole environment of a child: every other variable of this process removed.
+func exactly(_ environment: [String: String]) -> [String: String?] {
+    var exact: [String: String?] = [:]
+    for key in ProcessInfo.processInfo.environment.keys { exact.updateValue(nil, forKey: key) }
+    for (key, value) in environment { exact[key] = value }
+    return exact
+}
+
 /// Starts `command` (the executable first) with exactly `environment`; stdout and stderr go to files in
 /// `directory`, whose common path (without `.out`/`.err`) is returned.
 public func startProcess(_ command: [String], environment: [String: String], directory: String) throws
     -> (Process, String)
 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: command[0])
-    process.arguments = Array(command.dropFirst())
-    process.environment = environment
-    let logs = "\(directory)/cmd-\(UUID().uuidString.prefix(8))"
-    _ = FileManager.default.createFile(atPath: logs + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: logs + ".err", contents: nil)
-    process.standardOutput = FileHandle(forWritingAtPath: logs + ".out")
-    process.standardError = FileHandle(forWritingAtPath: logs + ".err")
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    return (process, logs)
+    try startCommand(command[0], Array(command.dropFirst()), directory: directory, environment: exactly(environment))
 }
 
-/// Runs `command` with exactly `environment` to completion.
+/// Runs `command` with exactly `environment` to completion (killed, and `CommandTimedOut` thrown, past the
+/// command timeout).
 public func runProcess(_ command: [String], environment: [String: String], directory: String) throws -> CommandResult {
-    let (process, logs) = try startProcess(command, environment: environment, directory: directory)
-    process.waitUntilExit()
-    let out = (try? String(contentsOfFile: logs + ".out", encoding: .utf8)) ?? ""
-    let err = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
-    return CommandResult(status: process.terminationStatus, standardOutput: out, standardError: err)
+    try runCommand(command[0], Array(command.dropFirst()), directory: directory, environment: exactly(environment))
 }
 
 /// Polls until `path` exists, up to `seconds` (a hang guard): for sockets a test cannot connect to itself.
@@ -68,25 +62,13 @@ public func waitForFile(_ path: String, seconds: Double = 30) -> Bool {
 /// Waits for `process` to exit, up to `seconds` (a hang guard); kills it if it has not.
 /// - Returns: its exit status, or nil when it had to be killed.
 public func waitForExit(_ process: Process, seconds: Double = 30) -> Int32? {
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        return nil
-    }
-    process.waitUntilExit()
+    do { try waitForExit(process, timeout: seconds, what: "") } catch { return nil }
     return process.terminationStatus
 }
 
 /// A VAE of 4×4 images with wide hidden layers, written atomically to `path`: each row costs real compute, and
 /// answers stay small (16 pixels an image).
 public func writeWideModelFile(hidden: [Int], seed: UInt64 = 11, to path: String) throws {
-    let architecture = Architecture(kind: .vae, input: ImageShape(height: 4, width: 4), hidden: hidden, zDim: 2)
-    let network = try Network(architecture: architecture)
-    var random = RandomSource(seed: seed)
-    network.initializeParameters(using: &random)
-    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
-                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
-    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
+    try writeModelFile(Architecture(kind: .vae, input: ImageShape(height: 4, width: 4), hidden: hidden, zDim: 2),
+                       seed: seed, to: path)
 }

@@ -5,11 +5,16 @@ import VAENumerics
 
 /// A small random-weight model of 28×28 images (weights depend on `seed`), written atomically to `path`.
 public func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
-    let architecture = Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2)
+    try writeModelFile(Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2),
+                       seed: seed, to: path)
+}
+
+/// A random-weight model of `architecture` (weights depend on `seed`, latent prior N(0, I)), written atomically.
+public func writeModelFile(_ architecture: Architecture, seed: UInt64, to path: String) throws {
     let network = try Network(architecture: architecture)
     var random = RandomSource(seed: seed)
     network.initializeParameters(using: &random)
-    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: 2),
+    let metadata = ModelMetadata(architecture: .init(architecture), latent: .prior(zDim: architecture.zDim),
                                  producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
     try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
 }
