@@ -32,7 +32,9 @@ final class SignalWatch {
                 guard seen.add(Int(source.data)) >= 2 else { return }
                 logger.warning("second signal: exiting without draining")
                 if let socketPath { unlink(socketPath) }
-                exit(130)
+                // _exit, not exit: the compute threads are still running, and exit's static destructors (oneDNN's
+                // among them) would pull state from under them (a SIGSEGV instead of status 130).
+                _exit(130)
             }
             sources.append(source)
         }
