@@ -120,3 +120,11 @@ void vae_parallel_chunks(int chunks, int64_t count, int64_t step, vae_chunk_body
     struct chunk_job job = {body, context, count, step, chunks};
     GOMP_parallel(run_chunks, &job, (unsigned)chunks, 0);
 }
+
+void vae_cpu_family_model(int *family, int *model) {
+    unsigned eax = 0, ebx, ecx, edx;
+    __get_cpuid(1, &eax, &ebx, &ecx, &edx);
+    unsigned base_family = (eax >> 8) & 0xf, base_model = (eax >> 4) & 0xf;
+    *family = (int)(base_family == 0xf ? base_family + ((eax >> 20) & 0xff) : base_family);
+    *model = (int)(base_family == 0x6 || base_family == 0xf ? (((eax >> 16) & 0xf) << 4) | base_model : base_model);
+}

@@ -7,8 +7,18 @@ public struct ServerHello: Sendable, Equatable {
     public let maxLineBytes: Int
     public let maxBatch: Int
     public let models: [String]
-    /// "oneDNN 2.6.3, avx512_core_bf16 kernels (CPU allows avx512_core_bf16)", when the daemon reports its GEMM.
+    /// "oneDNN 2.6.3, avx512_core_bf16 kernels (best for this CPU)", or "(weaker than this CPU's …)", when the
+    /// daemon reports its GEMM (the words `vae --version` uses).
     public let gemm: String?
+
+    /// A `gemm` member of `hello` or `stats` in the words `vae --version` uses, or nil when it is missing.
+    public static func describeGEMM(_ gemm: JSONValue?) -> String? {
+        guard let gemm, let library = gemm["library"]?.stringValue, let version = gemm["version"]?.stringValue,
+            let isa = gemm["isa"]?.stringValue, let cpuISA = gemm["cpu_isa"]?.stringValue
+        else { return nil }
+        let verdict = isa == cpuISA ? "best for this CPU" : "weaker than this CPU's \(cpuISA)"
+        return "\(library) \(version), \(isa) kernels (\(verdict))"
+    }
 
     /// Reads a `hello` result.
     /// - Throws: `ConnectionError.badResponse` when a member is missing or mistyped.
@@ -26,13 +36,7 @@ public struct ServerHello: Sendable, Equatable {
         self.maxLineBytes = maxLineBytes
         self.maxBatch = maxBatch
         self.models = models
-        if let gemm = result["gemm"], let library = gemm["library"]?.stringValue, let version = gemm["version"]?.stringValue,
-            let isa = gemm["isa"]?.stringValue, let cpuISA = gemm["cpu_isa"]?.stringValue
-        {
-            self.gemm = "\(library) \(version), \(isa) kernels (CPU allows \(cpuISA))"
-        } else {
-            self.gemm = nil
-        }
+        gemm = Self.describeGEMM(result["gemm"])
     }
 }
 

@@ -1,5 +1,9 @@
 import CGEMM
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Matrix products through oneDNN's sgemm.
 ///
 /// Why oneDNN and not OpenBLAS: OpenBLAS chooses its kernels from a table of CPU models, so on a CPU newer than the
@@ -62,13 +66,16 @@ public struct GEMMKernels: Sendable, CustomStringConvertible {
     /// Whether the kernels in use cover every feature the CPU offers (false only when limited, e.g. by
     /// `DNNL_MAX_CPU_ISA`, or on a CPU the library does not know how to use).
     public let usesBestKernels: Bool
-    /// The CPU's brand string from CPUID, e.g. "Intel(R) Xeon(R) Platinum 8581C CPU @ 2.10GHz".
+    /// The CPU's brand string and display family and model from CPUID, e.g. "AMD EPYC (family 26, model 2)".
     public let cpuModel: String
 
     init() {
         var name = [CChar](repeating: 0, count: 64)
         vae_cpu_model_name(&name)
-        cpuModel = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var family: Int32 = 0, model: Int32 = 0
+        vae_cpu_family_model(&family, &model)
+        let brand = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        cpuModel = "\(brand.isEmpty ? "unknown CPU" : brand) (family \(family), model \(model))"
         version = "\(vae_gemm_version_major()).\(vae_gemm_version_minor()).\(vae_gemm_version_patch())"
         let effective = vae_gemm_effective_isa()
         let allowed = vae_cpu_feature_isa()
@@ -78,10 +85,20 @@ public struct GEMMKernels: Sendable, CustomStringConvertible {
         usesBestKernels = effective & allowed == allowed
     }
 
-    /// For example "oneDNN 2.6.3, avx512_core_bf16 kernels (the best this CPU allows)".
-    public var description: String {
-        let verdict =
-            usesBestKernels ? "the best this CPU allows" : "weaker than this CPU's \(cpuInstructionSet); is DNNL_MAX_CPU_ISA set?"
-        return "\(library) \(version), \(instructionSet) kernels (\(verdict))"
+    /// "oneDNN 2.6.3, avx512_core_bf16 kernels".
+    public var summary: String { "\(library) \(version), \(instructionSet) kernels" }
+
+    /// "best for this CPU", or why not: "weaker than this CPU's avx512_core_bf16, by DNNL_MAX_CPU_ISA=AVX2".
+    public var verdict: String {
+        if usesBestKernels { return "best for this CPU" }
+        let weaker = "weaker than this CPU's \(cpuInstructionSet)"
+        return getenv("DNNL_MAX_CPU_ISA").map { "\(weaker), by DNNL_MAX_CPU_ISA=\(String(cString: $0))" } ?? weaker
     }
+
+    /// For logs: "oneDNN 2.6.3, avx512_core_bf16 kernels (best for this CPU)".
+    public var description: String { "\(summary) (\(verdict))" }
+
+    /// For a terminal: the description on one line when the kernels are the best, else the summary and the verdict
+    /// on two, so that neither wraps at 80 columns.
+    public var lines: [String] { usesBestKernels ? [description] : [summary, verdict] }
 }

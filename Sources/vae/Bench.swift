@@ -81,7 +81,7 @@ extension VAECommand {
             let trainer: Trainer
             do {
                 trainer = try Trainer(configuration: configuration, data: data, logger: Logger(label: "vae.bench"))
-                metrics = try trainer.run(observer: nil)
+                metrics = try trainer.run(observer: EpochLine(epochs: epochs))
             } catch {
                 throw userError(error.description)
             }
@@ -92,6 +92,7 @@ extension VAECommand {
             let median = sorted[sorted.count / 2], best = sorted.last!
             let flops = TrainingBenchmark.trainingFlopsPerSample(architecture)
             let achieved = flops * best / 1e9
+            let floorSamples = Double(trainer.data.train.count) / gemmSeconds
             let report: [(String, String)] = [
                 ("architecture", "\(kind.rawValue) \(architecture.input.pixelCount)-\(sizes.map(String.init).joined(separator: "-"))-z\(zDim)"),
                 ("dataset", "\(datasetKind.rawValue), \(trainer.data.train.count) training images, batch \(batchSize)"),
@@ -106,20 +107,22 @@ extension VAECommand {
                 ("training_gflops", String(format: "%.1f", achieved)),
                 ("fraction_of_sgemm_peak", String(format: "%.3f", achieved / peak)),
                 ("gemm_only_epoch_seconds", String(format: "%.3f", gemmSeconds)),
-                ("gemm_only_floor_samples_per_second", "\(Int(Double(trainer.data.train.count) / gemmSeconds))"),
+                ("gemm_only_floor_samples_per_second", "\(Int(floorSamples))"),
+                ("fraction_of_gemm_floor", String(format: "%.3f", best / floorSamples)),
                 ("final_test_loss", String(format: "%.3f", metrics.last?.testLoss ?? .nan)),
             ]
             if json {
                 let numeric = Set(["threads", "samples_per_second_best", "samples_per_second_median", "epoch_seconds_best",
                                    "sgemm_peak_gflops",
                                    "training_gflops", "fraction_of_sgemm_peak", "gemm_only_epoch_seconds",
-                                   "gemm_only_floor_samples_per_second", "final_test_loss"])
+                                   "gemm_only_floor_samples_per_second", "fraction_of_gemm_floor", "final_test_loss"])
                 let body = report.map { key, value in
                     numeric.contains(key) ? "\"\(key)\":\(value)" : "\"\(key)\":\"\(value)\""
                 }
                 print("{" + body.joined(separator: ",") + "}")
             } else {
-                for (key, value) in report { print("\(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(value)") }
+                let figures = Dictionary(uniqueKeysWithValues: report)
+                print(BenchSummary.text(figures, rates: rates))
             }
         }
     }

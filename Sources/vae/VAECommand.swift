@@ -6,7 +6,7 @@ struct VAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae",
         abstract: "Train small variational autoencoders; export, inspect, verify and convert .vaez models; analyse and evaluate them.",
-        version: "0.1.0\nGEMM: \(GEMM.kernels)",
+        version: "0.1.0\nGEMM: " + GEMM.kernels.lines.joined(separator: "\n      "),
         subcommands: [
             Train.self, Export.self, Inspect.self, Verify.self, Convert.self, Bench.self, Analyze.self, Eval.self, Plot.self,
         ]

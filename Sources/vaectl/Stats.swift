@@ -1,4 +1,5 @@
 import ArgumentParser
+import VAEClient
 import VAEJSON
 
 extension Vaectl {
@@ -35,6 +36,7 @@ extension Vaectl {
 
         /// One member for people: counts as "name count, …", nested counts as "name: a 1, b 2; …".
         func describe(_ key: String, _ value: JSONValue) -> String {
+            if key == "gemm", let gemm = ServerHello.describeGEMM(value) { return gemm }
             switch value {
             case .number(let n): return key == "uptime_seconds" ? "\(n.text) s" : n.text
             case .object(let members) where members.isEmpty: return "none"

@@ -22,12 +22,15 @@ struct GEMMKernelCommandTests {
     @Test func versionNamesLibraryVersionAndKernels() throws {
         let text = try version(environment: [:])
         #expect(text.contains("GEMM: oneDNN 2."), "\(text)")
-        #expect(text.contains("kernels (the best this CPU allows)"), "\(text)")
+        #expect(text.contains("kernels (best for this CPU)\n"), "\(text)")
     }
 
     /// The check that guards against weak kernels can fail: limiting oneDNN below the CPU's features is reported.
     @Test func aLimitedKernelChoiceIsReported() throws {
         let text = try version(environment: ["DNNL_MAX_CPU_ISA": "SSE41"])
-        #expect(text.contains("sse41 kernels (weaker than this CPU's"), "\(text)")
+        #expect(text.contains("GEMM: oneDNN 2."), "\(text)")
+        #expect(text.contains(" sse41 kernels\n      weaker than this CPU's "), "\(text)")
+        #expect(text.contains(", by DNNL_MAX_CPU_ISA=SSE41\n"), "\(text)")
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(text)")
     }
 }

@@ -13,6 +13,8 @@ struct VaectlTests {
         #expect(
             hello.status == 0 && hello.text.contains("vaed 0.1.0") && hello.text.contains("auto, digits"),
             "\(hello.error)")
+        // The daemon's GEMM kernels, in the words vae --version uses.
+        #expect(hello.text.contains("\ngemm      oneDNN 2.") && hello.text.contains(" kernels (best for this CPU)"), "\(hello.text)")
         let helloJSON = try vaectl(["hello", "--json"] + socket).json()
         #expect(helloJSON["protocol"] as? Int == 1 && helloJSON["models"] as? [String] == ["auto", "digits"])
 
@@ -32,6 +34,7 @@ struct VaectlTests {
         #expect(requests["hello"] == 2 && requests["models"] == 2 && requests["health"] == 2, "\(requests)")
         let text = try vaectl(["stats"] + socket)
         #expect(text.status == 0 && text.text.contains("latency µs") && text.text.contains("hello 2"), "\(text.text)")
+        #expect(text.text.contains(" kernels (best for this CPU)\n"), "\(text.text)")
         let prometheus = try vaectl(["stats", "--prometheus"] + socket)
         #expect(prometheus.text.contains("# TYPE vaed_requests_total counter"))
         #expect(daemon.stop() == 0)

@@ -19,9 +19,11 @@ def cpu_model():
 
 
 def gemm_kernels(vae_binary):
-    """The GEMM line of `vae --version`, e.g. 'oneDNN 2.6.3, avx512_core_bf16 kernels (the best this CPU allows)'."""
-    output = subprocess.run([vae_binary, "--version"], capture_output=True, text=True).stdout
-    for line in output.splitlines():
+    """The GEMM line of `vae --version`, e.g. 'oneDNN 2.6.3, avx512_core_bf16 kernels (best for this CPU)'; when
+    the kernels are weaker than the CPU allows, its two lines joined."""
+    lines = subprocess.run([vae_binary, "--version"], capture_output=True, text=True).stdout.splitlines()
+    for i, line in enumerate(lines):
         if line.startswith("GEMM: "):
-            return line[len("GEMM: "):]
+            rest = [more.strip() for more in lines[i + 1:] if more.startswith("      ")]
+            return " ".join([line[len("GEMM: "):]] + rest)
     return "unknown"

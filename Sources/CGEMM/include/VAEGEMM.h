@@ -39,6 +39,9 @@ unsigned vae_cpu_feature_isa(void);
 /// Writes the CPU's brand string from CPUID (e.g. "AMD EPYC 9R45"), trimmed, into `name` (at least 49 bytes).
 void vae_cpu_model_name(char *name);
 
+/// The CPU's display family and model from CPUID leaf 1 (e.g. 6 and 207 for Emerald Rapids).
+void vae_cpu_family_model(int *family, int *model);
+
 /// oneDNN's name for an instruction set value ("avx512_core_bf16", …), or "unknown".
 const char *vae_gemm_isa_name(unsigned isa);
 
