@@ -59,13 +59,17 @@ def main():
     if not (ROOT / ".build/release/vae").exists():
         sys.exit("build first: swift build -c release")
 
-    import torch
+    try:
+        import torch
+    except ImportError:
+        sys.exit("PyTorch is not installed: pip install torch (the CPU wheel suffices)")
+    torch_blas = "MKL" if torch.backends.mkl.is_available() else "no MKL"
     machine = {"cpu": cpu_model(), "gemm": gemm_kernels(str(ROOT / ".build/release/vae")),
-               "torch": torch.__version__, "torch_threads": args.threads}
+               "torch": torch.__version__, "torch_blas": torch_blas, "torch_threads": args.threads}
     if args.json:
         print(json.dumps(machine), flush=True)
     else:
-        print(f"{machine['cpu']}; vae GEMM: {machine['gemm']}; PyTorch {machine['torch']}", flush=True)
+        print(f"{machine['cpu']}\nvae GEMM: {machine['gemm']}\nPyTorch {machine['torch']} ({torch_blas})", flush=True)
     rows = []
     for name in args.configs.split(","):
         hidden, z_dim = CONFIGS[name]
@@ -90,13 +94,13 @@ def main():
         if args.json:
             print(json.dumps(row), flush=True)
         else:
-            print(f"{name:13} hidden {hidden:12} z {z_dim:2}  samples/s best (median): "
-                  f"vae {row['vae_samples_per_second']:6.0f} ({row['vae_samples_per_second_median']:6.0f})  "
-                  f"torch {row['torch_samples_per_second']:6.0f} ({row['torch_samples_per_second_median']:6.0f})  "
-                  f"speedup {row['speedup']:.2f}x   "
-                  f"test loss after {args.epochs}: vae {row['vae_test_loss']:.2f}  torch {row['torch_test_loss']:.2f}"
-                  f"  ({100 * (row['test_loss_ratio'] - 1):+.2f}%)", flush=True)
-
+            # Three lines a configuration, to read in 80 columns.
+            print(f"\n{name}: --hidden {hidden} --z-dim {z_dim}, {args.epochs} epochs × {args.rounds} rounds\n"
+                  f"    samples/s best (median): vae {row['vae_samples_per_second']:,.0f} "
+                  f"({row['vae_samples_per_second_median']:,.0f}), torch {row['torch_samples_per_second']:,.0f} "
+                  f"({row['torch_samples_per_second_median']:,.0f}): {row['speedup']:.2f}×\n"
+                  f"    test loss: vae {row['vae_test_loss']:.2f}, torch {row['torch_test_loss']:.2f} "
+                  f"({100 * (row['test_loss_ratio'] - 1):+.2f}%)", flush=True)
 
 if __name__ == "__main__":
     main()
