@@ -58,8 +58,11 @@ extension VAECommand {
         @Option(help: "Batches between progress lines when output is not a terminal.")
         var logInterval: Int = 100
 
-        @Option(help: "Threads for GEMM and element-wise work (default: all cores).")
-        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        // Optional, so the help says "all cores" instead of adding this machine's count as a second default.
+        @Option(name: .customLong("threads"), help: "Threads for GEMM and element-wise work (default: all cores).")
+        var threadOption: Int?
+
+        var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
         @Option(help: "Output folder (default: models/<dataset>/<vae|ae>/<noise>); created if missing.")
         var out: String?
