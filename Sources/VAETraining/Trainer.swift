@@ -17,8 +17,26 @@ public struct BatchProgress: Sendable {
     public var elapsedSeconds: Double
 
     public var samplesPerSecond: Double { elapsedSeconds > 0 ? Double(samplesDone) / elapsedSeconds : 0 }
+    /// Seconds left in this epoch, at this epoch's pace so far.
     public var etaSeconds: Double {
         samplesDone > 0 ? elapsedSeconds * Double(samplesTotal - samplesDone) / Double(samplesDone) : 0
+    }
+    /// Seconds left in the whole run: this epoch and the later ones at this epoch's pace (test evaluations,
+    /// a small share, not counted).
+    public var runEtaSeconds: Double {
+        samplesDone > 0 ? etaSeconds + Double(epochs - epoch) * elapsedSeconds * Double(samplesTotal) / Double(samplesDone) : 0
+    }
+
+    public init(epoch: Int, epochs: Int, batch: Int, batches: Int, samplesDone: Int, samplesTotal: Int,
+                runningLoss: Double, elapsedSeconds: Double) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.batch = batch
+        self.batches = batches
+        self.samplesDone = samplesDone
+        self.samplesTotal = samplesTotal
+        self.runningLoss = runningLoss
+        self.elapsedSeconds = elapsedSeconds
     }
 }
 

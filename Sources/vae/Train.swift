@@ -98,6 +98,8 @@ extension VAECommand {
         }
 
         func run() throws {
+            let interactive = isatty(STDERR_FILENO) == 1
+            if interactive { LoggingSystem.bootstrap(TerminalLogHandler.init) }
             let logger = Logger(label: "vae.train")
             let kind: Architecture.Kind = noVae ? .ae : Architecture.Kind(rawValue: model.lowercased())!
             let datasetName = DatasetKind(argument: dataset)!.rawValue
@@ -118,7 +120,7 @@ extension VAECommand {
                                          : "no checkpoint in \(configuration.outputDirectory); starting at epoch 1")
                 }
                 logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) threads, writing to \(configuration.outputDirectory)")
-                let observer = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1, logInterval: logInterval)
+                let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
                 _ = try trainer.run(observer: observer)
             } catch {
                 throw userError(error.description)
