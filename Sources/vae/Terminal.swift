@@ -1,26 +1,17 @@
 import Foundation
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Set by SIGWINCH (and at start): the terminal's size must be read again.
-private let windowChanged = Atomic<Bool>(true)
-
 /// The width of the terminal on standard error, in columns: TIOCGWINSZ, else $COLUMNS, else 80. Read again after
-/// each SIGWINCH, so a resized window gets a fitting progress line at the next redraw.
+/// each SIGWINCH (`TrainingSignals`), so a resized window gets a fitting progress line at the next redraw.
 final class TerminalWidth {
     private var columns = 80
 
-    init() {
-        unblock([SIGWINCH])
-        setSignalHandler(SIGWINCH) { _ in windowChanged.store(true, ordering: .relaxed) }
-    }
-
     var current: Int {
-        if windowChanged.exchange(false, ordering: .relaxed) { columns = Self.query() }
+        if TrainingSignals.takeWindowChange() { columns = Self.query() }
         return columns
     }
 
