@@ -114,6 +114,27 @@ struct TrainCommandTests {
         #expect(testLosses(a).count == 2 && testLosses(a) == testLosses(b))
     }
 
+    /// On a terminal (a pseudo-terminal from script(1), 40 columns by $COLUMNS as it reports no size): every drawn
+    /// progress line fits in 39 columns, and log lines are the message alone, without swift-log's timestamp.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1)"))
+    func onATerminalProgressFitsTheWidthAndLogLinesAreShort() throws {
+        let data = try dataDirectory(train: 2000, test: 40)
+        let base = temporaryDirectory()
+        let command = [vae, "train", "--dataset", "mnist", "--data-dir", data, "--z-dim", "2", "--hidden", "32",
+                       "--epochs", "2", "--batch-size", "8", "--threads", "1", "--out", "\(base)/run"]
+            .map { "'" + $0 + "'" }.joined(separator: " ")
+        let result = try runCommand("/usr/bin/script", ["-qec", command, "/dev/null"], directory: base,
+                                    environment: ["COLUMNS": "40"])
+        #expect(result.status == 0, "output: \(result.standardOutput)")
+        let pieces = result.standardOutput.replacingOccurrences(of: "\u{1B}[K", with: "")
+            .split(whereSeparator: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let progress = pieces.filter { $0.hasPrefix("epoch ") && $0.contains("/250") }
+        #expect(!progress.isEmpty, "output: \(result.standardOutput)")
+        for line in progress { #expect(line.count <= 39, "\(line.count) columns: \(line)") }
+        #expect(pieces.contains { $0.hasPrefix("loaded mnist: 2000 training") }, "output: \(result.standardOutput)")
+        #expect(!pieces.contains { $0.contains("info vae.train") }, "output: \(result.standardOutput)")
+    }
+
     /// With a fixed thread count and seed the GEMMs split their work the same way every time, so two runs give the
     /// same bits with two threads as with one.
     @Test func twoThreadRunsWithTheSameSeedGiveTheSameWeights() throws {
