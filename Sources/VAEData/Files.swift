@@ -29,6 +29,12 @@ public enum Files {
         return bytes
     }
 
+    /// True when `path` names a directory (following symbolic links).
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// True when `path` names an existing file or directory.
     public static func exists(_ path: String) -> Bool {
         var info = stat()

@@ -7,6 +7,8 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import VAEData
+import VAEFormat
 import NIOConcurrencyHelpers
 import VAENumerics
 
@@ -49,6 +51,8 @@ public final class ModelCatalog: Sendable {
         for (name, path) in sources {
             do {
                 models.append(try Self.load(name: name, path: path, logger: logger, event: "loaded"))
+            } catch let error as DataError {
+                throw CatalogError("cannot load model '\(name)': \(error)")  // it names the path
             } catch {
                 throw CatalogError("cannot load model '\(name)' from \(path): \(error)")
             }
@@ -123,7 +127,8 @@ public final class ModelCatalog: Sendable {
     static func sources(explicit: [(name: String, path: String)], directory: String?, logger: Logger) throws
         -> [(name: String, path: String)]
     {
-        var sources = explicit
+        // A training run's folder means its model.vaez, as in `vae inspect`.
+        var sources = explicit.map { (name: $0.name, path: VAEZReader.modelPath($0.path)) }
         guard let directory else { return sources }
         let names: [String]
         do {

@@ -17,8 +17,39 @@ public struct BatchProgress: Sendable {
     public var elapsedSeconds: Double
 
     public var samplesPerSecond: Double { elapsedSeconds > 0 ? Double(samplesDone) / elapsedSeconds : 0 }
+    /// Seconds left in this epoch, at this epoch's pace so far.
     public var etaSeconds: Double {
         samplesDone > 0 ? elapsedSeconds * Double(samplesTotal - samplesDone) / Double(samplesDone) : 0
+    }
+    /// Seconds left in the whole run: this epoch and the later ones at this epoch's pace (test evaluations,
+    /// a small share, not counted).
+    public var runEtaSeconds: Double {
+        samplesDone > 0 ? etaSeconds + Double(epochs - epoch) * elapsedSeconds * Double(samplesTotal) / Double(samplesDone) : 0
+    }
+
+    public init(epoch: Int, epochs: Int, batch: Int, batches: Int, samplesDone: Int, samplesTotal: Int,
+                runningLoss: Double, elapsedSeconds: Double) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.batch = batch
+        self.batches = batches
+        self.samplesDone = samplesDone
+        self.samplesTotal = samplesTotal
+        self.runningLoss = runningLoss
+        self.elapsedSeconds = elapsedSeconds
+    }
+}
+
+/// A point inside a run: `batchesDone` of `batches` in `epoch` (0 done: the epoch has not started).
+public struct TrainingPosition: Sendable, Equatable {
+    public var epoch: Int
+    public var batchesDone: Int
+    public var batches: Int
+
+    public init(epoch: Int, batchesDone: Int, batches: Int) {
+        self.epoch = epoch
+        self.batchesDone = batchesDone
+        self.batches = batches
     }
 }
 
@@ -45,6 +76,18 @@ public final class Trainer {
     let logger: Logger
     var random: RandomSource
     var epochsCompleted = 0
+    /// The stopped epoch that `run` finishes first (from a mid-epoch checkpoint), or the one a stop just left.
+    var epochInProgress: Checkpoint.EpochInProgress?
+
+    /// Where the last `run` stopped when asked to (its checkpoint holds this point); nil when it finished.
+    public private(set) var interruption: TrainingPosition?
+
+    /// The mid-epoch point that `run` continues from, after `resume()` read a checkpoint written by a stop.
+    public var resumePosition: TrainingPosition? {
+        epochInProgress.map { .init(epoch: $0.epoch, batchesDone: $0.batchesDone, batches: batchesPerEpoch) }
+    }
+
+    var batchesPerEpoch: Int { (data.train.count + configuration.batchSize - 1) / configuration.batchSize }
 
     /// Sets up a fresh run: validates the configuration, creates the output folder, initialises the weights.
     public init(configuration: TrainingConfiguration, data: DatasetSplit, logger: Logger) throws(TrainingError) {
@@ -118,6 +161,9 @@ public final class Trainer {
         guard mismatches.isEmpty else {
             throw TrainingError("\(checkpointPath) was written by a run with other settings (\(mismatches.joined(separator: "; "))); resume with the same settings, or choose another --out")
         }
+        if let partial = checkpoint.header.epochInProgress, partial.batchesDone >= batchesPerEpoch {
+            throw TrainingError("\(checkpointPath): stopped after batch \(partial.batchesDone) of epoch \(partial.epoch), but an epoch here has \(batchesPerEpoch) batches")
+        }
         guard checkpoint.parameters.count == network.parameters.count else {
             throw TrainingError("\(checkpointPath): parameter count \(checkpoint.parameters.count) does not match the model (\(network.parameters.count))")
         }
@@ -127,25 +173,48 @@ public final class Trainer {
         optimizer.step = checkpoint.header.adamStep
         random = checkpoint.header.random
         epochsCompleted = checkpoint.header.epochsCompleted
+        epochInProgress = checkpoint.header.epochInProgress
         history = readMetricsHistory().filter { $0.epoch <= epochsCompleted }
         try rewriteMetrics()
         return epochsCompleted
     }
 
     /// Runs the remaining epochs, with the configured GEMM threads on the calling thread.
-    public func run(observer: TrainingObserver?) throws(TrainingError) -> [EpochMetrics] {
-        try GEMM.withThreadCount(configuration.threads) { () throws(TrainingError) in try runEpochs(observer: observer) }
+    ///
+    /// `stopRequested` is asked after every batch (and before every epoch); when it answers true the run writes
+    /// a checkpoint of that point, sets `interruption` and returns: `resume()` and `run` then finish with the
+    /// same weights, bit for bit, as a run never stopped (with the same thread count). A stop in an epoch's last
+    /// batch finishes that epoch first.
+    public func run(observer: TrainingObserver?, stopRequested: () -> Bool = { false }) throws(TrainingError)
+        -> [EpochMetrics]
+    {
+        try GEMM.withThreadCount(configuration.threads) { () throws(TrainingError) in
+            try runEpochs(observer: observer, stopRequested: stopRequested)
+        }
     }
 
-    private func runEpochs(observer: TrainingObserver?) throws(TrainingError) -> [EpochMetrics] {
-        if epochsCompleted == 0 {
+    private func runEpochs(observer: TrainingObserver?, stopRequested: () -> Bool) throws(TrainingError)
+        -> [EpochMetrics]
+    {
+        interruption = nil
+        if epochsCompleted == 0 && epochInProgress == nil {
             history = []
             try rewriteMetrics()
         }
         let images = EpochImages(network: network, shape: data.train.shape, seed: configuration.seed)
         while epochsCompleted < configuration.epochs {
             let epoch = epochsCompleted + 1
-            let (trainLoss, seconds) = trainEpoch(epoch, observer: observer)
+            if epochInProgress == nil && stopRequested() {
+                try saveCheckpoint()
+                interruption = TrainingPosition(epoch: epoch, batchesDone: 0, batches: batchesPerEpoch)
+                return history
+            }
+            guard let trained = trainEpoch(epoch, observer: observer, stopRequested: stopRequested) else {
+                try saveCheckpoint()  // with epochInProgress: where the stop left this epoch
+                interruption = resumePosition
+                return history
+            }
+            let (trainLoss, seconds) = trained
             let test = evaluate(epoch: epoch)
             let metrics = EpochMetrics(
                 epoch: epoch, trainLoss: trainLoss, testLoss: test.losses.total / Double(data.test.count),
@@ -168,19 +237,32 @@ public final class Trainer {
         return history
     }
 
-    /// One pass over the shuffled training set. Returns the mean loss per sample and the seconds it took.
-    func trainEpoch(_ epoch: Int, observer: TrainingObserver?) -> (loss: Double, seconds: Double) {
+    /// One pass over the shuffled training set, or the rest of a stopped one (`epochInProgress`). Returns the
+    /// mean loss per sample and the seconds it took, or nil when `stopRequested` stopped it: then
+    /// `epochInProgress` says where, and `random` is the generator's state after the last finished batch.
+    func trainEpoch(_ epoch: Int, observer: TrainingObserver?, stopRequested: () -> Bool = { false })
+        -> (loss: Double, seconds: Double)?
+    {
         let train = data.train
         let pixels = train.shape.pixelCount
         let batchSize = configuration.batchSize
-        let batches = (train.count + batchSize - 1) / batchSize
-        let order = random.permutation(train.count)
+        let batches = batchesPerEpoch
+        let resumed = epochInProgress?.epoch == epoch ? epochInProgress : nil
+        epochInProgress = nil
+        // A resumed epoch deals its order again from the generator saved before the shuffle; `random` already
+        // holds the state after its last finished batch.
+        let shuffleRandom = resumed?.shuffleRandom ?? random
+        var shuffle = shuffleRandom
+        let order = shuffle.permutation(train.count)
+        if resumed == nil { random = shuffle }
         let target = batchTarget.pointer, corrupted = batchCorrupted.pointer
-        var total = 0.0
+        var total = resumed?.lossTotal ?? 0
+        let earlierSeconds = resumed?.seconds ?? 0
         let clock = ContinuousClock()
         let start = clock.now
+        var stopped = false
         train.images.withUnsafeBufferPointer { images in
-            for batch in 0..<batches {
+            for batch in (resumed?.batchesDone ?? 0)..<batches {
                 let first = batch * batchSize, rows = min(batchSize, train.count - first)
                 for r in 0..<rows {
                     Kernels.bytesToUnit(images.baseAddress! + order[first + r] * pixels, target + r * pixels, count: pixels)
@@ -200,11 +282,19 @@ public final class Trainer {
                     observer.trainingBatchCompleted(BatchProgress(
                         epoch: epoch, epochs: configuration.epochs, batch: batch + 1, batches: batches,
                         samplesDone: done, samplesTotal: train.count, runningLoss: total / Double(done),
-                        elapsedSeconds: seconds(since: start, clock: clock)))
+                        elapsedSeconds: earlierSeconds + seconds(since: start, clock: clock)))
+                }
+                if batch + 1 < batches && stopRequested() {
+                    epochInProgress = .init(epoch: epoch, batchesDone: batch + 1, lossTotal: total,
+                                            seconds: earlierSeconds + seconds(since: start, clock: clock),
+                                            shuffleRandom: shuffleRandom)
+                    stopped = true
+                    break
                 }
             }
         }
-        return (total / Double(train.count), seconds(since: start, clock: clock))
+        if stopped { return nil }
+        return (total / Double(train.count), earlierSeconds + seconds(since: start, clock: clock))
     }
 
     /// The test set's summed loss with one z sample per image (deterministic per seed and epoch), and the mean
@@ -223,7 +313,8 @@ public final class Trainer {
     func saveCheckpoint() throws(TrainingError) {
         let checkpoint = Checkpoint(
             header: .init(configuration: configuration, epochsCompleted: epochsCompleted, random: random,
-                          adamStep: optimizer.step, parameterCount: network.parameters.count),
+                          adamStep: optimizer.step, parameterCount: network.parameters.count,
+                          epochInProgress: epochInProgress),
             parameters: network.parameters.array, firstMoment: optimizer.firstMoment.array,
             secondMoment: optimizer.secondMoment.array)
         do {

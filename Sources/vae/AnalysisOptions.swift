@@ -18,8 +18,11 @@ struct AnalysisInputOptions: ParsableArguments {
     @Option(help: "Use only the first N test images (of the model's class, if it was trained on one).")
     var limit: Int?
 
-    @Option(help: "Threads for GEMM (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so the help says "all cores" instead of adding this machine's count as a second default.
+    @Option(name: .customLong("threads"), help: "Threads for GEMM (default: all cores).")
+    var threadOption: Int?
+
+    var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     /// Reads and verifies the model, and sets the thread count.
     func loadModel() throws -> StudiedModel {

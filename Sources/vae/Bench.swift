@@ -50,8 +50,11 @@ extension VAECommand {
         @Option(help: "Images per step.")
         var batchSize: Int = 128
 
-        @Option(help: "Threads (default: all cores).")
-        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        // Optional, so the help says "all cores" instead of adding this machine's count as a second default.
+        @Option(name: .customLong("threads"), help: "Threads (default: all cores).")
+        var threadOption: Int?
+
+        var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
         @Flag(help: "Print JSON instead of text.")
         var json = false

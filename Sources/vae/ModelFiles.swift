@@ -7,22 +7,28 @@ import VAEFormat
 enum ModelFiles {
     /// Reads and fully verifies a .vaez file; a directory means its `model.vaez` (a training run's output).
     static func read(_ path: String) throws -> VAEZFile {
-        var path = path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            let model = "\(path)/model.vaez"
-            guard FileManager.default.fileExists(atPath: model) else {
-                throw userError("\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))")
-            }
-            path = model
-        }
+        let file = try resolve(path)
         do {
-            return try VAEZReader.read(path: path)
+            return try VAEZReader.read(path: file)
         } catch let error as VAEZError {
-            throw userError("\(path): \(error)")
+            throw userError("\(file): \(error)")
         } catch {
-            throw userError("\(error)")
+            throw userError("\(error)")  // a DataError names the path itself
         }
+    }
+
+    /// The model file for `path` (a training folder's model.vaez).
+    /// - Throws: a user error when the folder has no model.vaez, saying how to finish its training.
+    static func resolve(_ path: String) throws -> String {
+        guard let problem = problem(resolving: path) else { return VAEZReader.modelPath(path) }
+        throw userError(problem)
+    }
+
+    /// Why `path` has no model to read (a training folder without model.vaez), or nil.
+    static func problem(resolving path: String) -> String? {
+        let file = VAEZReader.modelPath(path)
+        guard file != path, !Files.exists(file) else { return nil }
+        return "\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))"
     }
 
     static func dtype(_ name: String) throws -> TensorDType {

@@ -1,31 +1,38 @@
 import Foundation
 import VAETraining
 
-/// Shows training progress: a redrawn bar on a terminal, one plain line per log interval otherwise.
+/// Shows training progress: a redrawn bar fitted to the terminal's width on a terminal, one plain line per log
+/// interval otherwise.
 /// Epoch summaries go to standard output.
 final class ProgressDisplay: TrainingObserver {
     let interactive: Bool
     let logInterval: Int
     private var lastDraw = ContinuousClock.now
+    private let terminal: TerminalWidth?
 
     init(interactive: Bool, logInterval: Int) {
         self.interactive = interactive
         self.logInterval = logInterval
+        terminal = interactive ? TerminalWidth() : nil
     }
 
     func trainingBatchCompleted(_ p: BatchProgress) {
-        if interactive {
+        if let terminal {
             let now = ContinuousClock.now
             guard p.batch == p.batches || now - lastDraw > .milliseconds(100) else { return }
             lastDraw = now
-            let width = 24, filled = width * p.batch / p.batches
-            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = "epoch \(p.epoch)/\(p.epochs) \(bar) \(p.batch)/\(p.batches)  loss \(format(p.runningLoss, 2))  \(Int(p.samplesPerSecond)) samples/s  ETA \(format(p.etaSeconds, 1)) s"
+            // Fitted to the width, so a redraw never wraps (and never leaves a copy behind).
+            let line = ProgressLine.render(p, width: terminal.current)
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         } else if p.batch % logInterval == 0 || p.batch == p.batches {
-            let line = "epoch \(p.epoch)/\(p.epochs) batch \(p.batch)/\(p.batches) [\(p.samplesDone)/\(p.samplesTotal)] loss \(format(p.runningLoss, 4)) \(Int(p.samplesPerSecond)) samples/s\n"
+            let line = "epoch \(p.epoch)/\(p.epochs) batch \(p.batch)/\(p.batches) [\(p.samplesDone)/\(p.samplesTotal)] loss \(format(p.runningLoss, 4)) \(Int(p.samplesPerSecond)) samples/s, ETA \(ProgressLine.duration(p.etaSeconds)) (run \(ProgressLine.duration(p.runEtaSeconds)))\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// Clears the progress line (before a message that must start at the left edge).
+    func clearLine() {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
     func trainingEpochCompleted(_ m: EpochMetrics) {

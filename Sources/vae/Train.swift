@@ -58,8 +58,11 @@ extension VAECommand {
         @Option(help: "Batches between progress lines when output is not a terminal.")
         var logInterval: Int = 100
 
-        @Option(help: "Threads for GEMM and element-wise work (default: all cores).")
-        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        // Optional, so the help says "all cores" instead of adding this machine's count as a second default.
+        @Option(name: .customLong("threads"), help: "Threads for GEMM and element-wise work (default: all cores).")
+        var threadOption: Int?
+
+        var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
         @Option(help: "Output folder (default: models/<dataset>/<vae|ae>/<noise>); created if missing.")
         var out: String?
@@ -95,6 +98,10 @@ extension VAECommand {
         }
 
         func run() throws {
+            let interactive = isatty(STDERR_FILENO) == 1
+            if interactive { LoggingSystem.bootstrap(TerminalLogHandler.init) }
+            // From here a first SIGINT or SIGTERM stops the run at the next batch with a checkpoint.
+            TrainingSignals.start()
             let logger = Logger(label: "vae.train")
             let kind: Architecture.Kind = noVae ? .ae : Architecture.Kind(rawValue: model.lowercased())!
             let datasetName = DatasetKind(argument: dataset)!.rawValue
@@ -104,24 +111,61 @@ extension VAECommand {
                 classFilter: classFilter, limit: limit, logInterval: logInterval, threads: threads,
                 outputDirectory: out ?? TrainingConfiguration.defaultOutputDirectory(
                     dataset: datasetName, kind: kind, noise: noise))
+            let trainer: Trainer
+            let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
             do {
                 try configuration.validate()
                 let data = try Trainer.loadData(for: configuration)
                 logger.info("loaded \(data.name): \(data.train.count) training and \(data.test.count) test images of \(data.train.shape.height)×\(data.train.shape.width)")
-                let trainer = try Trainer(configuration: configuration, data: data, logger: logger)
+                trainer = try Trainer(configuration: configuration, data: data, logger: logger)
                 if resume {
                     let done = try trainer.resume()
-                    logger.info(done > 0 ? "resuming after epoch \(done) from \(configuration.outputDirectory)"
-                                         : "no checkpoint in \(configuration.outputDirectory); starting at epoch 1")
+                    if let position = trainer.resumePosition {
+                        logger.info("resuming in epoch \(position.epoch) after batch \(position.batchesDone)/\(position.batches) from \(configuration.outputDirectory)")
+                    } else {
+                        logger.info(done > 0 ? "resuming after epoch \(done) from \(configuration.outputDirectory)"
+                                             : "no checkpoint in \(configuration.outputDirectory); starting at epoch 1")
+                    }
                 }
                 logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) threads, writing to \(configuration.outputDirectory)")
-                let observer = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1, logInterval: logInterval)
-                _ = try trainer.run(observer: observer)
+                _ = try trainer.run(observer: observer, stopRequested: { TrainingSignals.stopRequested })
             } catch {
                 throw userError(error.description)
             }
+            let folder = configuration.outputDirectory
+            if let stop = trainer.interruption {
+                observer.clearLine()
+                let place = stop.batchesDone > 0
+                    ? "in epoch \(stop.epoch) after batch \(stop.batchesDone)/\(stop.batches)"
+                    : "before epoch \(stop.epoch)"
+                FileHandle.standardError.write(Data("""
+                    stopped \(place); saved \(folder)/checkpoint.vaeckpt
+                    continue with: \(resumeCommand())
+
+                    """.utf8))
+                throw ExitCode(130)
+            }
+            print("""
+                model written to \(folder)/model.vaez
+                next: vae inspect \(shellQuoted(folder))
+                      vae export \(shellQuoted(folder)) --dtype f16 -o \(shellQuoted(datasetName + ".vaez"))
+                      vaed --model \(shellQuoted("\(datasetName)=\(folder)"))
+                """)
+        }
+
+        /// This command line with --resume (added once): the same settings continue the same run.
+        func resumeCommand() -> String {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            return (["vae"] + arguments + (arguments.contains("--resume") ? [] : ["--resume"]))
+                .map(shellQuoted).joined(separator: " ")
         }
     }
+}
+
+/// `word` as a POSIX shell reads it back: unchanged when it is plain, else in single quotes.
+func shellQuoted(_ word: String) -> String {
+    let plain = !word.isEmpty && word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }
+    return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Prints a user error on stderr and gives exit status 1: a message, never a stack trace.

@@ -8,18 +8,27 @@ extension VAECommand {
             discussion: "Exits 0 only if every file passes every check; each failure names the rule it broke."
         )
 
-        @Argument(help: "The files to check.")
+        @Argument(help: "The .vaez files to check, or training output folders (their model.vaez).")
         var files: [String]
 
         func run() throws {
             var failed = false
             for path in files {
+                if let problem = ModelFiles.problem(resolving: path) {
+                    failed = true
+                    print(problem)
+                    continue
+                }
+                let file = VAEZReader.modelPath(path)
                 do {
-                    let file = try VAEZReader.read(path: path)
-                    print("\(path): ok (.vaez \(file.version), \(file.tensors.count) tensors, sha256 \(file.fileSHA256))")
+                    let model = try VAEZReader.read(path: file)
+                    print("\(file): ok (.vaez \(model.version), \(model.tensors.count) tensors, sha256 \(model.fileSHA256))")
+                } catch let error as VAEZError {
+                    failed = true
+                    print("\(file): \(error)")
                 } catch {
                     failed = true
-                    print("\(path): \(error)")
+                    print("\(error)")  // a DataError names the path itself
                 }
             }
             if failed { throw ExitCode(1) }

@@ -29,7 +29,7 @@ struct Vaed: AsyncParsableCommand {
         version: "0.1.0"
     )
 
-    @Option(name: .customLong("model"), help: "A model to serve, as NAME=FILE (repeatable).")
+    @Option(name: .customLong("model"), help: "A model to serve, as NAME=FILE or FILE (named by its stem); a training folder means its model.vaez (repeatable).")
     var models: [String] = []
 
     @Option(help: "Serve every *.vaez in this folder, named by file stem; changed files are reloaded.")
@@ -65,8 +65,11 @@ struct Vaed: AsyncParsableCommand {
     @Option(help: "Most client connections at once.")
     var maxConnections: Int = 1024
 
-    @Option(help: "Compute threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so the help says "all cores" instead of adding this machine's count as a second default.
+    @Option(name: .customLong("threads"), help: "Compute threads (default: all cores).")
+    var threadOption: Int?
+
+    var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: "Seconds that in-flight requests get to finish on shutdown.")
     var drainTimeout: Double = 10
@@ -76,7 +79,7 @@ struct Vaed: AsyncParsableCommand {
 
     func validate() throws {
         guard !models.isEmpty || modelDir != nil else {
-            throw ValidationError("give at least one --model NAME=FILE or a --model-dir")
+            throw ValidationError("give at least one --model NAME=FILE (or just FILE) or a --model-dir")
         }
         guard mode_t(socketMode, radix: 8).map({ $0 & ~0o777 == 0 }) == true else {
             throw ValidationError("--socket-mode must be an octal mode such as 0600 or 0660 (got '\(socketMode)')")
@@ -145,12 +148,20 @@ struct Vaed: AsyncParsableCommand {
         withExtendedLifetime(signals) {}
     }
 
+    /// The `--model` values as names and paths: `NAME=FILE`, or a bare FILE named by its stem as `--model-dir`
+    /// names files (a training folder by its own name). The catalog reads a folder's model.vaez.
     func modelSpecs() throws -> [(name: String, path: String)] {
         try models.map { spec in
-            guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex, spec.index(after: equals) != spec.endIndex else {
-                throw ValidationError("--model takes NAME=FILE (got '\(spec)')")
+            if let equals = spec.firstIndex(of: "=") {
+                guard equals != spec.startIndex, spec.index(after: equals) != spec.endIndex else {
+                    throw ValidationError("--model takes FILE or NAME=FILE (got '\(spec)')")
+                }
+                return (String(spec[..<equals]), String(spec[spec.index(after: equals)...]))
             }
-            return (String(spec[..<equals]), String(spec[spec.index(after: equals)...]))
+            let last = spec.split(separator: "/").last.map(String.init) ?? ""
+            let stem = last.hasSuffix(".vaez") ? String(last.dropLast(5)) : last
+            guard !stem.isEmpty else { throw ValidationError("--model \(spec) has no file name to name the model by; give NAME=FILE") }
+            return (stem, spec)
         }
     }
 }

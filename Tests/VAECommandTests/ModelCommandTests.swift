@@ -75,6 +75,34 @@ struct ModelCommandTests {
         #expect(missing.status == 1 && missing.standardError.contains("has no model.vaez"))
     }
 
+    /// Like `inspect`, `verify` takes a training folder (its model.vaez); every failure names its path once.
+    @Test func verifyAcceptsATrainingFolderAndNamesAPathOnce() throws {
+        let run = try trainedRun()
+        let folder = try runCommand(vae, ["verify", run], directory: run)
+        #expect(folder.status == 0, "stdout: \(folder.standardOutput)")
+        #expect(folder.standardOutput.hasPrefix("\(run)/model.vaez: ok"), "stdout: \(folder.standardOutput)")
+
+        let empty = temporaryDirectory(), missing = "\(empty)/none.vaez"
+        let bad = try runCommand(vae, ["verify", empty, missing, run], directory: run)
+        #expect(bad.status == 1)
+        let lines = bad.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "stdout: \(bad.standardOutput)")
+        #expect(lines.first?.contains("has no model.vaez") == true, "stdout: \(bad.standardOutput)")
+        #expect(lines.dropFirst().first?.components(separatedBy: missing).count == 2, "the path once: \(bad.standardOutput)")
+        #expect(lines.last?.hasPrefix("\(run)/model.vaez: ok") == true)
+    }
+
+    /// `--threads` says its default once ("all cores"), not also this machine's count; usage errors exit 64.
+    @Test(arguments: [["train"], ["bench", "training"], ["eval"], ["analyze", "dims"]])
+    func threadsHelpGivesOneDefaultAndUsageErrorsExit64(subcommand: [String]) throws {
+        let help = try runCommand(vae, subcommand + ["--help"], directory: temporaryDirectory())
+        let text = help.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("(default: all cores)"), "help: \(help.standardOutput)")
+        #expect(!text.contains("all cores). (default:"), "help: \(help.standardOutput)")
+        let usage = try runCommand(vae, subcommand + ["--no-such-option"], directory: temporaryDirectory())
+        #expect(usage.status == 64, "stderr: \(usage.standardError)")
+    }
+
     @Test func safetensorsRoundTripIsByteIdenticalAndMatchesThePythonReference() throws {
         let run = try trainedRun()
         #expect(try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/m.safetensors"], directory: run).status == 0)

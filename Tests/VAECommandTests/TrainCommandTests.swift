@@ -73,6 +73,68 @@ struct TrainCommandTests {
         #expect(testLosses(a) == testLosses(b))
     }
 
+    /// Ctrl-C in the middle of epoch 1: the run checkpoints where it is, says how to continue and exits 130; the
+    /// resumed run ends with the weights of an uninterrupted one, bit for bit. The end names model.vaez and the
+    /// next commands.
+    @Test func interruptedRunCheckpointsMidEpochAndResumesToTheSameWeights() throws {
+        let data = try dataDirectory(train: 6000, test: 100)
+        let base = temporaryDirectory()
+        let common = ["train", "--dataset", "mnist", "--data-dir", data, "--z-dim", "3", "--hidden", "128",
+                      "--epochs", "2", "--batch-size", "8", "--noise", "0.1", "--threads", "1", "--seed", "5"]
+
+        let straight = try runCommand(vae, common + ["--out", "\(base)/straight"], directory: base)
+        #expect(straight.status == 0, "stderr: \(straight.standardError)")
+        #expect(straight.standardOutput.contains("model written to \(base)/straight/model.vaez"), "\(straight.standardOutput)")
+        #expect(straight.standardOutput.contains("vae export \(base)/straight")
+                    && straight.standardOutput.contains("vaed --model mnist=\(base)/straight"), "\(straight.standardOutput)")
+
+        // SIGINT once epoch 1 reports its 50th of 750 batches.
+        let (process, logs) = try startCommand(
+            vae, common + ["--out", "\(base)/stopped", "--log-interval", "50"], directory: base)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let inEpoch1 = waitUntil(seconds: commandTimeout) {
+            ((try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "").contains("epoch 1/2 batch 50/")
+        }
+        #expect(inEpoch1, "the run reached batch 50 of epoch 1")
+        kill(process.processIdentifier, SIGINT)
+        try waitForExit(process, timeout: 60, what: "vae train after SIGINT")
+        let stderr = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "stderr: \(stderr)")
+        #expect(stderr.contains("stopped in epoch 1 after batch "), "a mid-epoch stop: \(stderr)")
+        #expect(stderr.contains("saved \(base)/stopped/checkpoint.vaeckpt"), "stderr: \(stderr)")
+        #expect(stderr.contains("continue with: vae train ") && stderr.contains(" --resume"), "stderr: \(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(base)/stopped/model.vaez"))
+
+        let resumed = try runCommand(vae, common + ["--out", "\(base)/stopped", "--resume"], directory: base)
+        #expect(resumed.status == 0, "stderr: \(resumed.standardError)")
+        #expect(resumed.standardError.contains("resuming in epoch 1 after batch "), "stderr: \(resumed.standardError)")
+        #expect(try checkpointWeights("\(base)/stopped") == checkpointWeights("\(base)/straight"))
+        let a = try String(contentsOfFile: "\(base)/straight/metrics.jsonl", encoding: .utf8)
+        let b = try String(contentsOfFile: "\(base)/stopped/metrics.jsonl", encoding: .utf8)
+        #expect(testLosses(a).count == 2 && testLosses(a) == testLosses(b))
+    }
+
+    /// On a terminal (a pseudo-terminal from script(1), 40 columns by $COLUMNS as it reports no size): every drawn
+    /// progress line fits in 39 columns, and log lines are the message alone, without swift-log's timestamp.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1)"))
+    func onATerminalProgressFitsTheWidthAndLogLinesAreShort() throws {
+        let data = try dataDirectory(train: 2000, test: 40)
+        let base = temporaryDirectory()
+        let command = [vae, "train", "--dataset", "mnist", "--data-dir", data, "--z-dim", "2", "--hidden", "32",
+                       "--epochs", "2", "--batch-size", "8", "--threads", "1", "--out", "\(base)/run"]
+            .map { "'" + $0 + "'" }.joined(separator: " ")
+        let result = try runCommand("/usr/bin/script", ["-qec", command, "/dev/null"], directory: base,
+                                    environment: ["COLUMNS": "40"])
+        #expect(result.status == 0, "output: \(result.standardOutput)")
+        let pieces = result.standardOutput.replacingOccurrences(of: "\u{1B}[K", with: "")
+            .split(whereSeparator: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let progress = pieces.filter { $0.hasPrefix("epoch ") && $0.contains("/250") }
+        #expect(!progress.isEmpty, "output: \(result.standardOutput)")
+        for line in progress { #expect(line.count <= 39, "\(line.count) columns: \(line)") }
+        #expect(pieces.contains { $0.hasPrefix("loaded mnist: 2000 training") }, "output: \(result.standardOutput)")
+        #expect(!pieces.contains { $0.contains("info vae.train") }, "output: \(result.standardOutput)")
+    }
+
     /// With a fixed thread count and seed the GEMMs split their work the same way every time, so two runs give the
     /// same bits with two threads as with one.
     @Test func twoThreadRunsWithTheSameSeedGiveTheSameWeights() throws {

@@ -81,6 +81,62 @@ struct TrainerTests {
         #expect(resumedMetrics.map(\.testLoss) == straightMetrics.map(\.testLoss))
     }
 
+    /// Stops in the middle of epoch 1, then again in the middle of epoch 2 (as a first Ctrl-C does), resuming
+    /// each time with a new trainer: the weights and test losses equal an uninterrupted run's, bit for bit.
+    @Test func stopsMidEpochAndResumesToTheSameWeights() throws {
+        let directory = try makeData()
+        var straight = configuration(directory, epochs: 3, noise: 0.2)
+        straight.outputDirectory = "\(directory)/straight"
+        let (uninterrupted, straightMetrics) = try train(straight)
+
+        let config = configuration(directory, epochs: 3, noise: 0.2)  // 96 images: 6 batches of 16 per epoch
+        var positions: [TrainingPosition?] = []
+        for (stopAfter, resume) in [(3, false), (5, true)] {
+            let trainer = try Trainer(configuration: config, data: try Trainer.loadData(for: config),
+                                      logger: Logger(label: "test"))
+            if resume { try trainer.resume() }
+            let counter = BatchCounter()
+            _ = try trainer.run(observer: counter, stopRequested: { counter.batches >= stopAfter })
+            positions.append(trainer.interruption)
+        }
+        #expect(positions == [TrainingPosition(epoch: 1, batchesDone: 3, batches: 6),
+                              TrainingPosition(epoch: 2, batchesDone: 2, batches: 6)])
+        let (resumed, resumedMetrics) = try train(config, resume: true)
+        #expect(resumed.interruption == nil)
+        #expect(resumed.network.parameters.array == uninterrupted.network.parameters.array)
+        #expect(resumedMetrics.map(\.testLoss) == straightMetrics.map(\.testLoss))
+        #expect(resumedMetrics.map(\.trainLoss) == straightMetrics.map(\.trainLoss))
+    }
+
+    /// A version 1 checkpoint (before mid-epoch stops) still resumes; an unknown version is refused by number.
+    @Test func versionOneCheckpointsResumeAndUnknownVersionsAreRefused() throws {
+        let directory = try makeData()
+        let config = configuration(directory, epochs: 1)
+        _ = try train(config)
+        let path = "\(directory)/out/checkpoint.vaeckpt"
+        let original = try Files.read(path)
+        func withVersion(_ version: UInt8) throws {
+            var bytes = Array(original.dropLast(4))
+            bytes[8] = version
+            let crc = CRC32.checksum(bytes)
+            bytes += (0..<4).map { UInt8(truncatingIfNeeded: crc >> (8 * $0)) }
+            try Files.writeAtomically(bytes, to: path)
+        }
+        try withVersion(1)
+        var two = config
+        two.epochs = 2
+        let (trainer, metrics) = try train(two, resume: true)
+        #expect(metrics.count == 2 && trainer.interruption == nil)
+
+        try withVersion(9)
+        do {
+            _ = try train(two, resume: true)
+            Issue.record("version 9 must be refused")
+        } catch {
+            #expect("\(error)".contains("unsupported version 9"), "\(error)")
+        }
+    }
+
     @Test func resumeRefusesAnotherConfiguration() throws {
         let directory = try makeData()
         _ = try train(configuration(directory, epochs: 1))
@@ -100,4 +156,11 @@ struct TrainerTests {
             #expect(error.description.contains("class 7 has no images"))
         }
     }
+}
+
+/// Counts the batches it is shown (to stop a run after a given number).
+final class BatchCounter: TrainingObserver {
+    var batches = 0
+    func trainingBatchCompleted(_ progress: BatchProgress) { batches += 1 }
+    func trainingEpochCompleted(_ metrics: EpochMetrics) {}
 }

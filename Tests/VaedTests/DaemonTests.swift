@@ -240,6 +240,28 @@ struct DaemonTests {
         #expect(process.terminationStatus == 0)
     }
 
+    /// `--model FILE` is named by its stem (as `--model-dir` names files) and a training folder means its
+    /// model.vaez, as in `vae inspect`; a path that cannot be read is named once.
+    @Test func bareModelFilesAreNamedByStemAndTrainingFoldersAreRead() throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(directory)/run", withIntermediateDirectories: true)
+        try writeModelFile(kind: .vae, seed: 5, to: "\(directory)/run/model.vaez")
+        try writeModelFile(kind: .ae, seed: 6, to: "\(directory)/digits.vaez")
+        let daemon = try RunningDaemon(directory: directory, arguments: [
+            "--model", "x=\(directory)/run", "--model", "\(directory)/digits.vaez",
+        ])
+        let client = try LineClient(path: daemon.socket)
+        let hello = try client.call(#"{"jsonrpc":"2.0","id":1,"method":"hello"}"#)["result"] as? [String: Any]
+        #expect(hello?["models"] as? [String] == ["digits", "x"], "log: \(daemon.log)")
+        #expect(daemon.stop() == 0)
+
+        let empty = temporaryDirectory()
+        let missing = try runCommand(builtExecutable("vaed"), ["--model", "y=\(empty)", "--socket", "\(directory)/s2"],
+                                     directory: directory)
+        #expect(missing.status == 1 && missing.standardError.contains("cannot load model 'y'"), "stderr: \(missing.standardError)")
+        #expect(missing.standardError.components(separatedBy: empty).count == 2, "the path once: \(missing.standardError)")
+    }
+
     @Test func badModelFilesAndFlagsAreClearErrors() throws {
         let directory = temporaryDirectory()
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: "\(directory)/bad.vaez"))
@@ -247,6 +269,11 @@ struct DaemonTests {
         #expect(bad.status != 0 && bad.standardError.contains("cannot load model 'm'") && bad.standardError.contains("too_short"))
         let none = try runCommand(builtExecutable("vaed"), ["--socket", "\(directory)/s"], directory: directory)
         #expect(none.status != 0 && none.standardError.contains("--model NAME=FILE"))
+        let help = try runCommand(builtExecutable("vaed"), ["--help"], directory: directory)
+        let text = help.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("(default: all cores)") && !text.contains("all cores). (default:"), "help: \(help.standardOutput)")
+        let usage = try runCommand(builtExecutable("vaed"), ["--no-such-option"], directory: directory)
+        #expect(usage.status == 64, "usage errors exit 64 (EX_USAGE): \(usage.standardError)")
         let mode = try runCommand(builtExecutable("vaed"), ["--model", "m=x", "--socket-mode", "999"], directory: directory)
         #expect(mode.status != 0 && mode.standardError.contains("--socket-mode must be an octal mode"))
     }
