@@ -11,9 +11,9 @@ struct Vaectl: ParsableCommand {
             /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files; \
             images out are 8-bit grey PNG, written atomically.
 
-            Exit status: 0 success; 1 the daemon answered with an error (its message is printed); 2 usage error \
-            (bad arguments, or an input or output file that cannot be used); 3 cannot connect to the daemon, or it \
-            stopped answering.
+            Exit status: 0 success; 1 the daemon answered with an error (its message is printed); 3 cannot connect to \
+            the daemon, or it stopped answering; 64 usage error (bad arguments, or an input or output file that \
+            cannot be used), EX_USAGE as for vae and vaed.
             """,
         version: "0.1.0",
         subcommands: [
@@ -39,7 +39,7 @@ struct Vaectl: ParsableCommand {
         }
         let code = exitCode(for: error)
         if code == .validationFailure {
-            // argument-parser's usage errors exit 64; ours exit 2, with its message and usage.
+            // argument-parser's own status (64, EX_USAGE), with its message and usage after our prefix.
             var text = fullMessage(for: error)
             if text.hasPrefix("Error: ") { text = "vaectl: error: " + text.dropFirst(7) }
             FileHandle.standardError.write(Data((text + "\n").utf8))
