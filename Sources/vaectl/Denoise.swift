@@ -9,14 +9,16 @@ extension Vaectl {
             abstract: "Clean images up through the model: each comes back as decode(mu(image)).",
             discussion: """
                 With --out-dir each result is named after its input (scan.png → DIR/scan.png; image 5 of an IDX file \
-                → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid.
+                → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid. --json prints the inputs \
+                and the files written.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
         @OptionGroup var input: ImageInputOptions
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the inputs and the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the denoised images") }

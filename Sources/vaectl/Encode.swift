@@ -17,7 +17,8 @@ extension Vaectl {
         @OptionGroup var input: ImageInputOptions
         @Flag(help: "Draw z from the posterior N(mu, exp(logvar)) instead of taking mu.") var sample = false
         @Option(help: "Seed for --sample.") var seed: UInt64?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             if seed != nil && !sample { throw ValidationError("--seed only matters with --sample") }

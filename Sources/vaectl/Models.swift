@@ -5,10 +5,12 @@ import VAEJSON
 extension Vaectl {
     struct Models: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the loaded models: kind, latent size, image size, layers, weights and file.")
+            abstract: "List the loaded models: kind, latent size, image size, layers, weights and file.",
+            discussion: "--json prints the daemon's models result.")
 
         @OptionGroup var connection: ConnectionOptions
-        @Flag(help: "Print the daemon's models result as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func run() throws {
             let session = try Session(connection)

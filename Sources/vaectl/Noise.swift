@@ -11,14 +11,16 @@ extension Vaectl {
             discussion: """
                 Each pixel, with probability --fraction, gets |N(0, 1)| added, and the result is clipped to [0, 1]: \
                 the trainer's --noise corruption. The same seed and inputs give the same output. --fraction 0 \
-                writes the inputs unchanged (a quick way to turn IDX images into PNG).
+                writes the inputs unchanged (a quick way to turn IDX images into PNG). --json prints the inputs and the \
+                files written.
                 """)
 
         @OptionGroup var input: ImageInputOptions
         @Option(help: "Probability that a pixel is corrupted, in [0, 1].") var fraction: Float
         @Option(help: "Seed for the corruption.") var seed: UInt64 = 1
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the inputs and the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             guard fraction.isFinite, (0...1).contains(fraction) else {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import VAEClient
 
+// vaectl's global options: `Vaectl` declares these groups, so they are read before or after the command name
+// (`vaectl --socket PATH health` as with docker, git -C or redis-cli -s); a command that declares the same group gets
+// the values the root read (swift-argument-parser hands a parent's option group to its children). A command ignores
+// the global options it has no use for.
+
 /// Where the daemon is and how long to wait for it.
 struct ConnectionOptions: ParsableArguments {
     @Option(
@@ -9,7 +14,7 @@ struct ConnectionOptions: ParsableArguments {
     )
     var socket: String?
 
-    @Option(help: "Seconds to wait for each answer.")
+    @Option(help: "Seconds to wait for each answer (rpc waits without limit).")
     var timeout: Double = 120
 
     func validate() throws {
@@ -23,6 +28,12 @@ struct ConnectionOptions: ParsableArguments {
 struct ModelOption: ParsableArguments {
     @Option(help: "The model to use (needed when the daemon serves several).")
     var model: String?
+}
+
+/// JSON instead of text, for machines: what each command prints is in its --help.
+struct JSONOption: ParsableArguments {
+    @Flag(help: "Print JSON instead of text (one line).")
+    var json = false
 }
 
 /// Input images: PNG or IDX files.

@@ -9,7 +9,7 @@ extension Vaectl {
             discussion: """
                 The same model, seed and count give the same codes z, bit for bit, and the same images to float \
                 rounding (the daemon may batch them with other requests). Without --seed the daemon draws one and \
-                reports it.
+                reports it. --json prints the seed, the latent codes and the files written.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -20,7 +20,8 @@ extension Vaectl {
         @Option(help: "Seed for the latent draws (0 to 2^64-1).") var seed: UInt64?
         @Option(help: "Scale of the latent draws (> 0; below 1 gives tamer images).") var temperature: Double?
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the seed, the latent codes and the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             guard count >= 1 else { throw ValidationError("-n/--count must be at least 1 (got \(count))") }

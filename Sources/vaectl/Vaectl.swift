@@ -11,6 +11,9 @@ struct Vaectl: ParsableCommand {
             /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files; \
             images out are 8-bit grey PNG, written atomically.
 
+            The options below are global: they go before the command or after it (vaectl --socket PATH --model \
+            digits sample -n 16 -o grid.png), and a command ignores those it has no use for.
+
             Exit status: 0 success; 1 the daemon answered with an error (its message is printed); 3 cannot connect to \
             the daemon, or it stopped answering; 64 usage error (bad arguments, or an input or output file that \
             cannot be used), EX_USAGE as for vae and vaed.
@@ -21,6 +24,10 @@ struct Vaectl: ParsableCommand {
             Noise.self, RPC.self, Bench.self,
         ]
     )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var model: ModelOption
+    @OptionGroup var format: JSONOption
 
     /// Runs the command, mapping every failure to the documented exit status with one line on stderr.
     static func main() {
