@@ -36,9 +36,9 @@ struct JSONOption: ParsableArguments {
     var json = false
 }
 
-/// Input images: PNG or IDX files.
+/// Input images: PNG or IDX files, or one of them on standard input.
 struct ImageInputOptions: ParsableArguments {
-    @Argument(help: "PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz).")
+    @Argument(help: "PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz); - reads one from standard input.")
     var files: [String] = []
 
     @Option(help: "Images of IDX files to use: 5, 0..9 (both ends included), 1,4,7 (default: all).")
