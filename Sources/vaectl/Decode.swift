@@ -10,9 +10,9 @@ extension Vaectl {
             abstract: "Turn latent codes into images.",
             discussion: """
                 Codes come from --z (one code per option), from --z-file, or from standard input: encode --json \
-                output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, or text with one code per \
-                line (numbers separated by commas or spaces). --z-file - reads standard input. --json prints the files \
-                written.
+                output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, JSON Lines of these (one per \
+                line, as from encode --json | jq -c '.z[]'), or text with one code per line (numbers separated by \
+                commas or spaces). --z-file - reads standard input. --json prints the files written.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -20,7 +20,7 @@ extension Vaectl {
         @Option(
             name: .customLong("z"), parsing: .unconditionalSingleValue,
             help: "One latent code, such as 0.5,-1.2 (repeatable).") var codes: [String] = []
-        @Option(help: "A file of latent codes (- for standard input).") var zFile: String?
+        @Option(help: "A file of latent codes: JSON, JSON Lines or text (- for standard input).") var zFile: String?
         @OptionGroup var output: ImageOutputOptions
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
