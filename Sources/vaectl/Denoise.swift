@@ -16,6 +16,7 @@ extension Vaectl {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
         @OptionGroup var input: ImageInputOptions
+        @OptionGroup var scaling: ResizeOption
         @OptionGroup var output: ImageOutputOptions
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
@@ -30,7 +31,7 @@ extension Vaectl {
         func run() throws {
             let images = try input.read()
             let session = try Session(connection)
-            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: input.resize)
+            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
             var results: [PixelImage] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]

@@ -15,6 +15,7 @@ extension Vaectl {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
         @OptionGroup var input: ImageInputOptions
+        @OptionGroup var scaling: ResizeOption
         @Flag(help: "Draw z from the posterior N(mu, exp(logvar)) instead of taking mu.") var sample = false
         @Option(help: "Seed for --sample.") var seed: UInt64?
         @OptionGroup var format: JSONOption
@@ -27,7 +28,7 @@ extension Vaectl {
         func run() throws {
             let images = try input.read()
             let session = try Session(connection)
-            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: input.resize)
+            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
             var z: [JSONValue] = []
             var mu: [JSONValue] = []
             var logvar: [JSONValue] = []

@@ -18,6 +18,12 @@ extension Vaectl {
         @OptionGroup var input: ImageInputOptions
         @Option(help: "Probability that a pixel is corrupted, in [0, 1].") var fraction: Float
         @Option(help: "Seed for the corruption.") var seed: UInt64 = 1
+        @Option(
+            help: ArgumentHelp(
+                "Scale each image to this size first, as denoise and encode --resize do for a model of that size, "
+                    + "to see what would be sent (default: each image keeps its own).",
+                valueName: "HEIGHTxWIDTH"))
+        var resize: ImageSize?
         @OptionGroup var output: ImageOutputOptions
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
@@ -26,7 +32,6 @@ extension Vaectl {
             guard fraction.isFinite, (0...1).contains(fraction) else {
                 throw ValidationError("--fraction must be in [0, 1] (got \(fraction))")
             }
-            if input.resize { throw ValidationError("--resize needs a model's size; noise keeps each image's own") }
             if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the corrupted images") }
             if output.output == "-" && json {
                 throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
@@ -34,7 +39,10 @@ extension Vaectl {
         }
 
         func run() throws {
-            let inputs = try input.read()
+            var inputs = try input.read()
+            if let resize {
+                inputs = try ImageFiles.conform(inputs, height: resize.height, width: resize.width, model: "", resize: true)
+            }
             let corruption = try NoiseCorruption(fraction: fraction)
             var random = RandomSource(seed: seed)
             let corrupted = inputs.map { input in

@@ -44,13 +44,6 @@ struct ImageInputOptions: ParsableArguments {
     @Option(help: "Images of IDX files to use: 5, 0..9 (both ends included), 1,4,7 (default: all).")
     var index: String?
 
-    @Flag(
-        help: """
-            Scale images of another size to the model's (area average when shrinking, bilinear when growing; the \
-            aspect ratio is not kept).
-            """)
-    var resize = false
-
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one input file") }
         if let index {
@@ -66,6 +59,34 @@ struct ImageInputOptions: ParsableArguments {
     func read() throws -> [InputImage] {
         try ImageFiles.read(files, indices: index.map(IndexSelection.init(parsing:)))
     }
+}
+
+/// Scaling inputs to the model's size, for commands that send images to a model.
+struct ResizeOption: ParsableArguments {
+    @Flag(
+        help: """
+            Scale images of another size to the model's (area average when shrinking, bilinear when growing; the \
+            aspect ratio is not kept).
+            """)
+    var resize = false
+}
+
+/// An image size given as HEIGHTxWIDTH (`28x28`; `×` works too), the order vaectl prints sizes in.
+struct ImageSize: ExpressibleByArgument, Equatable {
+    let height: Int
+    let width: Int
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "x" || $0 == "×" })
+        guard parts.count == 2, let height = Int(parts[0]), let width = Int(parts[1]), (1...65536).contains(height),
+            (1...65536).contains(width)
+        else { return nil }
+        self.height = height
+        self.width = width
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }
 
 /// Where output images go.
