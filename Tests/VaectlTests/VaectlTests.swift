@@ -394,10 +394,6 @@ struct VaectlTests {
             ),
             (["sample", "-o", "x.png"], 1, "several models are loaded (auto, digits); name one with --model"),
             (
-                ["sample", "--model", "digits", "-n", "1000", "-o", "x.png"], 1,
-                "params.count has 1000 items, more than the limit of 256. (too_large)"
-            ),
-            (
                 ["decode", "--model", "auto", "--z", "1,2,3", "-o", "x.png"], 1,
                 "latent code 0 has shape [3], expected [2]. (shape_mismatch)"
             ),
