@@ -26,10 +26,17 @@ extension Vaectl {
                 rows.append([
                     model.name, model.kind, String(model.zDim), "\(model.height)×\(model.width)",
                     hidden.map { $0.isEmpty ? "none" : $0 } ?? "?", entry["file"]?["dtype"]?.stringValue ?? "?",
-                    entry["dataset"]?.stringValue ?? "-", entry["file"]?["path"]?.stringValue ?? "?",
+                    entry["dataset"]?.stringValue ?? "-", entry["file"]?["path"]?.stringValue.map(Self.tidy) ?? "?",
                 ])
             }
             print(Table(rows: rows).text)
+        }
+
+        /// A path for people: `models//digits.vaez` (a daemon given `--model-dir models/`) as `models/digits.vaez`.
+        static func tidy(_ path: String) -> String {
+            var tidied = ""
+            for character in path where !(character == "/" && tidied.hasSuffix("/")) { tidied.append(character) }
+            return tidied
         }
     }
 }
