@@ -3,8 +3,7 @@ import Testing
 import VAETestSupport
 
 /// `--socket`, `--model`, `--json` and `--timeout` before the command, as docker, git -C and redis-cli -s take theirs.
-@Suite("vaectl global options", .timeLimit(.minutes(3)))
-struct GlobalOptionTests {
+extension VaectlTests {
     @Test func connectionOptionsGoBeforeOrAfterTheCommand() throws {
         let daemon = try testDaemon(twoModels: true)
         let health = try vaectl(["--socket", daemon.socket, "health"])

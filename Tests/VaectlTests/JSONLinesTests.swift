@@ -4,8 +4,7 @@ import VAEData
 import VAETestSupport
 
 /// `vaectl encode … --json | jq -c '.z[]' | vaectl decode --out-dir out`: one code per line as JSON.
-@Suite("vaectl decode of JSON Lines", .timeLimit(.minutes(3)))
-struct JSONLinesTests {
+extension VaectlTests {
     @Test func decodeReadsOneJSONCodePerLine() throws {
         let daemon = try testDaemon()
         let directory = temporaryDirectory()

@@ -3,8 +3,7 @@ import Testing
 import VAEModel
 import VAETestSupport
 
-@Suite("vaectl models", .timeLimit(.minutes(3)))
-struct ModelListTests {
+extension VaectlTests {
     /// `vaed --model-dir models/` used to be listed as `models//digits.vaez`.
     @Test func aModelDirectoryWithATrailingSlashPrintsEachFileOnce() throws {
         let directory = temporaryDirectory()

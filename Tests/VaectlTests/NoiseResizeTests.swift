@@ -4,8 +4,7 @@ import VAEData
 import VAETestSupport
 
 /// `vaectl noise --resize HEIGHTxWIDTH` scales as denoise --resize would before sending, then corrupts.
-@Suite("vaectl noise --resize", .timeLimit(.minutes(3)))
-struct NoiseResizeTests {
+extension VaectlTests {
     @Test func noiseResizesToTheSizeGiven() throws {
         let directory = temporaryDirectory()
         let big = PixelImage(width: 40, height: 32, channels: 1, pixels: (0..<1280).map { UInt8(($0 * 7) % 256) })

@@ -5,10 +5,9 @@ import VAETestSupport
 
 /// `vaectl sample -n N` beyond the daemon's max_batch goes in several requests, and image i is still image i of
 /// the seed.
-@Suite("vaectl sample beyond max_batch", .timeLimit(.minutes(3)))
-struct SampleSplitTests {
+extension VaectlTests {
     /// The seed as printed (it may be beyond what a Double holds exactly).
-    func seed(_ result: VaectlResult) -> String? {
+    func printedSeed(_ result: VaectlResult) -> String? {
         guard let range = result.text.range(of: #""seed":[0-9]+"#, options: .regularExpression) else { return nil }
         return String(result.text[range].dropFirst(7))
     }
@@ -26,7 +25,7 @@ struct SampleSplitTests {
         let splitZ = try #require(try split.json()["z"] as? [[Double]])
         let wholeZ = try whole.json()["z"] as? [[Double]]
         #expect(splitZ.count == 12 && splitZ == wholeZ)
-        #expect(seed(split) == "7" && seed(whole) == "7")
+        #expect(printedSeed(split) == "7" && printedSeed(whole) == "7")
         let files = try #require(try split.json()["files"] as? [String])
         #expect(files.count == 12)
         // The images come from decodes of other sizes: the same to one level.
@@ -39,7 +38,7 @@ struct SampleSplitTests {
         }
         // Without --seed the daemon draws one in the first request, and every later request uses it.
         let drawn = try vaectl(["sample", "-n", "7", "--json", "--temperature", "0.5", "--socket", small.socket])
-        let drawnSeed = try #require(seed(drawn), "\(drawn.text) \(drawn.error)")
+        let drawnSeed = try #require(printedSeed(drawn), "\(drawn.text) \(drawn.error)")
         let again = try vaectl(
             ["sample", "-n", "7", "--seed", drawnSeed, "--temperature", "0.5", "--json", "--socket", large.socket])
         let drawnZ = try drawn.json()["z"] as? [[Double]], againZ = try again.json()["z"] as? [[Double]]

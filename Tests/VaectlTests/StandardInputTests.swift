@@ -4,8 +4,7 @@ import VAEData
 import VAETestSupport
 
 /// `-` as an input file reads the PNG or IDX bytes from standard input, in every command that takes input files.
-@Suite("vaectl - as standard input", .timeLimit(.minutes(3)))
-struct StandardInputTests {
+extension VaectlTests {
     @Test func dashReadsAPNGOrAnIDXFileFromStandardInput() throws {
         let daemon = try testDaemon()
         let directory = temporaryDirectory()
