@@ -12,7 +12,9 @@ png_image(path). Images returned follow `output`: "array" (numpy float32 (n, h, 
 of rows), "u8" (numpy uint8 (n, h, w), else one bytes object per image) or "png" (one PNG file's bytes per image).
 
 Errors from the daemon raise VaedError carrying its JSON-RPC code, data.type, message and data; a daemon that cannot
-be reached raises VaedUnavailable. The protocol: Formats/protocol.md.
+be reached raises VaedUnavailable. A daemon serving several models needs model= (in the call, or Client(model=...)):
+without it the error (type "model_required") says so and lists the models, also in error.data["models"]. The
+protocol: Formats/protocol.md.
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ def png_bytes(width: int, height: int, grey: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
 
 
+def model_required_message(models: list[str]) -> str:
+    """What to do when the daemon serves several models and a call named none."""
+    return f"Several models are loaded ({', '.join(models)}); pass model=NAME to the call, or Client(model=NAME)."
+
+
 class Client:
     """One connection to vaed. Requests go one at a time; use one Client per thread."""
 
@@ -132,7 +139,11 @@ class Client:
         if "error" in response:
             error = response["error"]
             data = error.get("data") or {}
-            raise VaedError(error.get("code", 0), data.get("type", ""), error.get("message", ""), data)
+            message = error.get("message", "")
+            if data.get("type") == "model_required":
+                # The daemon speaks protocol ("name one in params.model"); a Python caller passes model=.
+                message = model_required_message(data.get("models") or [])
+            raise VaedError(error.get("code", 0), data.get("type", ""), message, data)
         return response["result"]
 
     def hello(self) -> dict:
@@ -188,7 +199,8 @@ class Client:
             models = self.models()
             chosen = [m for m in models if m["name"] == model] if model else models
             if len(chosen) != 1:
-                raise VaedError(-32602, "model_required", "name a model: several are loaded", {})
+                names = [m["name"] for m in models]
+                raise VaedError(-32602, "model_required", model_required_message(names), {"models": names})
             self._sizes[key] = (chosen[0]["image"]["height"], chosen[0]["image"]["width"])
         return self._sizes[key]
 

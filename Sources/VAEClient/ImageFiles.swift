@@ -1,3 +1,4 @@
+import Foundation
 import VAEData
 
 /// One grey input image and where it came from.
@@ -19,34 +20,65 @@ public struct InputImage: Sendable, Equatable {
 /// Reads the images users pass on the command line: PNG files (grey, grey+alpha, RGB or RGBA, 8 or 16 bits, folded
 /// to 8-bit grey) and IDX files (the MNIST format, plain or gzip-compressed), recognised by their content.
 public enum ImageFiles {
-    /// Reads every file, in order; `indices` picks images of IDX files (all of them when nil).
-    /// - Throws: `InputError` naming the file and what is wrong with it.
-    public static func read(_ paths: [String], indices: IndexSelection? = nil) throws(InputError) -> [InputImage] {
+    /// Reads every file, in order; `-` reads one file's bytes from standard input (`standardInput`, once).
+    /// `indices` picks images of IDX files (all of them when nil).
+    /// - Throws: `InputError` naming the file (or standard input) and what is wrong with it.
+    public static func read(
+        _ paths: [String], indices: IndexSelection? = nil,
+        standardInput: () throws(InputError) -> [UInt8] = ImageFiles.readStandardInput
+    ) throws(InputError) -> [InputImage] {
         var images: [InputImage] = []
         var sawIDX = false
+        var readStandardInput = false
         for path in paths {
             let bytes: [UInt8]
-            do {
-                bytes = try Files.read(path)
-            } catch {
-                throw InputError("cannot read \(path): \(reason(error, path: path))")
+            let source: String
+            let name: String
+            if path == "-" {
+                guard !readStandardInput else { throw InputError("- (standard input) can be given only once") }
+                readStandardInput = true
+                (bytes, source, name) = (try standardInput(), "standard input", "stdin")
+            } else {
+                do {
+                    bytes = try Files.read(path)
+                } catch {
+                    throw InputError("cannot read \(path): \(reason(error, path: path))")
+                }
+                (source, name) = (path, stem(of: path))
             }
             if bytes.starts(with: pngSignature) {
                 do {
-                    let image = try PNG.decode(bytes, channels: 1, source: path)
-                    images.append(InputImage(source: path, stem: stem(of: path), image: image))
+                    let image = try PNG.decode(bytes, channels: 1, source: source)
+                    images.append(InputImage(source: source, stem: name, image: image))
                 } catch {
                     throw InputError(error.message)
                 }
             } else {
                 sawIDX = true
-                images += try idxImages(bytes, path: path, indices: indices)
+                images += try idxImages(bytes, source: source, stem: name, indices: indices)
             }
         }
         if let indices, !sawIDX {
             throw InputError("--index \(indices) picks images of IDX files, and none was given")
         }
         return images
+    }
+
+    /// All of standard input, for `-`.
+    /// - Throws: `InputError` when standard input is a terminal (an image is piped in, not typed) or cannot be read.
+    public static func readStandardInput() throws(InputError) -> [UInt8] {
+        guard isatty(STDIN_FILENO) == 0 else {
+            throw InputError("- reads an image from standard input, which is a terminal; pipe one in (cat scan.png | vaectl …)")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw InputError("cannot read standard input: \(String(cString: strerror(errno)))") }
+            if n == 0 { return bytes }
+            bytes += chunk[0..<n]
+        }
     }
 
     /// Scales each image to `height`×`width` when `resize` is set; otherwise refuses one of another size, naming
@@ -72,7 +104,10 @@ public enum ImageFiles {
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    static func idxImages(_ bytes: [UInt8], path: String, indices: IndexSelection?) throws(InputError) -> [InputImage] {
+    /// The images of an IDX file: `source` names it in messages, `stem` starts its images' output names.
+    static func idxImages(_ bytes: [UInt8], source path: String, stem base: String, indices: IndexSelection?)
+        throws(InputError) -> [InputImage]
+    {
         let array: IDXArray
         do throws(DataError) {
             let plain = Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, source: path) : bytes
@@ -99,7 +134,6 @@ public enum ImageFiles {
         guard count >= 1 else { throw InputError("\(path) holds no images") }
         let chosen = try indices?.indices(count: count, source: path) ?? Array(0..<count)
         let pixelCount = height * width
-        let base = stem(of: path)
         return chosen.map { index in
             let pixels = Array(array.values[(index * pixelCount)..<((index + 1) * pixelCount)])
             return InputImage(

@@ -1,21 +1,38 @@
+import Foundation
 import VAEJSON
 
 /// Reads latent codes the ways `vaectl decode` takes them.
 public enum LatentCodeText {
     /// Codes from a file or standard input: `encode --json` output (`{"z": [[…], …]}`), a JSON array of codes, one
-    /// code as a flat JSON array, or plain text with one code per line, numbers separated by commas or spaces.
-    /// - Throws: `InputError` naming `source` and what is wrong.
+    /// code as a flat JSON array, JSON Lines of any of these (one value per line, such as `jq -c '.z[]'` prints;
+    /// their codes in order), or plain text with one code per line, numbers separated by commas or spaces.
+    /// - Throws: `InputError` naming `source` (and the line, for JSON Lines) and what is wrong.
     public static func parse(_ text: String, source: String) throws(InputError) -> [[Double]] {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
-        let codes: [[Double]]
+        var codes: [[Double]] = []
         if trimmed.first == "{" || trimmed.first == "[" {
-            let value: JSONValue
             do {
-                value = try JSONParser().parse(String(trimmed))
-            } catch {
+                codes = try fromJSON(JSONParser().parse(String(trimmed)), source: source)
+            } catch let error as JSONParseError where error.reason == .trailingCharacters {
+                // A first value, then more: JSON Lines.
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let line = line.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+                    if line.isEmpty { continue }
+                    let value: JSONValue
+                    do {
+                        value = try JSONParser().parse(line)
+                    } catch {
+                        throw InputError("\(source) line \(number + 1) is not valid JSON: \(error)")
+                    }
+                    codes += try fromJSON(value, source: "\(source) line \(number + 1)")
+                }
+            } catch let error as JSONParseError {
                 throw InputError("\(source) is not valid JSON: \(error)")
+            } catch let error as InputError {
+                throw error
+            } catch {
+                throw InputError("\(source): \(error)")
             }
-            codes = try fromJSON(value, source: source)
         } else {
             var rows: [[Double]] = []
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

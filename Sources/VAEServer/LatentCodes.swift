@@ -9,16 +9,17 @@ public enum LatentCodes {
         random.fillNormal(out, count: zDim)
     }
 
-    /// `count` codes z_i = mean + temperature · std · ε_i.
+    /// `count` codes z_i = mean + temperature · std · ε_i, for i from `start` (0 unless a client splits a sample).
     public static func sample(
-        seed: UInt64, count: Int, temperature: Float, mean: [Float], std: [Float]
+        seed: UInt64, start: Int = 0, count: Int, temperature: Float, mean: [Float], std: [Float]
     ) -> [Float] {
+        precondition(start >= 0)
         let zDim = mean.count
         var z = [Float](repeating: 0, count: count * zDim)
         z.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<count {
                 let code = buffer.baseAddress! + i * zDim
-                noise(seed: seed, index: i, zDim: zDim, into: code)
+                noise(seed: seed, index: start + i, zDim: zDim, into: code)
                 for j in 0..<zDim { code[j] = mean[j] + temperature * std[j] * code[j] }
             }
         }

@@ -162,15 +162,20 @@ public final class MethodHandler: Sendable {
                 throw .invalidValue("params.temperature must be a finite number above 0 (got \(temperature)).")
             }
             let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
+            // Codes start...start+count-1 of the seed, so a client splits a large sample into requests of max_batch.
+            let start = try params.integer("start", in: 0...(1 << 53))
             record.rows = count
             // The codes are drawn here, not in the batch: code i depends only on (seed, i).
-            let z = LatentCodes.sample(seed: seed, count: count, temperature: Float(temperature),
+            let z = LatentCodes.sample(seed: seed, start: start ?? 0, count: count, temperature: Float(temperature),
                                        mean: model.samplingMean, std: model.samplingStd)
             return imageWork(model, stage: .decode, input: z, count: count, format: format,
                              extraBytes: count * model.zDim * 16) { job, w in
                 w.raw(",\"z\":")
                 job.input.withUnsafeBufferPointer { Self.writeRows($0, width: job.model.zDim, into: &w) }
-                w.raw(",\"seed\":\(seed)}")
+                w.raw(",\"seed\":\(seed)")
+                // Echoed when asked for, so a client can tell a server that ignores it (older than this parameter).
+                if let start { w.raw(",\"start\":\(start)") }
+                w.raw("}")
             }
         case .denoise:
             let model = try model(for: params, record: &record)

@@ -15,7 +15,8 @@ extension Vaectl {
                 poll(2), so the generator costs a few µs of CPU per request. Reports requests/s, images/s, latency \
                 percentiles (send to whole answer, µs) and errors by type, over --duration seconds after \
                 --warmup seconds. Images are a synthetic shape of the model's size, or the first image of --input. \
-                Before the load, one request is sent alone: if the daemon refuses it, that error is reported (exit 1).
+                Before the load, one request is sent alone: if the daemon refuses it, that error is reported (exit 1). \
+                --json prints the figures as JSON.
                 """)
 
         static let methods = ["encode", "decode", "denoise", "sample", "hello", "health", "models", "stats"]
@@ -37,7 +38,8 @@ extension Vaectl {
         var spin = false
         @Option(help: "Take the image from this PNG or IDX file (its first image) instead of the synthetic one.")
         var input: String?
-        @Flag(help: "Print the figures as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             guard Self.methods.contains(method) else {

@@ -10,8 +10,9 @@ extension Vaectl {
             abstract: "Turn latent codes into images.",
             discussion: """
                 Codes come from --z (one code per option), from --z-file, or from standard input: encode --json \
-                output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, or text with one code per \
-                line (numbers separated by commas or spaces). --z-file - reads standard input.
+                output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, JSON Lines of these (one per \
+                line, as from encode --json | jq -c '.z[]'), or text with one code per line (numbers separated by \
+                commas or spaces). --z-file - reads standard input. --json prints the files written.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -19,9 +20,10 @@ extension Vaectl {
         @Option(
             name: .customLong("z"), parsing: .unconditionalSingleValue,
             help: "One latent code, such as 0.5,-1.2 (repeatable).") var codes: [String] = []
-        @Option(help: "A file of latent codes (- for standard input).") var zFile: String?
+        @Option(help: "A file of latent codes: JSON, JSON Lines or text (- for standard input).") var zFile: String?
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             if !codes.isEmpty && zFile != nil { throw ValidationError("give either --z or --z-file, not both") }

@@ -9,14 +9,17 @@ extension Vaectl {
             abstract: "Clean images up through the model: each comes back as decode(mu(image)).",
             discussion: """
                 With --out-dir each result is named after its input (scan.png → DIR/scan.png; image 5 of an IDX file \
-                → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid.
+                → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid. --json prints the inputs \
+                and the files written.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
         @OptionGroup var input: ImageInputOptions
+        @OptionGroup var scaling: ResizeOption
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the inputs and the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the denoised images") }
@@ -28,7 +31,7 @@ extension Vaectl {
         func run() throws {
             let images = try input.read()
             let session = try Session(connection)
-            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: input.resize)
+            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
             var results: [PixelImage] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]

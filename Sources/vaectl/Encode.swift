@@ -15,9 +15,11 @@ extension Vaectl {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
         @OptionGroup var input: ImageInputOptions
+        @OptionGroup var scaling: ResizeOption
         @Flag(help: "Draw z from the posterior N(mu, exp(logvar)) instead of taking mu.") var sample = false
         @Option(help: "Seed for --sample.") var seed: UInt64?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             if seed != nil && !sample { throw ValidationError("--seed only matters with --sample") }
@@ -26,7 +28,7 @@ extension Vaectl {
         func run() throws {
             let images = try input.read()
             let session = try Session(connection)
-            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: input.resize)
+            let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
             var z: [JSONValue] = []
             var mu: [JSONValue] = []
             var logvar: [JSONValue] = []

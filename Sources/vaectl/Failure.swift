@@ -7,8 +7,9 @@ enum ExitStatus: Int32 {
     case success = 0
     /// The daemon answered with an error.
     case daemonError = 1
-    /// Bad arguments, or an input or output file that cannot be used.
-    case usage = 2
+    /// Bad arguments, or an input or output file that cannot be used: sysexits' EX_USAGE, as for vae and vaed (and
+    /// swift-argument-parser's default).
+    case usage = 64
     /// No daemon to talk to, or the conversation broke off.
     case cannotConnect = 3
 }

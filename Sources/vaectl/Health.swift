@@ -4,11 +4,12 @@ extension Vaectl {
     struct Health: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Check that the daemon answers: prints its status; exits 1 unless the status is ok (say, while it drains)."
-        )
+                "Check that the daemon answers: prints its status; exits 1 unless the status is ok (say, while it drains).",
+            discussion: "--json prints the daemon's health result.")
 
         @OptionGroup var connection: ConnectionOptions
-        @Flag(help: "Print the daemon's health result as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func run() throws {
             let result = try Session(connection).call("health")

@@ -4,10 +4,12 @@ import VAEClient
 extension Vaectl {
     struct Hello: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the daemon's version, protocol, limits, model names and GEMM kernels.")
+            abstract: "Show the daemon's version, protocol, limits, model names and GEMM kernels.",
+            discussion: "--json prints the daemon's hello result.")
 
         @OptionGroup var connection: ConnectionOptions
-        @Flag(help: "Print the daemon's hello result as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func run() throws {
             let session = try Session(connection)

@@ -11,20 +11,27 @@ extension Vaectl {
             discussion: """
                 Each pixel, with probability --fraction, gets |N(0, 1)| added, and the result is clipped to [0, 1]: \
                 the trainer's --noise corruption. The same seed and inputs give the same output. --fraction 0 \
-                writes the inputs unchanged (a quick way to turn IDX images into PNG).
+                writes the inputs unchanged (a quick way to turn IDX images into PNG). --json prints the inputs and the \
+                files written.
                 """)
 
         @OptionGroup var input: ImageInputOptions
         @Option(help: "Probability that a pixel is corrupted, in [0, 1].") var fraction: Float
         @Option(help: "Seed for the corruption.") var seed: UInt64 = 1
+        @Option(
+            help: ArgumentHelp(
+                "Scale each image to this size first, as denoise and encode --resize do for a model of that size, "
+                    + "to see what would be sent (default: each image keeps its own).",
+                valueName: "HEIGHTxWIDTH"))
+        var resize: ImageSize?
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the inputs and the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             guard fraction.isFinite, (0...1).contains(fraction) else {
                 throw ValidationError("--fraction must be in [0, 1] (got \(fraction))")
             }
-            if input.resize { throw ValidationError("--resize needs a model's size; noise keeps each image's own") }
             if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the corrupted images") }
             if output.output == "-" && json {
                 throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
@@ -32,7 +39,10 @@ extension Vaectl {
         }
 
         func run() throws {
-            let inputs = try input.read()
+            var inputs = try input.read()
+            if let resize {
+                inputs = try ImageFiles.conform(inputs, height: resize.height, width: resize.width, model: "", resize: true)
+            }
             let corruption = try NoiseCorruption(fraction: fraction)
             var random = RandomSource(seed: seed)
             let corrupted = inputs.map { input in

@@ -1,6 +1,11 @@
 import ArgumentParser
 import VAEClient
 
+// vaectl's global options: `Vaectl` declares these groups, so they are read before or after the command name
+// (`vaectl --socket PATH health` as with docker, git -C or redis-cli -s); a command that declares the same group gets
+// the values the root read (swift-argument-parser hands a parent's option group to its children). A command ignores
+// the global options it has no use for.
+
 /// Where the daemon is and how long to wait for it.
 struct ConnectionOptions: ParsableArguments {
     @Option(
@@ -9,7 +14,7 @@ struct ConnectionOptions: ParsableArguments {
     )
     var socket: String?
 
-    @Option(help: "Seconds to wait for each answer.")
+    @Option(help: "Seconds to wait for each answer (rpc waits without limit).")
     var timeout: Double = 120
 
     func validate() throws {
@@ -25,20 +30,19 @@ struct ModelOption: ParsableArguments {
     var model: String?
 }
 
-/// Input images: PNG or IDX files.
+/// JSON instead of text, for machines: what each command prints is in its --help.
+struct JSONOption: ParsableArguments {
+    @Flag(help: "Print JSON instead of text (one line).")
+    var json = false
+}
+
+/// Input images: PNG or IDX files, or one of them on standard input.
 struct ImageInputOptions: ParsableArguments {
-    @Argument(help: "PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz).")
+    @Argument(help: "PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz); - reads one from standard input.")
     var files: [String] = []
 
     @Option(help: "Images of IDX files to use: 5, 0..9 (both ends included), 1,4,7 (default: all).")
     var index: String?
-
-    @Flag(
-        help: """
-            Scale images of another size to the model's (area average when shrinking, bilinear when growing; the \
-            aspect ratio is not kept).
-            """)
-    var resize = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one input file") }
@@ -55,6 +59,34 @@ struct ImageInputOptions: ParsableArguments {
     func read() throws -> [InputImage] {
         try ImageFiles.read(files, indices: index.map(IndexSelection.init(parsing:)))
     }
+}
+
+/// Scaling inputs to the model's size, for commands that send images to a model.
+struct ResizeOption: ParsableArguments {
+    @Flag(
+        help: """
+            Scale images of another size to the model's (area average when shrinking, bilinear when growing; the \
+            aspect ratio is not kept).
+            """)
+    var resize = false
+}
+
+/// An image size given as HEIGHTxWIDTH (`28x28`; `×` works too), the order vaectl prints sizes in.
+struct ImageSize: ExpressibleByArgument, Equatable {
+    let height: Int
+    let width: Int
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "x" || $0 == "×" })
+        guard parts.count == 2, let height = Int(parts[0]), let width = Int(parts[1]), (1...65536).contains(height),
+            (1...65536).contains(width)
+        else { return nil }
+        self.height = height
+        self.width = width
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }
 
 /// Where output images go.

@@ -15,15 +15,14 @@ extension Vaectl {
                 is left and closes, and vaectl exits: 0 when every answer was a result, 1 when any was an error.
                 """)
 
-        @Option(
-            help:
-                "The daemon's socket (default: $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else /tmp/vaed-<uid>/vaed.sock)."
-        )
-        var socket: String?
+        // Only the socket is used: answers are awaited without a time limit (a person may take their time between
+        // requests), so --timeout does not apply.
+        @OptionGroup var connection: ConnectionOptions
 
         func run() throws {
             // No read timeout: a person may take their time between requests.
-            let connection = try DaemonConnection(path: SocketPath.resolve(explicit: socket), timeoutSeconds: nil)
+            let connection = try DaemonConnection(
+                path: SocketPath.resolve(explicit: self.connection.socket), timeoutSeconds: nil)
             let sender = connection.sender
             let forwarding = Thread {
                 var chunk = [UInt8](repeating: 0, count: 1 << 16)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VAEClient
+import VAEData
 import VAEJSON
 
 extension Vaectl {
@@ -9,18 +10,20 @@ extension Vaectl {
             discussion: """
                 The same model, seed and count give the same codes z, bit for bit, and the same images to float \
                 rounding (the daemon may batch them with other requests). Without --seed the daemon draws one and \
-                reports it.
+                reports it. More images than the daemon's max_batch go in several requests, each asking for the \
+                codes from where the last one stopped (the protocol's start): image i is image i of the seed however \
+                the run is split. --json prints the seed, the latent codes and the files written.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
-        @Option(
-            name: [.customShort("n"), .customLong("count")], help: "How many images (at most the daemon's max_batch).")
+        @Option(name: [.customShort("n"), .customLong("count")], help: "How many images.")
         var count: Int = 64
         @Option(help: "Seed for the latent draws (0 to 2^64-1).") var seed: UInt64?
         @Option(help: "Scale of the latent draws (> 0; below 1 gives tamer images).") var temperature: Double?
         @OptionGroup var output: ImageOutputOptions
-        @Flag(help: "Print the seed, the latent codes and the files written as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             guard count >= 1 else { throw ValidationError("-n/--count must be at least 1 (got \(count))") }
@@ -38,6 +41,41 @@ extension Vaectl {
         func run() throws {
             let session = try Session(connection)
             let described = try session.model(model.model)
+            let maxBatch = try session.hello().maxBatch
+            var seed = self.seed
+            var images: [PixelImage] = []
+            var z: [JSONValue] = []
+            for start in stride(from: 0, to: count, by: maxBatch) {
+                let result = try session.call("sample", params(start: start, count: min(maxBatch, count - start), seed: seed))
+                if start > 0 && result["start"]?.integerValue != start {
+                    throw Failure(
+                        .daemonError,
+                        "the daemon at \(session.connection.path) does not take sample's start parameter (an older vaed); "
+                            + "ask for at most its max_batch of \(maxBatch) images")
+                }
+                // Without --seed the first request draws one; the rest continue it.
+                guard let used = result["seed"]?.number.flatMap({ UInt64($0.text) }), seed == nil || used == seed,
+                    let codes = result["z"]?.arrayValue
+                else {
+                    throw ConnectionError(
+                        .badResponse, path: session.connection.path, "the daemon's sample result lacks its seed or z")
+                }
+                seed = used
+                images += try decodeImages(result, model: described, path: session.connection.path)
+                z += codes
+            }
+            // Without -o or --out-dir (allowed with --json) nothing is written and "files" is empty.
+            try ImageWriter(options: output).writeAndReport(
+                images, names: numberedNames("sample", count: images.count), json: json,
+                members: [
+                    JSONMember(key: "seed", value: .number(JSONNumber(text: String(seed!), double: Double(seed!)))),
+                    JSONMember(key: "z", value: .array(z)),
+                ],
+                detail: "model \(described.name), seed \(seed!)")
+        }
+
+        /// One request's params: `count` codes from code `start` of `seed` (the daemon draws a seed when nil).
+        func params(start: Int, count: Int, seed: UInt64?) -> [JSONMember] {
             var params = [
                 JSONMember(key: "count", value: .int(count)), JSONMember(key: "output", value: .string("u8")),
             ]
@@ -46,19 +84,11 @@ extension Vaectl {
                 params.append(
                     JSONMember(key: "seed", value: .number(JSONNumber(text: String(seed), double: Double(seed)))))
             }
+            if start > 0 { params.append(JSONMember(key: "start", value: .int(start))) }
             if let temperature {
                 params.append(JSONMember(key: "temperature", value: .number(JSONNumber(temperature))))
             }
-            let result = try session.call("sample", params)
-            let images = try decodeImages(result, model: described, path: session.connection.path)
-            // Without -o or --out-dir (allowed with --json) nothing is written and "files" is empty.
-            try ImageWriter(options: output).writeAndReport(
-                images, names: numberedNames("sample", count: images.count), json: json,
-                members: [
-                    JSONMember(key: "seed", value: result["seed"] ?? .null),
-                    JSONMember(key: "z", value: result["z"] ?? .null),
-                ],
-                detail: "model \(described.name), seed \(result["seed"]?.number?.text ?? "?")")
+            return params
         }
     }
 }

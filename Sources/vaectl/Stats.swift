@@ -5,11 +5,13 @@ import VAEJSON
 extension Vaectl {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the daemon's counters: requests, errors, models, latency percentiles, request sizes.")
+            abstract: "Show the daemon's counters: requests, errors, models, latency percentiles, request sizes.",
+            discussion: "--json prints the daemon's stats result; --prometheus its Prometheus text instead.")
 
         @OptionGroup var connection: ConnectionOptions
         @Flag(help: "Print Prometheus text exposition format instead.") var prometheus = false
-        @Flag(help: "Print the daemon's stats result as JSON.") var json = false
+        @OptionGroup var format: JSONOption
+        var json: Bool { format.json }
 
         func validate() throws {
             if prometheus && json { throw ValidationError("give either --prometheus or --json, not both") }

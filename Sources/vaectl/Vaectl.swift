@@ -8,12 +8,15 @@ struct Vaectl: ParsableCommand {
         abstract: "Talk to vaed: sample, denoise, encode and decode images, inspect the daemon, load-test it.",
         discussion: """
             The socket is --socket, else $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else \
-            /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files; \
-            images out are 8-bit grey PNG, written atomically.
+            /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files \
+            (- reads one from standard input); images out are 8-bit grey PNG, written atomically.
 
-            Exit status: 0 success; 1 the daemon answered with an error (its message is printed); 2 usage error \
-            (bad arguments, or an input or output file that cannot be used); 3 cannot connect to the daemon, or it \
-            stopped answering.
+            The options below are global: they go before the command or after it (vaectl --socket PATH --model \
+            digits sample -n 16 -o grid.png), and a command ignores those it has no use for.
+
+            Exit status: 0 success; 1 the daemon answered with an error (its message is printed); 3 cannot connect to \
+            the daemon, or it stopped answering; 64 usage error (bad arguments, or an input or output file that \
+            cannot be used), EX_USAGE as for vae and vaed.
             """,
         version: "0.1.0",
         subcommands: [
@@ -21,6 +24,10 @@ struct Vaectl: ParsableCommand {
             Noise.self, RPC.self, Bench.self,
         ]
     )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var model: ModelOption
+    @OptionGroup var format: JSONOption
 
     /// Runs the command, mapping every failure to the documented exit status with one line on stderr.
     static func main() {
@@ -39,7 +46,7 @@ struct Vaectl: ParsableCommand {
         }
         let code = exitCode(for: error)
         if code == .validationFailure {
-            // argument-parser's usage errors exit 64; ours exit 2, with its message and usage.
+            // argument-parser's own status (64, EX_USAGE), with its message and usage after our prefix.
             var text = fullMessage(for: error)
             if text.hasPrefix("Error: ") { text = "vaectl: error: " + text.dropFirst(7) }
             FileHandle.standardError.write(Data((text + "\n").utf8))

@@ -30,13 +30,14 @@ struct VaectlResult {
     }
 }
 
-/// Runs the built vaectl with `arguments`, optional standard input and environment changes, in `directory`; kills
-/// it and throws `CommandTimedOut` if it has not finished after `timeout` seconds.
+/// Runs the built vaectl with `arguments`, optional standard input (text, or `bytes` such as a PNG) and environment
+/// changes, in `directory`; kills it and throws `CommandTimedOut` if it has not finished after `timeout` seconds.
 func vaectl(
-    _ arguments: [String], input: String? = nil, environment: [String: String?] = [:],
+    _ arguments: [String], input: String? = nil, bytes: [UInt8]? = nil, environment: [String: String?] = [:],
     directory: String = temporaryDirectory("vaectl"), timeout: Double = commandTimeout
 ) throws -> VaectlResult {
-    let (process, base) = try startVaectl(arguments, input: input, environment: environment, directory: directory)
+    let (process, base) = try startVaectl(
+        arguments, input: bytes ?? Array((input ?? "").utf8), environment: environment, directory: directory)
     try waitForExit(process, timeout: timeout, what: "vaectl \(arguments.joined(separator: " ").prefix(300))")
     return VaectlResult(
         status: process.terminationStatus,
@@ -46,7 +47,7 @@ func vaectl(
 
 /// Starts the built vaectl as `vaectl()` runs it; returns the process and the path its output files start with.
 func startVaectl(
-    _ arguments: [String], input: String? = nil, environment: [String: String?] = [:], directory: String
+    _ arguments: [String], input: [UInt8] = [], environment: [String: String?] = [:], directory: String
 ) throws -> (Process, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: builtExecutable("vaectl"))
@@ -58,7 +59,7 @@ func startVaectl(
     process.environment = env
     let base = "\(directory)/run-\(UUID().uuidString.prefix(8))"
     for suffix in [".in", ".out", ".err"] { _ = FileManager.default.createFile(atPath: base + suffix, contents: nil) }
-    try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: base + ".in"))
+    try Data(input).write(to: URL(fileURLWithPath: base + ".in"))
     process.standardInput = FileHandle(forReadingAtPath: base + ".in")
     process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
     process.standardError = FileHandle(forWritingAtPath: base + ".err")

@@ -14,6 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # Tools/, for vaec
 from vaeclient import Client, VaedError, png_image  # noqa: E402
 
 
+def several_models(error: VaedError) -> str:
+    """The daemon serves several models and none was named: say which option names one."""
+    return f"several models are loaded ({', '.join(error.data.get('models', []))}); name one with --model NAME"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Denoise every PNG in a folder through vaed.")
     parser.add_argument("input", type=Path)
@@ -35,6 +40,9 @@ def main() -> int:
                 for path, png in zip(chunk, cleaned):
                     (args.output / path.name).write_bytes(png)
     except VaedError as error:
+        if error.type == "model_required":
+            print(f"denoise_folder: {several_models(error)}", file=sys.stderr)
+            return 1
         # The daemon names the problem: a file of the wrong size, an unknown model...
         print(f"denoise_folder: {error} (code {error.code})", file=sys.stderr)
         return 1

@@ -28,6 +28,11 @@ def grid(images: list[bytes], height: int, width: int, columns: int, padding: in
     return bytes(pixels), grid_width, grid_height
 
 
+def several_models(error: VaedError) -> str:
+    """The daemon serves several models and none was named: say which option names one."""
+    return f"several models are loaded ({', '.join(error.data.get('models', []))}); name one with --model NAME"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Sample images from vaed into one PNG grid.")
     parser.add_argument("-n", "--count", type=int, default=64)
@@ -41,7 +46,10 @@ def main() -> int:
             # call() is the raw protocol: images come back as {"u8": base64} items, whatever numpy there is.
             result = vaed.call("sample", model=args.model, count=args.count, seed=args.seed, output="u8")
             model = next(m for m in vaed.models() if args.model in (None, m["name"]))
-    except (VaedError, ConnectionError) as error:
+    except VaedError as error:
+        print(f"sample_digits: {several_models(error) if error.type == 'model_required' else error}", file=sys.stderr)
+        return 1
+    except ConnectionError as error:
         print(f"sample_digits: {error}", file=sys.stderr)
         return 1
     images = [base64.b64decode(item["u8"]) for item in result["images"]]

@@ -226,6 +226,9 @@ def test_several_models_need_a_name(tmp_path):
             with pytest.raises(vaeclient.VaedError) as required:
                 vaed.sample(1)
             assert required.value.type == "model_required" and required.value.data["models"] == ["auto", "digits"]
+            # Python users pass model=: the error says so and names the loaded models.
+            assert str(required.value) == ("Several models are loaded (auto, digits); pass model=NAME to the call, "
+                                           "or Client(model=NAME). (model_required)")
             assert set(vaed.encode([square()], model="auto")) == {"z"}, "an AE gives z only"
         with vaeclient.Client(two.socket, model="digits") as vaed:
             assert vaed.sample(2, seed=1).images.shape == (2, 28, 28)
@@ -319,6 +322,24 @@ def test_denoise_folder_in_python_and_shell_give_the_daemons_images(daemon, tmp_
     assert wrong.returncode == 1 and "shape_mismatch" in wrong.stderr
     unreachable = run_example("denoise_folder.py", noisy, tmp_path / "o", socket_path=str(tmp_path / "none.sock"))
     assert unreachable.returncode == 3 and "is vaed running?" in unreachable.stderr
+
+
+def test_examples_ask_for_model_when_the_daemon_serves_several(tmp_path):
+    two = Daemon(tmp_path, {"digits": model_file(tmp_path, "vae", 3), "auto": model_file(tmp_path, "ae", 4)})
+    try:
+        noisy = tmp_path / "noisy"
+        noisy.mkdir()
+        (noisy / "scan.png").write_bytes(vaeclient.png_bytes(28, 28, square()))
+        for script, arguments in [("denoise_folder.py", [noisy, tmp_path / "clean"]),
+                                  ("sample_digits.py", ["-n", "4", "--seed", "1", "-o", tmp_path / "s.png"])]:
+            unnamed = run_example(script, *arguments, socket_path=two.socket)
+            assert unnamed.returncode == 1
+            assert "several models are loaded (auto, digits); name one with --model NAME" in unnamed.stderr, unnamed.stderr
+            named = run_example(script, *arguments, "--model", "digits", socket_path=two.socket)
+            assert named.returncode == 0, named.stderr
+        assert png_size((tmp_path / "clean" / "scan.png").read_bytes()) == (28, 28)
+    finally:
+        assert two.stop() == 0
 
 
 def test_png_bytes_checks_its_size():
