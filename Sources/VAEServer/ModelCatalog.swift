@@ -129,7 +129,9 @@ public final class ModelCatalog: Sendable {
     {
         // A training run's folder means its model.vaez, as in `vae inspect`.
         var sources = explicit.map { (name: $0.name, path: VAEZReader.modelPath($0.path)) }
-        guard let directory else { return sources }
+        guard var directory else { return sources }
+        // "models/" names its files "models/x.vaez", not "models//x.vaez".
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)

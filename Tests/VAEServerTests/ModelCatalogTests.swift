@@ -46,6 +46,13 @@ struct ModelCatalogTests {
         #expect(actions(report) == ["c": .unchanged])
     }
 
+    @Test func aDirectoryGivenWithTrailingSlashesNamesItsFilesWithOne() throws {
+        let directory = temporaryDirectory()
+        try writeModelFile(kind: .vae, seed: 1, to: "\(directory)/a.vaez")
+        let sources = try ModelCatalog.sources(explicit: [], directory: directory + "//", logger: logger)
+        #expect(sources.map(\.path) == ["\(directory)/a.vaez"])
+    }
+
     @Test func explicitModelsWinOverDirectoryNamesAndBadStartsAreRefused() throws {
         let directory = temporaryDirectory()
         try writeModelFile(kind: .vae, seed: 1, to: "\(directory)/a.vaez")
