@@ -7,24 +7,15 @@ import VAETestSupport
 
 @Suite("Client inputs: image files, index selections, latent codes")
 struct InputTests {
-    func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return ""
-        } catch {
-            return "\(error)"
-        }
-    }
-
     @Test func indexSelectionsParseAndCheckTheirRange() throws {
         #expect(try IndexSelection(parsing: "0..3,7").indices(count: 10, source: "f") == [0, 1, 2, 3, 7])
         #expect(try IndexSelection(parsing: "5").indices(count: 6, source: "f") == [5])
         #expect(try IndexSelection(parsing: "1, 4 ,2").indices(count: 6, source: "f") == [1, 4, 2])
         for bad in ["", "a", "3..1", "-1", "1..", "1,,2"] {
-            #expect(message { _ = try IndexSelection(parsing: bad) }.contains("--index takes indices"), "\(bad)")
+            #expect(thrownMessage { _ = try IndexSelection(parsing: bad) }.contains("--index takes indices"), "\(bad)")
         }
         #expect(
-            message { _ = try IndexSelection(parsing: "0..10").indices(count: 10, source: "t10k") }
+            thrownMessage { _ = try IndexSelection(parsing: "0..10").indices(count: 10, source: "t10k") }
                 == "--index 10 is past the end of t10k, which holds 10 images (0..9)")
     }
 
@@ -53,16 +44,16 @@ struct InputTests {
             Array(PNG.encode(PixelImage(width: 1, height: 1, channels: 1, pixels: [0])).prefix(20)),
             to: "\(directory)/cut.png")
         #expect(
-            message { _ = try ImageFiles.read(["\(directory)/none.png"]) }
+            thrownMessage { _ = try ImageFiles.read(["\(directory)/none.png"]) }
                 == "cannot read \(directory)/none.png: No such file or directory")
         #expect(
-            message { _ = try ImageFiles.read(["\(directory)/text.png"]) }
+            thrownMessage { _ = try ImageFiles.read(["\(directory)/text.png"]) }
                 == "\(directory)/text.png is neither a PNG nor an IDX file")
         #expect(
-            message { _ = try ImageFiles.read(["\(directory)/labels"]) }.contains("dimensions [4], not grey images"))
-        #expect(message { _ = try ImageFiles.read(["\(directory)/cut.png"]) }.contains("\(directory)/cut.png"))
+            thrownMessage { _ = try ImageFiles.read(["\(directory)/labels"]) }.contains("dimensions [4], not grey images"))
+        #expect(thrownMessage { _ = try ImageFiles.read(["\(directory)/cut.png"]) }.contains("\(directory)/cut.png"))
         #expect(
-            message { _ = try ImageFiles.read(["\(directory)/text.png"], indices: IndexSelection(parsing: "1")) }
+            thrownMessage { _ = try ImageFiles.read(["\(directory)/text.png"], indices: IndexSelection(parsing: "1")) }
                 .contains("neither a PNG"))
     }
 
@@ -72,7 +63,7 @@ struct InputTests {
             image: PixelImage(
                 width: 40, height: 32, channels: 1, pixels: [UInt8](repeating: 200, count: 1280)))
         #expect(
-            message { _ = try ImageFiles.conform([image], height: 28, width: 28, model: "digits", resize: false) }
+            thrownMessage { _ = try ImageFiles.conform([image], height: 28, width: 28, model: "digits", resize: false) }
                 == "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; pass --resize to scale it")
         let resized = try ImageFiles.conform([image], height: 28, width: 28, model: "digits", resize: true)
         #expect(
@@ -88,12 +79,12 @@ struct InputTests {
         #expect(try LatentCodeText.parse("0.5, -1.25\n\n1 2\n", source: "s") == expected)
         #expect(try LatentCodeText.parseCode("0.5,-1.25") == expected[0])
         #expect(
-            message { _ = try LatentCodeText.parse("0.5 x", source: "codes.txt") }
+            thrownMessage { _ = try LatentCodeText.parse("0.5 x", source: "codes.txt") }
                 == "codes.txt line 1: 'x' is not a finite number")
-        #expect(message { _ = try LatentCodeText.parse("[[1],[1,2]]", source: "s") }.contains("differ in length"))
-        #expect(message { _ = try LatentCodeText.parse("{\"z\":5}", source: "s") }.contains("z must be an array"))
-        #expect(message { _ = try LatentCodeText.parse("[[1,2]", source: "s") }.contains("not valid JSON"))
-        #expect(message { _ = try LatentCodeText.parse("\n", source: "stdin") } == "stdin holds no latent codes")
-        #expect(message { _ = try LatentCodeText.parseCode("1,nan") }.contains("'nan' is not a finite number"))
+        #expect(thrownMessage { _ = try LatentCodeText.parse("[[1],[1,2]]", source: "s") }.contains("differ in length"))
+        #expect(thrownMessage { _ = try LatentCodeText.parse("{\"z\":5}", source: "s") }.contains("z must be an array"))
+        #expect(thrownMessage { _ = try LatentCodeText.parse("[[1,2]", source: "s") }.contains("not valid JSON"))
+        #expect(thrownMessage { _ = try LatentCodeText.parse("\n", source: "stdin") } == "stdin holds no latent codes")
+        #expect(thrownMessage { _ = try LatentCodeText.parseCode("1,nan") }.contains("'nan' is not a finite number"))
     }
 }

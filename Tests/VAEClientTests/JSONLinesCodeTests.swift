@@ -7,15 +7,6 @@ import VAETestSupport
 
 @Suite("Client inputs: JSON Lines codes")
 struct JSONLinesCodeTests {
-    func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return ""
-        } catch {
-            return "\(error)"
-        }
-    }
-
     @Test func latentCodesReadJSONLines() throws {
         // jq -c '.z[]': one code per line; blank lines and CRLF endings are fine.
         #expect(
@@ -28,8 +19,8 @@ struct JSONLinesCodeTests {
         // One JSON document over several lines is still one document.
         #expect(try LatentCodeText.parse("[\n  [1, 2],\n  [3, 4]\n]\n", source: "s") == [[1, 2], [3, 4]])
         #expect(
-            message { _ = try LatentCodeText.parse("[1,2]\n[1,oops]\n", source: "codes") }
+            thrownMessage { _ = try LatentCodeText.parse("[1,2]\n[1,oops]\n", source: "codes") }
                 .hasPrefix("codes line 2 is not valid JSON"))
-        #expect(message { _ = try LatentCodeText.parse("[1,2]\n[1,2,3]\n", source: "s") }.contains("differ in length"))
+        #expect(thrownMessage { _ = try LatentCodeText.parse("[1,2]\n[1,2,3]\n", source: "s") }.contains("differ in length"))
     }
 }

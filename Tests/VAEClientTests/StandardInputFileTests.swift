@@ -7,15 +7,6 @@ import VAETestSupport
 
 @Suite("Client inputs: - for standard input")
 struct StandardInputFileTests {
-    func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return ""
-        } catch {
-            return "\(error)"
-        }
-    }
-
     @Test func dashReadsStandardInputOnce() throws {
         let png = PixelImage(width: 3, height: 2, channels: 1, pixels: [0, 10, 20, 30, 40, 50])
         let bytes = try PNG.encode(png)
@@ -29,10 +20,10 @@ struct StandardInputFileTests {
         let picked = try ImageFiles.read(["-"], indices: IndexSelection(parsing: "2")) { () throws(InputError) in idx }
         #expect(picked.map(\.source) == ["standard input[2]"] && picked.map(\.stem) == ["stdin-2"])
         #expect(
-            message { _ = try ImageFiles.read(["-", "-"]) { () throws(InputError) in bytes } }
+            thrownMessage { _ = try ImageFiles.read(["-", "-"]) { () throws(InputError) in bytes } }
                 == "- (standard input) can be given only once")
         #expect(
-            message { _ = try ImageFiles.read(["-"]) { () throws(InputError) in Array("text".utf8) } }
+            thrownMessage { _ = try ImageFiles.read(["-"]) { () throws(InputError) in Array("text".utf8) } }
                 == "standard input is neither a PNG nor an IDX file")
     }
 }

@@ -1,0 +1,9 @@
+/// What `body` throws, as text; empty when it throws nothing.
+public func thrownMessage(_ body: () throws -> Void) -> String {
+    do {
+        try body()
+        return ""
+    } catch {
+        return "\(error)"
+    }
+}
