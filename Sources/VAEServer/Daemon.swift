@@ -77,6 +77,11 @@ public final class Daemon: Service, Sendable {
     /// Checks the socket path: refuses a live daemon or a non-socket, removes a stale socket file.
     public static func claimSocketPath(_ path: String) throws {
         try SocketPath.preparePrivateDirectory(for: path)
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var info = stat()
+        guard folder.isEmpty || (stat(folder, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR) else {
+            throw SocketError("the folder \(folder) of the socket \(path) does not exist; create it or choose another --socket")
+        }
         switch SocketProbe.probe(path) {
         case .absent: break
         case .live: throw SocketError("already running at \(path)")
@@ -143,7 +148,8 @@ public final class Daemon: Service, Sendable {
             do {
                 server = try await bootstrap.bind(unixDomainSocketPath: configuration.socketPath, childChannelInitializer: initialize)
             } catch {
-                throw SocketError("cannot listen on \(configuration.socketPath): \(error)")
+                let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+                throw SocketError("cannot listen on \(configuration.socketPath): \(reason)")
             }
         }
         listener.withLockedValue { $0 = server.channel }

@@ -127,7 +127,9 @@ extension VAECommand {
                                              : "no checkpoint in \(configuration.outputDirectory); starting at epoch 1")
                     }
                 }
-                logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) threads, writing to \(configuration.outputDirectory)")
+                // Two lines, so that each fits 80 columns on a terminal.
+                logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) threads")
+                logger.info("writing to \(configuration.outputDirectory)")
                 _ = try trainer.run(observer: observer, stopRequested: { TrainingSignals.stopRequested })
             } catch {
                 throw userError(error.description)

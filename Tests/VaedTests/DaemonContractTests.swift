@@ -382,4 +382,16 @@ struct DaemonContractTests {
         #expect(waitForExit(daemon.process) == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
     }
+
+    /// A socket in a folder that does not exist is refused before anything starts, naming the folder.
+    @Test func aSocketInAMissingFolderIsNamed() throws {
+        let directory = temporaryDirectory()
+        let model = try modelFile(kind: .vae, directory: directory)
+        let socket = "\(directory)/no-such-folder/vaed.sock"
+        let result = try runCommand(builtExecutable("vaed"), ["--model", "digits=\(model)", "--socket", socket],
+                                    directory: directory)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the folder \(directory)/no-such-folder of the socket \(socket) does not exist; create it or choose another --socket"), "\(result.standardError)")
+        #expect(!result.standardError.contains("started"), "refused before it starts: \(result.standardError)")
+    }
 }
