@@ -78,9 +78,6 @@ struct Vaed: AsyncParsableCommand {
     var watchInterval: Double = 1
 
     func validate() throws {
-        guard !models.isEmpty || modelDir != nil else {
-            throw ValidationError("give at least one --model NAME=FILE (or just FILE) or a --model-dir")
-        }
         guard mode_t(socketMode, radix: 8).map({ $0 & ~0o777 == 0 }) == true else {
             throw ValidationError("--socket-mode must be an octal mode such as 0600 or 0660 (got '\(socketMode)')")
         }
@@ -100,6 +97,11 @@ struct Vaed: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Checked here, not in validate(): argument-parser validates before it reports unknown options, and a
+        // mistyped `--modle` must be named as such rather than reported as a missing --model.
+        guard !models.isEmpty || modelDir != nil else {
+            throw ValidationError("give at least one --model NAME=FILE (or just FILE) or a --model-dir")
+        }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "vaed")
         let started = ContinuousClock.now

@@ -274,6 +274,10 @@ struct DaemonTests {
         #expect(text.contains("(default: all cores)") && !text.contains("all cores). (default:"), "help: \(help.standardOutput)")
         let usage = try runCommand(builtExecutable("vaed"), ["--no-such-option"], directory: directory)
         #expect(usage.status == 64, "usage errors exit 64 (EX_USAGE): \(usage.standardError)")
+        // A mistyped option is named as such, not reported as a missing --model.
+        let typo = try runCommand(builtExecutable("vaed"), ["--modle", "m=x"], directory: directory)
+        #expect(typo.status == 64 && typo.standardError.contains("Unknown option '--modle'"), "\(typo.standardError)")
+        #expect(none.status == 64, "a missing --model is a usage error too: \(none.standardError)")
         let mode = try runCommand(builtExecutable("vaed"), ["--model", "m=x", "--socket-mode", "999"], directory: directory)
         #expect(mode.status != 0 && mode.standardError.contains("--socket-mode must be an octal mode"))
     }
