@@ -4,14 +4,15 @@ import PackageDescription
 
 let package = Package(
     name: "vae",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vae", targets: ["vae"]),
         .executable(name: "vaed", targets: ["vaed"]),
         .executable(name: "vaectl", targets: ["vaectl"]),
         .library(name: "VAEJSON", targets: ["VAEJSON"]),
         .library(name: "VAEProtocol", targets: ["VAEProtocol"]),
-        .library(name: "VAEServer", targets: ["VAEServer"]),
+        .library(name: "VAEServing", targets: ["VAEServing"]),
+        .library(name: "VAELineTransport", targets: ["VAELineTransport"]),
         .library(name: "VAEClient", targets: ["VAEClient"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
@@ -51,13 +52,22 @@ let package = Package(
         // the client shares it.
         .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData", "VAENumerics"]),
 
-        // The serving core: loaded models, deterministic sampling, the method handler (transport-free).
+        // The serving engine, transport-free (no NIO): model catalog and reload, the methods as typed requests and
+        // results, dynamic batching on compute threads, statistics. Transports sit on top of it.
         .target(
-            name: "VAEServer",
+            name: "VAEServing",
             dependencies: [
-                "VAEProtocol", "VAEFormat", "VAEModel", "VAENumerics",
+                "VAEFormat", "VAEModel", "VAENumerics", "VAEData",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Protocol v1 on a Unix socket (line-delimited JSON-RPC 2.0) over SwiftNIO: one transport on the engine.
+        .target(
+            name: "VAELineTransport",
+            dependencies: [
+                "VAEServing", "VAEProtocol", "VAEJSON", "VAENumerics",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,17 +117,22 @@ let package = Package(
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
         .testTarget(
-            name: "VAEServerTests",
+            name: "VAEServingTests",
+            dependencies: ["VAEServing", "VAEFormat", "VAEData", "VAETestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "VAELineTransportTests",
             dependencies: [
-                "VAEServer", "VAEFormat", "VAEData", "VAETestSupport", .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "VAELineTransport", "VAEServing", "VAEProtocol", "VAEJSON", "VAEData", "VAETestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
             ]
         ),
-        .testTarget(name: "VaedTests", dependencies: ["VAEServer", "VAEFormat", "VAENumerics", "VAETestSupport"]),
+        .testTarget(name: "VaedTests", dependencies: ["VAEFormat", "VAEModel", "VAENumerics", "VAETestSupport"]),
         .executableTarget(
             name: "vaed",
             dependencies: [
-                "VAEServer", "VAEProtocol", "VAENumerics",
+                "VAEServing", "VAELineTransport", "VAEProtocol", "VAENumerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -11,7 +11,8 @@ import Logging
 import ServiceLifecycle
 import VAENumerics
 import VAEProtocol
-import VAEServer
+import VAELineTransport
+import VAEServing
 
 @main
 struct Vaed: AsyncParsableCommand {
@@ -119,31 +120,40 @@ struct Vaed: AsyncParsableCommand {
         let path = SocketPath.resolve(explicit: socket)
         if activated == nil {
             do {
-                try Daemon.claimSocketPath(path)
+                try LineServer.claimSocketPath(path)
             } catch {
                 logger.error("\(error)")
                 throw ExitCode(1)
             }
         }
-        let daemon = Daemon(
-            configuration: DaemonConfiguration(
+        let engine = ServingEngine(
+            catalog: catalog, limits: ServingLimits(maxBatch: maxBatch),
+            batching: BatchingConfiguration(maxBatchRows: maxBatchRows, window: .microseconds(batchWindowUs),
+                                            maxQueueRows: maxQueue, threads: threads, inlineRows: inlineRows),
+            version: Self.configuration.version, deliver: LineServer.gatherEventLoopHops)
+        let lineServer = LineServer(
+            configuration: LineServerConfiguration(
                 socketPath: path, socketMode: mode_t(socketMode, radix: 8)!, activatedSocket: activated,
-                limits: ServerLimits(maxLineBytes: maxLineBytes, maxBatch: maxBatch),
-                batching: BatchingConfiguration(maxBatchRows: maxBatchRows, window: .microseconds(batchWindowUs),
-                                                maxQueueRows: maxQueue, threads: threads, inlineRows: inlineRows),
                 maxPipeline: maxPipeline, maxConnections: maxConnections,
-                drainTimeout: .milliseconds(Int(drainTimeout * 1000)),
-                watchInterval: watchInterval > 0 ? .milliseconds(Int(watchInterval * 1000)) : nil),
-            catalog: catalog, logger: logger)
-        let signals = SignalWatch(socketPath: activated == nil ? path : nil, logger: logger) { daemon.reloadInBackground() }
+                drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
+            responder: LineResponder(engine: engine, maxLineBytes: maxLineBytes), logger: logger)
+        var services: [any Service] = [engine, lineServer]
+        if watchInterval > 0 {
+            services.append(ModelDirectoryWatch(engine: engine, every: .milliseconds(Int(watchInterval * 1000)), logger: logger))
+        }
+        let signals = SignalWatch(socketPath: activated == nil ? path : nil, logger: logger) { engine.reloadInBackground() }
+        let models = catalog.registry.current.values.sorted { $0.name < $1.name }
         logger.info("started", metadata: [
             "ms": "\(((ContinuousClock.now - started).inSeconds * 1e4).rounded() / 10)", "gemm": "\(GEMM.kernels)",
+            "models": "\(models.map { "\($0.name)=\($0.fileSHA256.prefix(12))" }.joined(separator: ","))",
+            "threads": "\(threads)", "max_batch_rows": "\(maxBatchRows)",
         ])
         if !GEMM.kernels.usesBestKernels {
             logger.warning("GEMM kernels weaker than this CPU allows", metadata: ["gemm": "\(GEMM.kernels)"])
         }
+        // Graceful shutdown runs in reverse: the transports drain first, then the engine stops its compute threads.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let trimming = Task { await MemoryPolicy.trimPeriodically(every: .seconds(1)) }
         try await group.run()
         trimming.cancel()

@@ -19,6 +19,21 @@ public func writeModelFile(_ architecture: Architecture, seed: UInt64, to path: 
     try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
 }
 
+/// A tiny random-weight model (4×3 images, 8 hidden, z 2; an AE with stored latent statistics) written to a new
+/// folder as `<name>.vaez`, for engine and protocol tests that want it served.
+public func writeTinyModelFile(_ name: String, kind: Architecture.Kind, seed: UInt64 = 1) throws -> String {
+    let architecture = Architecture(kind: kind, input: ImageShape(height: 4, width: 3), hidden: [8], zDim: 2)
+    let network = try Network(architecture: architecture)
+    var random = RandomSource(seed: seed)
+    network.initializeParameters(using: &random)
+    let latent: ModelMetadata.Latent = kind == .ae ? .init(mean: [0.5, -1], std: [2, 0.25]) : .prior(zDim: 2)
+    let metadata = ModelMetadata(architecture: .init(architecture), latent: latent,
+                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
+    let path = temporaryDirectory() + "/\(name).vaez"
+    try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
+    return path
+}
+
 /// Such a model as `<directory>/<kind>.vaez`.
 public func modelFile(kind: Architecture.Kind, directory: String, seed: UInt64 = 5) throws -> String {
     let path = "\(directory)/\(kind.rawValue).vaez"

@@ -5,7 +5,7 @@ import VAEFormat
 import VAEModel
 import VAENumerics
 import VAETestSupport
-@testable import VAEServer
+@testable import VAEServing
 
 @Suite("Model catalog: loading and reloading")
 struct ModelCatalogTests {
@@ -66,13 +66,5 @@ struct ModelCatalogTests {
         let empty = temporaryDirectory() + "/empty"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         #expect(throws: CatalogError.self) { try ModelCatalog(explicit: [], directory: empty, logger: logger) }
-    }
-
-    @Test func socketActivationNeedsOurPidAndAtLeastOneDescriptor() {
-        #expect(SocketActivation.listeningSocket(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "1"], pid: 42) == 3)
-        #expect(SocketActivation.listeningSocket(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "2"], pid: 42) == 3)
-        #expect(SocketActivation.listeningSocket(environment: ["LISTEN_PID": "41", "LISTEN_FDS": "1"], pid: 42) == nil)
-        #expect(SocketActivation.listeningSocket(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "0"], pid: 42) == nil)
-        #expect(SocketActivation.listeningSocket(environment: ["LISTEN_FDS": "1"], pid: 42) == nil)
     }
 }

@@ -9,7 +9,7 @@ import Glibc
 import Logging
 import VAEData
 import VAEFormat
-import NIOConcurrencyHelpers
+import Synchronization
 import VAENumerics
 
 /// Where the served models come from (`--model NAME=FILE` and `--model-dir`), and how they are loaded and reloaded.
@@ -22,18 +22,28 @@ public final class ModelCatalog: Sendable {
         case loaded, reloaded, unchanged, removed
     }
 
-    public struct Report: Sendable {
-        public var actions: [(name: String, action: Action)] = []
-        public var failures: [(name: String, reason: String)] = []
+    public struct Report: Sendable, Equatable {
+        public struct Change: Sendable, Equatable {
+            public var name: String
+            public var action: Action
+        }
+
+        public struct Failure: Sendable, Equatable {
+            public var name: String
+            public var reason: String
+        }
+
+        public var actions: [Change] = []
+        public var failures: [Failure] = []
     }
 
     public let explicit: [(name: String, path: String)]
     public let directory: String?
     public let registry: ModelRegistry
     let logger: Logger
-    private let reloadLock = NIOLock()
+    private let reloadLock = Mutex(())
     /// Called with the models served after each reload that changed something.
-    private let onChange: NIOLockedValueBox<(@Sendable ([ServedModel]) -> Void)?> = .init(nil)
+    private let onChange = Mutex<(@Sendable ([ServedModel]) -> Void)?>(nil)
 
     /// Loads every source.
     /// - Throws: `CatalogError` naming the first model that cannot be loaded, or a name given twice.
@@ -62,18 +72,18 @@ public final class ModelCatalog: Sendable {
 
     /// Runs `body` with the served models after every reload that changed them.
     public func onChange(_ body: @escaping @Sendable ([ServedModel]) -> Void) {
-        onChange.withLockedValue { $0 = body }
+        onChange.withLock { $0 = body }
     }
 
     /// Re-reads every source: new names are loaded, changed files reloaded, vanished directory entries removed.
     public func reload() -> Report {
-        reloadLock.withLock {
+        reloadLock.withLock { _ in
             var report = Report()
             let sources: [(name: String, path: String)]
             do {
                 sources = try Self.sources(explicit: explicit, directory: directory, logger: logger)
             } catch {
-                report.failures.append((directory ?? "", "\(error)"))
+                report.failures.append(.init(name: directory ?? "", reason: "\(error)"))
                 logger.error("reload failed", metadata: ["reason": "\(error)"])
                 return report
             }
@@ -86,12 +96,12 @@ public final class ModelCatalog: Sendable {
                                               event: old == nil ? "loaded" : "reloaded", unlessSHA256: old?.fileSHA256)
                     if let model {
                         updated.append(model)
-                        report.actions.append((name, old == nil ? .loaded : .reloaded))
+                        report.actions.append(.init(name: name, action: old == nil ? .loaded : .reloaded))
                     } else {
-                        report.actions.append((name, .unchanged))
+                        report.actions.append(.init(name: name, action: .unchanged))
                     }
                 } catch {
-                    report.failures.append((name, "\(error)"))
+                    report.failures.append(.init(name: name, reason: "\(error)"))
                     logger.error("reload failed; the old model keeps serving",
                                  metadata: ["model": "\(name)", "file": "\(path)", "reason": "\(error)"])
                 }
@@ -99,14 +109,14 @@ public final class ModelCatalog: Sendable {
             let names = Set(sources.map(\.name))
             let removed = current.keys.filter { !names.contains($0) }.sorted()
             for name in removed {
-                report.actions.append((name, .removed))
+                report.actions.append(.init(name: name, action: .removed))
                 logger.info("removed", metadata: ["model": "\(name)"])
             }
             report.actions.sort { $0.name < $1.name }
             if !updated.isEmpty || !removed.isEmpty {
                 registry.apply(updated: updated, removed: removed)
                 let served = Array(registry.current.values)
-                onChange.withLockedValue { $0 }?(served)
+                onChange.withLock { $0 }?(served)
             }
             return report
         }

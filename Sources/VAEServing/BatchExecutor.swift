@@ -11,6 +11,7 @@ struct JobSlice {
 /// the decoder once each, and scatters the results back into the jobs.
 ///
 /// Not thread-safe: each compute thread owns one executor, which keeps a workspace per model it has served.
+/// `generation` is the scheduler's model-set generation the workspaces were last pruned for.
 final class BatchExecutor {
     private final class ModelState {
         let model: ServedModel
@@ -27,7 +28,6 @@ final class BatchExecutor {
     }
 
     let capacity: Int
-    /// The scheduler's model-set generation this executor's workspaces were last pruned for.
     var generation = 0
     private var states: [ObjectIdentifier: ModelState] = [:]
 
@@ -86,10 +86,11 @@ final class BatchExecutor {
         var row = 0
         for slice in slices where slice.job.stage != .encode {
             let first = slice.rows.lowerBound * pixels, values = slice.rows.count * pixels
-            if slice.job.imagesAsBytes {
-                Kernels.unitToBytes(output + row * pixels, slice.job.imageBytes.baseAddress! + first, count: values)
-            } else {
-                (slice.job.images.baseAddress! + first).update(from: output + row * pixels, count: values)
+            switch slice.job.pixels.storage {
+            case .bytes:
+                Kernels.unitToBytes(output + row * pixels, slice.job.pixels.bytes.baseAddress! + first, count: values)
+            case .floats:
+                (slice.job.pixels.floats.baseAddress! + first).update(from: output + row * pixels, count: values)
             }
             row += slice.rows.count
         }

@@ -1,0 +1,144 @@
+import VAEJSON
+import VAEProtocol
+import VAEServing
+
+/// One protocol v1 request, decoded into the engine's terms, with what its answer needs that the engine does not
+/// keep: the id, the image output format, the members echoed back, and the answer's expected size.
+struct RPCCall: Sendable {
+    /// nil for a notification: it gets no answer.
+    var id: RPCID?
+    var request: ServingRequest
+    var record: RequestRecord
+    var imageFormat: ImageOutputFormat = .array
+    /// stats: as Prometheus text rather than JSON members.
+    var prometheus = false
+    /// sample: the seed used, and `start` when the client gave it (echoed so it can tell an older server).
+    var seed: UInt64?
+    var start: Int?
+    /// Roughly the size of the result, so the answer is written without growing.
+    var answerBytes = 512
+}
+
+/// Decodes protocol v1 params into engine requests (Formats/protocol.md), each refusal an `RPCError` naming the
+/// member at fault.
+struct RPCCallDecoder: Sendable {
+    let engine: ServingEngine
+
+    /// - Parameter record: filled in as far as decoding got (method, model, rows), also when it throws.
+    func call(for request: RPCRequest, draining: Bool, record: inout RequestRecord) throws(RPCError) -> RPCCall {
+        guard let method = RPCMethod(rawValue: request.method) else { throw .methodNotFound(request.method) }
+        record.method = method.rawValue
+        if draining && method.usesModel { throw .shuttingDown }
+        let params = Params(request.params)
+        let known = record
+        func call(_ serving: ServingRequest) -> RPCCall { RPCCall(id: request.id, request: serving, record: known) }
+        switch method {
+        case .hello: return call(.hello)
+        case .models: return call(.models)
+        case .health: return call(.health)
+        case .reload: return call(.reload)
+        case .stats:
+            let format = try params.string("format") ?? "json"
+            guard format == "json" || format == "prometheus" else {
+                throw .invalidParams("params.format must be \"json\" or \"prometheus\" (got \"\(format)\").")
+            }
+            var stats = call(.stats)
+            stats.prometheus = format == "prometheus"
+            return stats
+        case .encode, .decode, .sample, .denoise:
+            let model = try model(params, record: &record)
+            var modelCall = try modelRequest(method, model: model, params: params)
+            record.rows = modelCall.request.rows
+            modelCall.id = request.id
+            modelCall.record = record
+            return modelCall
+        }
+    }
+
+    private func model(_ params: Params, record: inout RequestRecord) throws(RPCError) -> ServedModel {
+        let name = try params.string("model")
+        let model: ServedModel
+        do {
+            model = try engine.model(named: name)
+        } catch {
+            throw RPCError(error)
+        }
+        record.model = model.name
+        return model
+    }
+
+    private func modelRequest(_ method: RPCMethod, model: ServedModel, params: Params) throws(RPCError) -> RPCCall {
+        let limit = engine.limits.maxBatch
+        let payload = ImagePayload(height: model.architecture.input.height, width: model.architecture.input.width)
+        switch method {
+        case .encode:
+            let (images, count) = try payload.decode(params["images"], limit: limit)
+            let sample = try params.bool("sample") ?? false
+            let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
+            var call = RPCCall(request: .encode(EncodeRequest(model: model, images: images, count: count,
+                                                              sample: sample, seed: seed)), record: RequestRecord())
+            call.answerBytes = count * model.zDim * 3 * 16
+            return call
+        case .decode:
+            let format = try params.outputFormat()
+            let (codes, count) = try params.latentCodes(zDim: model.zDim, limit: limit)
+            let request = DecodeRequest(model: model, codes: codes, count: count, pixels: format.storage)
+            return imageCall(.decode(request), payload, count: count, format: format)
+        case .denoise:
+            let format = try params.outputFormat()
+            let (images, count) = try payload.decode(params["images"], limit: limit)
+            let request = DenoiseRequest(model: model, images: images, count: count, pixels: format.storage)
+            return imageCall(.denoise(request), payload, count: count, format: format)
+        case .sample:
+            let format = try params.outputFormat()
+            guard let count = try params.integer("count", in: 1...Int.max) else { throw .invalidParams("params.count is required.") }
+            guard count <= limit else { throw .tooLarge("params.count", count: count, limit: limit) }
+            let temperature = try params.number("temperature") ?? 1
+            guard temperature.isFinite, temperature > 0, Float(temperature).isFinite else {
+                throw .invalidValue("params.temperature must be a finite number above 0 (got \(temperature)).")
+            }
+            let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
+            // Codes start...start+count-1 of the seed, so a client splits a large sample into requests of max_batch.
+            let start = try params.integer("start", in: 0...(1 << 53))
+            let request = SampleRequest(model: model, count: count, temperature: Float(temperature), seed: seed,
+                                        start: start ?? 0, pixels: format.storage)
+            var call = imageCall(.sample(request), payload, count: count, format: format)
+            call.seed = seed
+            call.start = start
+            call.answerBytes += count * model.zDim * 16
+            return call
+        case .hello, .models, .health, .stats, .reload:
+            preconditionFailure("not a model method")
+        }
+    }
+
+    private func imageCall(_ request: ServingRequest, _ payload: ImagePayload, count: Int,
+                           format: ImageOutputFormat) -> RPCCall {
+        var call = RPCCall(request: request, record: RequestRecord())
+        call.imageFormat = format
+        call.answerBytes = payload.encodedSize(count: count, format: format)
+        return call
+    }
+}
+
+extension ImageOutputFormat {
+    /// Images answered as u8 or PNG are kept as bytes straight from the decoder: a quarter of the floats' memory.
+    var storage: PixelStorage { self == .array ? .floats : .bytes }
+}
+
+extension RPCError {
+    /// The engine's refusal in protocol v1 terms (same types and messages as Formats/protocol.md gives).
+    init(_ error: ServingError) {
+        switch error {
+        case .modelNotFound(let name, let loaded): self = .modelNotFound(name, loaded: loaded)
+        case .modelRequired(let loaded): self = .modelRequired(loaded)
+        case .overloaded(let milliseconds): self = .overloaded(retryAfterMilliseconds: milliseconds)
+        case .shuttingDown: self = .shuttingDown
+        case .unavailable(let why): self = .internalError(why)
+        case .reloadFailed(let model, let reason, let report):
+            let failed = RPCError.reloadFailed(model: model, reason: reason)
+            self = RPCError(failed.type, failed.message,
+                            details: failed.details + [JSONMember(key: "models", value: report.actionsJSON)])
+        }
+    }
+}
