@@ -1,5 +1,6 @@
 import Foundation
 import VAEJSON
+import VAEProtocol
 
 /// A blocking JSON-RPC connection to vaed over its Unix socket (Formats/protocol.md), for clients and scripts.
 ///
@@ -23,23 +24,14 @@ public final class DaemonConnection {
         socket = try UnixSocket(connectingTo: path, receiveTimeout: timeoutSeconds)
     }
 
-    /// Sends one request and waits for its response.
+    /// Sends one request and waits for its response. The request is written by `RPCRequest.line`, which the
+    /// daemon reads back with `RPCRequest.validate`; typed params (`SampleParams` and the others) give `params`.
     /// - Returns: the response's `result`.
     /// - Throws: `DaemonError` when the daemon answers with an error; `ConnectionError` when the conversation fails.
-    public func call(_ method: String, params: JSONValue? = nil) throws -> JSONValue {
+    public func call(_ method: RPCMethod, params: JSONValue? = nil) throws -> JSONValue {
         let id = nextID
         nextID += 1
-        var writer = JSONWriter(capacity: 256)
-        writer.raw("{\"jsonrpc\":\"2.0\",\"id\":")
-        writer.int(id)
-        writer.raw(",\"method\":")
-        writer.string(method)
-        if let params {
-            writer.raw(",\"params\":")
-            writer.value(params)
-        }
-        writer.raw("}\n")
-        try socket.sendAll(writer.bytes)
+        try socket.sendAll(RPCRequest(id: .number(JSONNumber(id)), method: method.rawValue, params: params).line)
         guard let line = try readLine() else {
             throw ConnectionError(
                 .closed, path: path, "the daemon at \(path) closed the connection without answering \(method)")
@@ -51,21 +43,17 @@ public final class DaemonConnection {
             throw ConnectionError(
                 .badResponse, path: path, "the daemon's answer to \(method) is not valid JSON: \(error)")
         }
-        guard response["id"]?.integerValue == id else {
+        guard let reply = RPCReply(response) else {
+            throw ConnectionError(
+                .badResponse, path: path, "the daemon's answer to \(method) is not a JSON-RPC response")
+        }
+        guard reply.id == .number(JSONNumber(id)) else {
             throw ConnectionError(.badResponse, path: path, "the daemon's answer to \(method) carries another id")
         }
-        if let error = response["error"] {
-            guard let daemonError = DaemonError(errorMember: error) else {
-                throw ConnectionError(
-                    .badResponse, path: path, "the daemon's error for \(method) has no code or message")
-            }
-            throw daemonError
+        switch reply.outcome {
+        case .result(let result): return result
+        case .error(let error): throw error
         }
-        guard let result = response["result"] else {
-            throw ConnectionError(
-                .badResponse, path: path, "the daemon's answer to \(method) has neither result nor error")
-        }
-        return result
     }
 
     /// Sends bytes as they are (one or more lines, each ending in `\n`).

@@ -38,16 +38,11 @@ struct RPCCallDecoder: Sendable {
         case .health: return call(.health)
         case .reload: return call(.reload)
         case .stats:
-            let format = try params.string("format") ?? "json"
-            guard format == "json" || format == "prometheus" else {
-                throw .invalidParams("params.format must be \"json\" or \"prometheus\" (got \"\(format)\").")
-            }
             var stats = call(.stats)
-            stats.prometheus = format == "prometheus"
+            stats.prometheus = try StatsParams(params).format == .prometheus
             return stats
         case .encode, .decode, .sample, .denoise:
-            let model = try model(params, record: &record)
-            var modelCall = try modelRequest(method, model: model, params: params)
+            var modelCall = try modelRequest(method, params: params, record: &record)
             record.rows = modelCall.request.rows
             modelCall.id = request.id
             modelCall.record = record
@@ -55,8 +50,7 @@ struct RPCCallDecoder: Sendable {
         }
     }
 
-    private func model(_ params: Params, record: inout RequestRecord) throws(RPCError) -> ServedModel {
-        let name = try params.string("model")
+    private func model(named name: String?, record: inout RequestRecord) throws(RPCError) -> ServedModel {
         let model: ServedModel
         do {
             model = try engine.model(named: name)
@@ -67,45 +61,49 @@ struct RPCCallDecoder: Sendable {
         return model
     }
 
-    private func modelRequest(_ method: RPCMethod, model: ServedModel, params: Params) throws(RPCError) -> RPCCall {
+    /// The params read by the protocol's own types (as clients write them), then checked against the model.
+    private func modelRequest(_ method: RPCMethod, params: Params, record: inout RequestRecord) throws(RPCError) -> RPCCall {
         let limit = engine.limits.maxBatch
-        let payload = ImagePayload(height: model.architecture.input.height, width: model.architecture.input.width)
+        func payload(_ model: ServedModel) -> ImagePayload {
+            ImagePayload(height: model.architecture.input.height, width: model.architecture.input.width)
+        }
         switch method {
         case .encode:
-            let (images, count) = try payload.decode(params["images"], limit: limit)
-            let sample = try params.bool("sample") ?? false
-            let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
-            var call = RPCCall(request: .encode(EncodeRequest(model: model, images: images, count: count,
-                                                              sample: sample, seed: seed)), record: RequestRecord())
+            let encode = try EncodeParams(params)
+            let model = try model(named: encode.model, record: &record)
+            let (images, count) = try payload(model).decode(.array(encode.images), limit: limit)
+            let request = EncodeRequest(model: model, images: images, count: count, sample: encode.sample ?? false,
+                                        seed: encode.seed ?? UInt64.random(in: 0...UInt64.max))
+            var call = RPCCall(request: .encode(request), record: RequestRecord())
             call.answerBytes = count * model.zDim * 3 * 16
             return call
         case .decode:
-            let format = try params.outputFormat()
-            let (codes, count) = try params.latentCodes(zDim: model.zDim, limit: limit)
+            let decode = try DecodeParams(params)
+            let model = try model(named: decode.model, record: &record)
+            let format = decode.output ?? .array
+            let (codes, count) = try decode.codes(zDim: model.zDim, limit: limit)
             let request = DecodeRequest(model: model, codes: codes, count: count, pixels: format.storage)
-            return imageCall(.decode(request), payload, count: count, format: format)
+            return imageCall(.decode(request), payload(model), count: count, format: format)
         case .denoise:
-            let format = try params.outputFormat()
-            let (images, count) = try payload.decode(params["images"], limit: limit)
+            let denoise = try DenoiseParams(params)
+            let model = try model(named: denoise.model, record: &record)
+            let format = denoise.output ?? .array
+            let (images, count) = try payload(model).decode(.array(denoise.images), limit: limit)
             let request = DenoiseRequest(model: model, images: images, count: count, pixels: format.storage)
-            return imageCall(.denoise(request), payload, count: count, format: format)
+            return imageCall(.denoise(request), payload(model), count: count, format: format)
         case .sample:
-            let format = try params.outputFormat()
-            guard let count = try params.integer("count", in: 1...Int.max) else { throw .invalidParams("params.count is required.") }
-            guard count <= limit else { throw .tooLarge("params.count", count: count, limit: limit) }
-            let temperature = try params.number("temperature") ?? 1
-            guard temperature.isFinite, temperature > 0, Float(temperature).isFinite else {
-                throw .invalidValue("params.temperature must be a finite number above 0 (got \(temperature)).")
-            }
-            let seed = try params.seed() ?? UInt64.random(in: 0...UInt64.max)
+            let sample = try SampleParams(params)
+            let model = try model(named: sample.model, record: &record)
+            guard sample.count <= limit else { throw .tooLarge("params.count", count: sample.count, limit: limit) }
+            let format = sample.output ?? .array
+            let seed = sample.seed ?? UInt64.random(in: 0...UInt64.max)
             // Codes start...start+count-1 of the seed, so a client splits a large sample into requests of max_batch.
-            let start = try params.integer("start", in: 0...(1 << 53))
-            let request = SampleRequest(model: model, count: count, temperature: Float(temperature), seed: seed,
-                                        start: start ?? 0, pixels: format.storage)
-            var call = imageCall(.sample(request), payload, count: count, format: format)
+            let request = SampleRequest(model: model, count: sample.count, temperature: Float(sample.temperature ?? 1),
+                                        seed: seed, start: sample.start ?? 0, pixels: format.storage)
+            var call = imageCall(.sample(request), payload(model), count: sample.count, format: format)
             call.seed = seed
-            call.start = start
-            call.answerBytes += count * model.zDim * 16
+            call.start = sample.start
+            call.answerBytes += sample.count * model.zDim * 16
             return call
         case .hello, .models, .health, .stats, .reload:
             preconditionFailure("not a model method")

@@ -58,27 +58,4 @@ public struct Params: Sendable {
         }
         return format
     }
-
-    /// `z`: an array of `zDim`-long arrays of finite numbers.
-    public func latentCodes(_ key: String = "z", zDim: Int, limit: Int) throws(RPCError) -> (values: [Float], count: Int) {
-        guard let value = members[key] else { throw .invalidParams("params.\(key) is required.") }
-        guard case .array(let rows) = value, !rows.isEmpty else {
-            throw .invalidParams("params.\(key) must be a non-empty array of latent codes.")
-        }
-        guard rows.count <= limit else { throw .tooLarge("params.\(key)", count: rows.count, limit: limit) }
-        var values = [Float]()
-        values.reserveCapacity(rows.count * zDim)
-        for (index, row) in rows.enumerated() {
-            guard case .array(let numbers) = row, numbers.count == zDim else {
-                throw .shapeMismatch("latent code", expected: [zDim], got: [row.arrayValue?.count ?? 0], index: index)
-            }
-            for number in numbers {
-                guard let d = number.doubleValue, Float(d).isFinite else {
-                    throw .invalidValue("latent code \(index) holds a value that is not a finite number.")
-                }
-                values.append(Float(d))
-            }
-        }
-        return (values, rows.count)
-    }
 }

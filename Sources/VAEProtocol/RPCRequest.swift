@@ -109,3 +109,23 @@ public enum RPCIncoming: Sendable {
         line.withUnsafeBufferPointer { parse(line: $0, parser: parser) }
     }
 }
+
+extension RPCRequest {
+    /// The request as one line, ending in `\n`, as a client sends it (`validate` reads it back).
+    public var line: [UInt8] {
+        var writer = JSONWriter(capacity: 256)
+        writer.raw("{\"jsonrpc\":\"2.0\"")
+        if let id {
+            writer.raw(",\"id\":")
+            writer.value(id.json)
+        }
+        writer.raw(",\"method\":")
+        writer.string(method)
+        if let params {
+            writer.raw(",\"params\":")
+            writer.value(params)
+        }
+        writer.raw("}\n")
+        return writer.bytes
+    }
+}

@@ -113,7 +113,7 @@ extension Vaectl {
                         + "send fewer --images or use --payload u8")
             }
             // One request alone first, so a refused request is one clear error rather than a run of them.
-            _ = try session.call(method, params)
+            _ = try session.connection.call(RPCMethod(rawValue: method) ?? .health, params: .object(params))
             let report = try LoadGenerator.run(
                 LoadConfiguration(
                     path: session.connection.path, requestLine: line, connections: connections, depth: depth,

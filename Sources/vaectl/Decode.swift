@@ -3,6 +3,7 @@ import Foundation
 import VAEClient
 import VAEData
 import VAEJSON
+import VAEProtocol
 
 extension Vaectl {
     struct Decode: ParsableCommand {
@@ -64,13 +65,9 @@ extension Vaectl {
             var images: [PixelImage] = []
             for start in stride(from: 0, to: z.count, by: maxBatch) {
                 let chunk = z[start..<min(start + maxBatch, z.count)]
-                let rows: [JSONValue] = chunk.map { code in .array(code.map { .number(JSONNumber($0)) }) }
-                var params = [
-                    JSONMember(key: "z", value: .array(rows)), JSONMember(key: "output", value: .string("u8")),
-                ]
-                if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+                let params = DecodeParams(model: model.model, codes: Array(chunk), output: .u8)
                 images += try decodeImages(
-                    session.call("decode", params), model: described, path: session.connection.path)
+                    session.call(.decode, params.json), model: described, path: session.connection.path)
             }
             try ImageWriter(options: output).writeAndReport(
                 images, names: numberedNames("decoded", count: images.count), json: json,

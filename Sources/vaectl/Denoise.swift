@@ -2,6 +2,7 @@ import ArgumentParser
 import VAEClient
 import VAEData
 import VAEJSON
+import VAEProtocol
 
 extension Vaectl {
     struct Denoise: ParsableCommand {
@@ -35,13 +36,9 @@ extension Vaectl {
             var results: [PixelImage] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]
-                var params = [
-                    JSONMember(key: "images", value: .array(chunk.map { u8Item($0.image) })),
-                    JSONMember(key: "output", value: .string("u8")),
-                ]
-                if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+                let params = DenoiseParams(model: model.model, images: chunk.map { u8Item($0.image) }, output: .u8)
                 results += try decodeImages(
-                    session.call("denoise", params), model: described, path: session.connection.path)
+                    session.call(.denoise, params.json), model: described, path: session.connection.path)
             }
             try ImageWriter(options: output).writeAndReport(
                 results, names: inputs.map(\.stem), json: json,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import VAEClient
 import VAEJSON
+import VAEProtocol
 
 extension Vaectl {
     struct Encode: ParsableCommand {
@@ -34,19 +35,10 @@ extension Vaectl {
             var logvar: [JSONValue] = []
             for (chunkIndex, start) in stride(from: 0, to: inputs.count, by: maxBatch).enumerated() {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]
-                var params = [JSONMember(key: "images", value: .array(chunk.map { u8Item($0.image) }))]
-                if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
-                if sample {
-                    params.append(JSONMember(key: "sample", value: .bool(true)))
-                    if let seed {
-                        let chunkSeed = seed &+ UInt64(chunkIndex)
-                        params.append(
-                            JSONMember(
-                                key: "seed",
-                                value: .number(JSONNumber(text: String(chunkSeed), double: Double(chunkSeed)))))
-                    }
-                }
-                let result = try session.call("encode", params)
+                let params = EncodeParams(
+                    model: model.model, images: chunk.map { u8Item($0.image) }, sample: sample ? true : nil,
+                    seed: sample ? seed.map { $0 &+ UInt64(chunkIndex) } : nil)
+                let result = try session.call(.encode, params.json)
                 guard let codes = result["z"]?.arrayValue, codes.count == chunk.count else {
                     throw ConnectionError(
                         .badResponse, path: session.connection.path,

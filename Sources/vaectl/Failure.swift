@@ -32,7 +32,7 @@ struct Failure: Error {
         case let failure as Failure:
             self = failure
         case let error as DaemonError:
-            self.init(.daemonError, error.type.isEmpty ? error.message : "\(error.message) (\(error.type))")
+            self.init(.daemonError, error.description)
         case let error as ConnectionError:
             self.init(.cannotConnect, error.code == .cannotConnect ? "\(error.message) (\(Self.hint))" : error.message)
         case let error as InputError:

@@ -12,7 +12,7 @@ extension Vaectl {
         var json: Bool { format.json }
 
         func run() throws {
-            let result = try Session(connection).call("health")
+            let result = try Session(connection).call(.health)
             let status = result["status"]?.stringValue ?? "unknown"
             if json { printJSON(result) } else { print(status) }
             guard status == "ok" else { throw Failure(.daemonError, "the daemon's status is \(status)") }

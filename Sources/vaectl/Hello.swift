@@ -13,7 +13,7 @@ extension Vaectl {
 
         func run() throws {
             let session = try Session(connection)
-            let result = try session.call("hello")
+            let result = try session.call(.hello)
             if json { return printJSON(result) }
             let hello = try ServerHello(result: result, path: session.connection.path)
             print(

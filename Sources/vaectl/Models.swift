@@ -14,7 +14,7 @@ extension Vaectl {
 
         func run() throws {
             let session = try Session(connection)
-            let result = try session.call("models")
+            let result = try session.call(.models)
             if json { return printJSON(result) }
             let models = try ModelDescription.list(result: result, path: session.connection.path)
             guard !models.isEmpty else { return print("no models loaded") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import VAEClient
 import VAEData
 import VAEJSON
+import VAEProtocol
 
 extension Vaectl {
     struct Sample: ParsableCommand {
@@ -46,7 +47,7 @@ extension Vaectl {
             var images: [PixelImage] = []
             var z: [JSONValue] = []
             for start in stride(from: 0, to: count, by: maxBatch) {
-                let result = try session.call("sample", params(start: start, count: min(maxBatch, count - start), seed: seed))
+                let result = try session.call(.sample, params(start: start, count: min(maxBatch, count - start), seed: seed).json)
                 if start > 0 && result["start"]?.integerValue != start {
                     throw Failure(
                         .daemonError,
@@ -75,20 +76,9 @@ extension Vaectl {
         }
 
         /// One request's params: `count` codes from code `start` of `seed` (the daemon draws a seed when nil).
-        func params(start: Int, count: Int, seed: UInt64?) -> [JSONMember] {
-            var params = [
-                JSONMember(key: "count", value: .int(count)), JSONMember(key: "output", value: .string("u8")),
-            ]
-            if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
-            if let seed {
-                params.append(
-                    JSONMember(key: "seed", value: .number(JSONNumber(text: String(seed), double: Double(seed)))))
-            }
-            if start > 0 { params.append(JSONMember(key: "start", value: .int(start))) }
-            if let temperature {
-                params.append(JSONMember(key: "temperature", value: .number(JSONNumber(temperature))))
-            }
-            return params
+        func params(start: Int, count: Int, seed: UInt64?) -> SampleParams {
+            SampleParams(model: model.model, count: count, temperature: temperature, seed: seed,
+                         start: start > 0 ? start : nil, output: .u8)
         }
     }
 }

@@ -11,12 +11,12 @@ struct Session {
             path: SocketPath.resolve(explicit: options.socket), timeoutSeconds: options.timeout)
     }
 
-    func call(_ method: String, _ params: [JSONMember] = []) throws -> JSONValue {
-        try connection.call(method, params: params.isEmpty ? nil : .object(params))
+    func call(_ method: RPCMethod, _ params: JSONValue? = nil) throws -> JSONValue {
+        try connection.call(method, params: params)
     }
 
     func hello() throws -> ServerHello {
-        try ServerHello(result: call("hello"), path: connection.path)
+        try ServerHello(result: call(.hello), path: connection.path)
     }
 
     /// `images` fitted to the model they will run on, and the most images a request may carry.
@@ -32,7 +32,7 @@ struct Session {
     /// The model a request will run on, as the daemon would pick it: the named one, or the only one loaded.
     /// - Throws: `Failure` with the daemon-error status when no such model is loaded or a name is needed.
     func model(_ name: String?) throws -> ModelDescription {
-        let models = try ModelDescription.list(result: call("models"), path: connection.path)
+        let models = try ModelDescription.list(result: call(.models), path: connection.path)
         let names = models.map(\.name).joined(separator: ", ")
         if let name {
             guard let model = models.first(where: { $0.name == name }) else {

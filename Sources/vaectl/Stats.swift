@@ -1,6 +1,7 @@
 import ArgumentParser
 import VAEClient
 import VAEJSON
+import VAEProtocol
 
 extension Vaectl {
     struct Stats: ParsableCommand {
@@ -20,10 +21,10 @@ extension Vaectl {
         func run() throws {
             let session = try Session(connection)
             if prometheus {
-                let result = try session.call("stats", [JSONMember(key: "format", value: .string("prometheus"))])
+                let result = try session.call(.stats, StatsParams(format: .prometheus).json)
                 return print(result["text"]?.stringValue ?? "", terminator: "")
             }
-            let result = try session.call("stats")
+            let result = try session.call(.stats)
             if json { return printJSON(result) }
             print(Table(rows: (result.members ?? []).map { [label($0.key), describe($0.key, $0.value)] }).text)
         }

@@ -89,9 +89,9 @@ struct ImagePayloadTests {
         #expect(throws: RPCError.self) { try params.integer("count", in: 1...64) }
         #expect(throws: RPCError.self) { try params.outputFormat() }
         do {
-            _ = try params.latentCodes(zDim: 2, limit: 10)
+            _ = try DecodeParams(z: try #require(params["z"])).codes(zDim: 2, limit: 10)
             Issue.record("a short latent code must be refused")
-        } catch {
+        } catch let error as RPCError {
             #expect(error.type == .shapeMismatch)
         }
     }
