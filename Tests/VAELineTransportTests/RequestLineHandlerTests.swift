@@ -8,12 +8,15 @@ import VAEJSON
 import VAEServing
 
 /// Counts the reads the handlers ask the channel for (it sits next to the head, so it sees what gets through).
-final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
+final class ReadCounter: ChannelOutboundHandler, Sendable {
     typealias OutboundIn = Any
-    private(set) var reads = 0
+    private let count = Atomic(0)
+
+    /// Read from the test while the event loop counts.
+    var reads: Int { count.load(ordering: .sequentiallyConsistent) }
 
     func read(context: ChannelHandlerContext) {
-        reads += 1
+        count.add(1, ordering: .sequentiallyConsistent)
         context.read()
     }
 }
