@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "VAEServer",
             dependencies: [
-                "VAEProtocol", "VAEFormat", "VAEModel", "VAENumerics",
+                "VAEProtocol", "VAECore", "VAEData", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -67,43 +67,47 @@ let package = Package(
         // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO.
         .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData"]),
 
-        // Numeric core: matrices, GEMM, layers' element-wise math, losses, Adam, RNG, parallel loops.
+        // Value types every stage shares: the image shape, the seedable random source. Pure Swift (libm only), so the
+        // client can have them without the numeric core.
+        .target(name: "VAECore"),
+
+        // Numeric core: matrices, GEMM, layers' element-wise math, losses, Adam, parallel loops.
         .target(name: "VAENumerics", dependencies: ["CGEMM", "CVAEKernels"]),
         // The VAE / AE network: architecture, parameters, forward and backward passes.
-        .target(name: "VAEModel", dependencies: ["VAENumerics"]),
+        .target(name: "VAEModel", dependencies: ["VAECore", "VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAEModel", "VAENumerics"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAECore", "VAENumerics"]),
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",
             dependencies: [
-                "VAEModel", "VAEData", "VAEJSON", "VAENumerics", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+                "VAECore", "VAEModel", "VAEData", "VAEJSON", "VAENumerics", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The training loop, checkpoints, metrics and progress reporting.
         .target(
             name: "VAETraining",
             dependencies: [
-                "VAEModel", "VAEData", "VAEFormat",
+                "VAECore", "VAEModel", "VAEData", "VAEFormat", "VAENumerics",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted
         // bound, evaluation, and SVG/PNG figures.
-        .target(name: "VAEAnalysis", dependencies: ["VAEModel", "VAEData", "VAEFormat", "VAEJSON", "VAENumerics"]),
+        .target(name: "VAEAnalysis", dependencies: ["VAECore", "VAEModel", "VAEData", "VAEFormat", "VAEJSON", "VAENumerics"]),
 
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAETraining", "VAEFormat", "VAEJSON", "VAEAnalysis",
+                "VAETraining", "VAECore", "VAEData", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAEAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .target(
-            name: "VAETestSupport", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics"], path: "Tests/VAETestSupport"),
+            name: "VAETestSupport", dependencies: ["VAECore", "VAEData", "VAEFormat", "VAEModel"], path: "Tests/VAETestSupport"),
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
         .testTarget(
@@ -113,7 +117,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "VaedTests", dependencies: ["VAEServer", "VAEFormat", "VAENumerics", "VAETestSupport"]),
+        .testTarget(name: "VaedTests", dependencies: ["VAECore", "VAEFormat", "VAENumerics", "VAETestSupport"]),
         .executableTarget(
             name: "vaed",
             dependencies: [
@@ -127,21 +131,22 @@ let package = Package(
         .executableTarget(
             name: "vaectl",
             dependencies: [
-                "VAEClient", "VAEProtocol", "VAEData", "VAEJSON", "VAEModel", "VAENumerics",
+                "VAEClient", "VAEProtocol", "VAECore", "VAEData", "VAEJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAETestSupport"]),
         // Runs the built vaectl against a built vaed, as a user would.
         .testTarget(
-            name: "VaectlTests", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics", "VAETestSupport"]),
+            name: "VaectlTests", dependencies: ["VAEData", "VAEFormat", "VAETestSupport"]),
 
-        .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
-        .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "VAETestSupport"]),
-        .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
-        .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAEJSON", "VAETestSupport"]),
+        .testTarget(name: "VAECoreTests", dependencies: ["VAECore"]),
+        .testTarget(name: "VAENumericsTests", dependencies: ["VAECore", "VAENumerics"]),
+        .testTarget(name: "VAEModelTests", dependencies: ["VAECore", "VAEModel", "VAENumerics", "VAETestSupport"]),
+        .testTarget(name: "VAEDataTests", dependencies: ["VAECore", "VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAEFormatTests", dependencies: ["VAECore", "VAEData", "VAEFormat", "VAEJSON", "VAEModel", "VAETestSupport"]),
         .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
-        .testTarget(name: "VAEAnalysisTests", dependencies: ["VAEAnalysis", "VAEModel", "VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAEAnalysisTests", dependencies: ["VAEAnalysis", "VAECore", "VAEModel", "VAEData", "VAENumerics", "VAETestSupport"]),
         // Runs the built executables as a user would.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),
     ]

@@ -1,4 +1,4 @@
-import VAEModel
+import VAECore
 
 /// Images stored as bytes (one row-major image after another) with their class labels.
 public struct Dataset: Sendable {

@@ -1,4 +1,4 @@
-import VAEModel
+import VAECore
 import VAENumerics
 
 /// Lays images out in a grid, the way torchvision's `save_image` does: `padding` pixels of black around every cell.

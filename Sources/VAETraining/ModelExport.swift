@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import VAEData
 import VAEFormat
-import VAEModel
 
 extension Trainer {
     /// The name of the trained model in the output folder.

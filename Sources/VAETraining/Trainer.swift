@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import VAECore
 import VAEData
 import VAEModel
 import VAENumerics

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
+import VAECore
 import VAEData
 import VAEFormat
 import VAEModel
-import VAENumerics
 import VAETraining
 
 extension VAECommand {

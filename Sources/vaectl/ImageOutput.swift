@@ -1,8 +1,8 @@
 import Foundation
 import VAEClient
+import VAECore
 import VAEData
 import VAEJSON
-import VAEModel
 
 /// Writes result images where `ImageOutputOptions` says: one PNG (a grid when there are several), one PNG per
 /// image in a folder, or a PNG on standard output.

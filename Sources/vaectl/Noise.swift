@@ -1,8 +1,8 @@
 import ArgumentParser
 import VAEClient
+import VAECore
 import VAEData
 import VAEJSON
-import VAENumerics
 
 extension Vaectl {
     struct Noise: ParsableCommand {

@@ -2,7 +2,6 @@ import Testing
 import VAEAnalysis
 import VAEData
 import VAETestSupport
-import VAEModel
 import VAENumerics
 
 @Suite("Figures from small models")

@@ -1,8 +1,8 @@
+import VAECore
 import VAETestSupport
 import Foundation
 import Testing
 import VAEData
-import VAEModel
 
 @Suite("PNG and image grids")
 struct ImageTests {

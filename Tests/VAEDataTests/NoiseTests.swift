@@ -1,6 +1,6 @@
 import Testing
+import VAECore
 import VAEData
-import VAENumerics
 
 @Suite("Denoising corruption")
 struct NoiseTests {

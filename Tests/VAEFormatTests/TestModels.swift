@@ -1,6 +1,6 @@
+import VAECore
 import VAEData
 import VAEModel
-import VAENumerics
 
 @testable import VAEFormat
 

@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
-import VAEModel
 import VAEProtocol
 @testable import VAEServer
 import VAETestSupport

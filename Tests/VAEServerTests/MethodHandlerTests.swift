@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VAECore
 import VAEData
 import VAEFormat
 import VAEJSON

@@ -1,5 +1,5 @@
+import VAECore
 import VAEData
-import VAENumerics
 
 /// Test images above their reconstructions decoded from mu; with noise, three rows: the clean images, the images
 /// corrupted by the trainer's noise, and the reconstructions of the corrupted images (the denoised images).
