@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "VAEClient", targets: ["VAEClient"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
+        .library(name: "VAECore", targets: ["VAECore"]),
+        .library(name: "VAEFiles", targets: ["VAEFiles"]),
         .library(name: "VAEData", targets: ["VAEData"]),
         .library(name: "VAETraining", targets: ["VAETraining"]),
         .library(name: "VAEFormat", targets: ["VAEFormat"]),
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "VAEServer",
             dependencies: [
-                "VAEProtocol", "VAECore", "VAEData", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics",
+                "VAEProtocol", "VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -65,7 +67,12 @@ let package = Package(
         ),
 
         // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO.
-        .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData"]),
+        .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData", "VAEFiles"]),
+
+        // Whole-file reads and crash-safe writes (temporary file, fsync, rename), and the input error they and the
+        // dataset and image readers throw. libc only: the dataset reader, the image codecs, the .vaez format and the
+        // client all write or read files through it.
+        .target(name: "VAEFiles"),
 
         // Value types every stage shares: the image shape, the seedable random source. Pure Swift (libm only), so the
         // client can have them without the numeric core.
@@ -76,40 +83,43 @@ let package = Package(
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAECore", "VAENumerics"]),
         // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAECore", "VAENumerics"]),
+        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAECore", "VAEFiles", "VAENumerics"]),
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
         .target(
             name: "VAEFormat",
             dependencies: [
-                "VAECore", "VAEModel", "VAEData", "VAEJSON", "VAENumerics", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+                "VAECore", "VAEFiles", "VAEModel", "VAEJSON", "VAENumerics", "CZlib", "CZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The training loop, checkpoints, metrics and progress reporting.
         .target(
             name: "VAETraining",
             dependencies: [
-                "VAECore", "VAEModel", "VAEData", "VAEFormat", "VAENumerics",
+                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEModel", "VAENumerics",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted
         // bound, evaluation, and SVG/PNG figures.
-        .target(name: "VAEAnalysis", dependencies: ["VAECore", "VAEModel", "VAEData", "VAEFormat", "VAEJSON", "VAENumerics"]),
+        .target(
+            name: "VAEAnalysis",
+            dependencies: ["VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics"]),
 
         .executableTarget(
             name: "vae",
             dependencies: [
-                "VAETraining", "VAECore", "VAEData", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAEAnalysis",
+                "VAETraining", "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAEAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .target(
-            name: "VAETestSupport", dependencies: ["VAECore", "VAEData", "VAEFormat", "VAEModel"], path: "Tests/VAETestSupport"),
+            name: "VAETestSupport", dependencies: ["VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEModel"], path: "Tests/VAETestSupport"),
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
-        .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
+        .testTarget(name: "VAEProtocolTests", dependencies: ["VAEData", "VAEJSON", "VAEProtocol"]),
         .testTarget(
             name: "VAEServerTests",
             dependencies: [
@@ -131,23 +141,24 @@ let package = Package(
         .executableTarget(
             name: "vaectl",
             dependencies: [
-                "VAEClient", "VAEProtocol", "VAECore", "VAEData", "VAEJSON",
+                "VAEClient", "VAEProtocol", "VAECore", "VAEData", "VAEFiles", "VAEJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAEFiles", "VAETestSupport"]),
         // Runs the built vaectl against a built vaed, as a user would.
         .testTarget(
-            name: "VaectlTests", dependencies: ["VAEData", "VAEFormat", "VAETestSupport"]),
+            name: "VaectlTests", dependencies: ["VAEData", "VAEFiles", "VAEFormat", "VAETestSupport"]),
 
         .testTarget(name: "VAECoreTests", dependencies: ["VAECore"]),
         .testTarget(name: "VAENumericsTests", dependencies: ["VAECore", "VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAECore", "VAEModel", "VAENumerics", "VAETestSupport"]),
-        .testTarget(name: "VAEDataTests", dependencies: ["VAECore", "VAEData", "VAETestSupport"]),
-        .testTarget(name: "VAEFormatTests", dependencies: ["VAECore", "VAEData", "VAEFormat", "VAEJSON", "VAEModel", "VAETestSupport"]),
-        .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAEDataTests", dependencies: ["VAECore", "VAEData", "VAEFiles", "VAETestSupport"]),
+        .testTarget(
+            name: "VAEFormatTests", dependencies: ["VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAETestSupport"]),
+        .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEFiles", "VAEFormat", "VAETestSupport"]),
         .testTarget(name: "VAEAnalysisTests", dependencies: ["VAEAnalysis", "VAECore", "VAEModel", "VAEData", "VAENumerics", "VAETestSupport"]),
         // Runs the built executables as a user would.
-        .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),
+        .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAEFiles", "VAETestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import VAEData
+import VAEFiles
 import VAEJSON
 
 /// Builds the one request line a load run repeats.

@@ -1,5 +1,6 @@
 import Foundation
 import VAEData
+import VAEFiles
 
 /// One grey input image and where it came from.
 public struct InputImage: Sendable, Equatable {

@@ -1,5 +1,4 @@
 import VAECore
-import VAEData
 import VAEJSON
 import VAEModel
 

@@ -1,5 +1,6 @@
 import VAECore
 import VAEData
+import VAEFiles
 import VAEModel
 import VAENumerics
 

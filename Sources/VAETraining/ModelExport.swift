@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import VAEData
+import VAEFiles
 import VAEFormat
 
 extension Trainer {

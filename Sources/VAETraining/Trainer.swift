@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VAECore
 import VAEData
+import VAEFiles
 import VAEModel
 import VAENumerics
 

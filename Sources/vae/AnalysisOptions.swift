@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VAEAnalysis
 import VAEData
+import VAEFiles
 import VAENumerics
 
 /// What every analysis command takes: the model, where its test images are, how many, and threads.

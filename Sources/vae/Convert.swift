@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VAEData
+import VAEFiles
 import VAEFormat
 
 extension VAECommand {

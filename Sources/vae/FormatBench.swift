@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VAECore
 import VAEData
+import VAEFiles
 import VAEFormat
 import VAEModel
 import VAETraining

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VAEData
+import VAEFiles
 import VAEFormat
 
 /// Reading and writing model files for the commands, with user-facing errors.

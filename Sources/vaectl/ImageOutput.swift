@@ -2,6 +2,7 @@ import Foundation
 import VAEClient
 import VAECore
 import VAEData
+import VAEFiles
 import VAEJSON
 
 /// Writes result images where `ImageOutputOptions` says: one PNG (a grid when there are several), one PNG per

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VAEData
+import VAEFiles
 import VAETestSupport
 
 @Suite("vae export, inspect, verify, convert", .serialized)

@@ -1,3 +1,4 @@
+import VAEFiles
 import VAETestSupport
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import VAECore
+import VAEFiles
 import VAETestSupport
 import Foundation
 import Testing

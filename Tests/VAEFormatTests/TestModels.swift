@@ -1,5 +1,4 @@
 import VAECore
-import VAEData
 import VAEModel
 
 @testable import VAEFormat

@@ -1,5 +1,6 @@
 import Foundation
 import VAEData
+import VAEFiles
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VAEData
+import VAEFiles
 import VAETestSupport
 
 /// The built vaectl against a built vaed, as a user runs them.
