@@ -1,6 +1,6 @@
 import Foundation
-import VAEData
 import VAEFiles
+import VAEImage
 import VAEJSON
 
 /// Builds the one request line a load run repeats.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VAEClient
-import VAEData
 import VAEJSON
 import VAEProtocol
 

@@ -1,8 +1,8 @@
 import Foundation
 import VAEClient
 import VAECore
-import VAEData
 import VAEFiles
+import VAEImage
 import VAEJSON
 
 /// Writes result images where `ImageOutputOptions` says: one PNG (a grid when there are several), one PNG per
@@ -63,7 +63,7 @@ struct ImageWriter {
         guard images.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
             throw Failure(.usage, "a grid needs images of one size; write them one by one with --out-dir")
         }
-        let values = images.flatMap { $0.pixels.map { Float($0) / 255 } }
+        let values = images.flatMap(\.unitValues)
         let shape = ImageShape(height: first.height, width: first.width)
         return ImageGrid(shape: shape, columns: min(columns(images.count), images.count)).render(values)
     }

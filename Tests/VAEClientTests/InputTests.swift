@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VAEData
 import VAEFiles
+import VAEImage
 import VAETestSupport
 
 @testable import VAEClient

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import VAEData
 import VAEFiles
+import VAEImage
 import VAETestSupport
 
 @Suite("vae train, run as a user would", .serialized)

@@ -1,8 +1,8 @@
-import VAEFiles
-import VAETestSupport
 import Foundation
 import Testing
 import VAEData
+import VAEFiles
+import VAETestSupport
 
 @Suite("IDX parsing of good and bad files")
 struct IDXTests {

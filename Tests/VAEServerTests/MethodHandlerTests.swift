@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import VAECore
-import VAEData
 import VAEFormat
+import VAEImage
 import VAEJSON
 import VAEModel
 import VAENumerics

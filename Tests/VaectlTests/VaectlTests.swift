@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VAEData
 import VAEFiles
+import VAEImage
 import VAETestSupport
 
 /// The built vaectl against a built vaed, as a user runs them.
