@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "VAETraining",
             dependencies: [
-                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEModel", "VAENumerics",
+                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -156,10 +156,15 @@ let package = Package(
             name: "VAEFormatTests",
             dependencies: ["VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAETestSupport"]
         ),
-        .testTarget(name: "VAETrainingTests", dependencies: ["VAEFiles", "VAEFormat", "VAETestSupport", "VAETraining"]),
+        .testTarget(
+            name: "VAETrainingTests",
+            dependencies: ["VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport", "VAETraining"]
+        ),
         .testTarget(
             name: "VAEAnalysisTests",
-            dependencies: ["VAEAnalysis", "VAECore", "VAEData", "VAEImage", "VAEModel", "VAENumerics", "VAETestSupport"]
+            dependencies: [
+                "VAEAnalysis", "VAECore", "VAEData", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport",
+            ]
         ),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEImage", "VAEJSON", "VAEProtocol"]),
         .testTarget(

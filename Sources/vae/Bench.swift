@@ -56,7 +56,7 @@ extension VAECommand {
 
         var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
-        @Flag(help: "Print JSON instead of text.")
+        @Flag(help: "Print JSON instead of text (null for a figure that could not be computed).")
         var json = false
 
         func run() throws {
@@ -90,43 +90,25 @@ extension VAECommand {
             }
             peak = max(peak, TrainingBenchmark.sgemmPeak())
             gemmSeconds = min(gemmSeconds, gemmFloor(), gemmFloor())
-            let rates = metrics.map(\.samplesPerSecond)
-            let sorted = rates.sorted()
-            let median = sorted[sorted.count / 2], best = sorted.last!
-            let flops = TrainingBenchmark.trainingFlopsPerSample(architecture)
-            let achieved = flops * best / 1e9
-            let floorSamples = Double(trainer.data.train.count) / gemmSeconds
-            let report: [(String, String)] = [
-                ("architecture", "\(kind.rawValue) \(architecture.input.pixelCount)-\(sizes.map(String.init).joined(separator: "-"))-z\(zDim)"),
-                ("dataset", "\(datasetKind.rawValue), \(trainer.data.train.count) training images, batch \(batchSize)"),
-                ("threads", "\(threads)"),
-                ("cpu", GEMM.kernels.cpuModel),
-                ("gemm", "\(GEMM.kernels)"),
-                ("samples_per_second_by_epoch", rates.map { String(Int($0)) }.joined(separator: ", ")),
-                ("samples_per_second_best", "\(Int(best))"),
-                ("samples_per_second_median", "\(Int(median))"),
-                ("epoch_seconds_best", String(format: "%.3f", Double(trainer.data.train.count) / best)),
-                ("sgemm_peak_gflops", String(format: "%.1f", peak)),
-                ("training_gflops", String(format: "%.1f", achieved)),
-                ("fraction_of_sgemm_peak", String(format: "%.3f", achieved / peak)),
-                ("gemm_only_epoch_seconds", String(format: "%.3f", gemmSeconds)),
-                ("gemm_only_floor_samples_per_second", "\(Int(floorSamples))"),
-                ("fraction_of_gemm_floor", String(format: "%.3f", best / floorSamples)),
-                ("final_test_loss", String(format: "%.3f", metrics.last?.testLoss ?? .nan)),
-            ]
-            if json {
-                let numeric = Set(["threads", "samples_per_second_best", "samples_per_second_median", "epoch_seconds_best",
-                                   "sgemm_peak_gflops",
-                                   "training_gflops", "fraction_of_sgemm_peak", "gemm_only_epoch_seconds",
-                                   "gemm_only_floor_samples_per_second", "fraction_of_gemm_floor", "final_test_loss"])
-                let body = report.map { key, value in
-                    numeric.contains(key) ? "\"\(key)\":\(value)" : "\"\(key)\":\"\(value)\""
-                }
-                print("{" + body.joined(separator: ",") + "}")
-            } else {
-                let figures = Dictionary(uniqueKeysWithValues: report)
-                print(BenchSummary.text(figures, rates: rates))
-            }
+            let report = TrainingBenchReport(
+                architecture: architecture, dataset: datasetKind.rawValue, trainingImages: trainer.data.train.count, batchSize: batchSize,
+                threads: threads, kernels: GEMM.kernels, samplesPerSecondByEpoch: metrics.map(\.samplesPerSecond),
+                sgemmPeakGFLOPS: peak, flopsPerSample: TrainingBenchmark.trainingFlopsPerSample(architecture),
+                gemmOnlyEpochSeconds: gemmSeconds, finalTestLoss: metrics.last?.testLoss)
+            print(json ? report.json.jsonText : report.text)
         }
+    }
+}
+
+/// One line per finished epoch on standard error, so a bench of several minutes shows it is alive.
+final class EpochLine: TrainingObserver {
+    let epochs: Int
+
+    init(epochs: Int) { self.epochs = epochs }
+
+    func trainingBatchCompleted(_ progress: BatchProgress) {}
+
+    func trainingEpochCompleted(_ metrics: EpochMetrics) {
+        FileHandle.standardError.write(Data("epoch \(metrics.epoch)/\(epochs): \(Int(metrics.samplesPerSecond)) samples/s\n".utf8))
     }
 }

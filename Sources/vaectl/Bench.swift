@@ -137,7 +137,6 @@ extension Vaectl {
 
         func reportJSON(_ report: LoadReport, model: String?, requestBytes: Int) -> JSONValue {
             let latency = report.latency
-            func number(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
             var members = [
                 JSONMember(key: "method", value: .string(method)),
                 JSONMember(key: "model", value: model.map { .string($0) } ?? .null),
@@ -148,25 +147,25 @@ extension Vaectl {
                 JSONMember(key: "depth", value: .int(depth)),
                 JSONMember(key: "threads", value: .int(threads)),
                 JSONMember(key: "spin", value: .bool(spin)),
-                JSONMember(key: "duration_seconds", value: number(duration)),
-                JSONMember(key: "warmup_seconds", value: number(warmup)),
-                JSONMember(key: "measured_seconds", value: number((report.seconds * 1000).rounded() / 1000)),
+                JSONMember(key: "duration_seconds", value: .double(duration)),
+                JSONMember(key: "warmup_seconds", value: .double(warmup)),
+                JSONMember(key: "measured_seconds", value: .double((report.seconds * 1000).rounded() / 1000)),
                 JSONMember(key: "requests", value: .int(Int(report.responses))),
-                JSONMember(key: "requests_per_second", value: number((report.responsesPerSecond * 10).rounded() / 10)),
+                JSONMember(key: "requests_per_second", value: .double((report.responsesPerSecond * 10).rounded() / 10)),
                 JSONMember(
                     key: "images_per_second",
-                    value: number((report.responsesPerSecond * Double(imagesPerRequest) * 10).rounded() / 10)),
+                    value: .double((report.responsesPerSecond * Double(imagesPerRequest) * 10).rounded() / 10)),
             ]
             members.append(
                 JSONMember(
                     key: "latency_us",
                     value: .object([
-                        JSONMember(key: "p50", value: number(microseconds(Double(latency.percentile(50))))),
-                        JSONMember(key: "p90", value: number(microseconds(Double(latency.percentile(90))))),
-                        JSONMember(key: "p99", value: number(microseconds(Double(latency.percentile(99))))),
-                        JSONMember(key: "p99_9", value: number(microseconds(Double(latency.percentile(99.9))))),
-                        JSONMember(key: "max", value: number(microseconds(Double(latency.maximum)))),
-                        JSONMember(key: "mean", value: number(microseconds(latency.mean))),
+                        JSONMember(key: "p50", value: .double(microseconds(Double(latency.percentile(50))))),
+                        JSONMember(key: "p90", value: .double(microseconds(Double(latency.percentile(90))))),
+                        JSONMember(key: "p99", value: .double(microseconds(Double(latency.percentile(99))))),
+                        JSONMember(key: "p99_9", value: .double(microseconds(Double(latency.percentile(99.9))))),
+                        JSONMember(key: "max", value: .double(microseconds(Double(latency.maximum)))),
+                        JSONMember(key: "mean", value: .double(microseconds(latency.mean))),
                     ])))
             members.append(
                 JSONMember(

@@ -110,12 +110,5 @@ func u8Item(_ image: PixelImage) -> JSONValue {
 
 /// Prints one JSON value on one line of standard output.
 func printJSON(_ value: JSONValue) {
-    var writer = JSONWriter(capacity: 1024)
-    writer.value(value)
-    print(String(decoding: writer.bytes, as: UTF8.self))
-}
-
-extension JSONValue {
-    static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
-    static func int(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
+    print(value.jsonText)
 }
