@@ -29,14 +29,14 @@ extension VAECommand {
                 """
         )
 
-        @Option(help: "mnist or fashion-mnist.")
-        var dataset: String = DatasetKind.fashionMNIST.rawValue
+        @Option(help: "The dataset.")
+        var dataset: DatasetKind = .fashionMNIST
 
         @Option(help: "Folder with the four IDX files.")
         var dataDir: String?
 
-        @Option(help: "vae or ae.")
-        var model: String = "vae"
+        @Option(help: "A variational or a plain autoencoder.")
+        var model: Architecture.Kind = .vae
 
         @Option(help: "Hidden layer sizes, comma-separated.")
         var hidden: String = "400,256,128"
@@ -60,18 +60,15 @@ extension VAECommand {
         var json = false
 
         func run() throws {
-            guard let kind = Architecture.Kind(rawValue: model), let datasetKind = DatasetKind(argument: dataset) else {
-                throw ValidationError("--model must be vae or ae and --dataset mnist or fashion-mnist")
-            }
             let sizes = hidden.split(separator: ",").compactMap { Int($0) }
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vae-bench-\(getpid())").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let configuration = TrainingConfiguration(
-                dataset: datasetKind.rawValue, dataDirectory: dataDir, kind: kind, hidden: sizes, zDim: zDim,
+                dataset: dataset.rawValue, dataDirectory: dataDir, kind: model, hidden: sizes, zDim: zDim,
                 epochs: epochs, batchSize: batchSize, threads: threads, outputDirectory: directory)
             let data: DatasetSplit
             do { data = try Trainer.loadData(for: configuration) } catch { throw userError(error.description) }
-            let architecture = Architecture(kind: kind, input: data.train.shape, hidden: sizes, zDim: zDim)
+            let architecture = Architecture(kind: model, input: data.train.shape, hidden: sizes, zDim: zDim)
             GEMM.setThreadCount(threads)
             // The peak and the GEMM floor are measured before and after training and the best kept, so that all
             // three figures describe the machine at its best in this run.
@@ -91,8 +88,9 @@ extension VAECommand {
             peak = max(peak, TrainingBenchmark.sgemmPeak())
             gemmSeconds = min(gemmSeconds, gemmFloor(), gemmFloor())
             let report = TrainingBenchReport(
-                architecture: architecture, dataset: datasetKind.rawValue, trainingImages: trainer.data.train.count, batchSize: batchSize,
-                threads: threads, kernels: GEMM.kernels, samplesPerSecondByEpoch: metrics.map(\.samplesPerSecond),
+                architecture: architecture, dataset: dataset.rawValue, trainingImages: trainer.data.train.count,
+                batchSize: batchSize, threads: threads, kernels: GEMM.kernels,
+                samplesPerSecondByEpoch: metrics.map(\.samplesPerSecond),
                 sgemmPeakGFLOPS: peak, flopsPerSample: TrainingBenchmark.trainingFlopsPerSample(architecture),
                 gemmOnlyEpochSeconds: gemmSeconds, finalTestLoss: metrics.last?.testLoss)
             print(json ? report.json.jsonText : report.text)

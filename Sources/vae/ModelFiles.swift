@@ -30,11 +30,4 @@ enum ModelFiles {
         guard file != path, !Files.exists(file) else { return nil }
         return "\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))"
     }
-
-    static func dtype(_ name: String) throws -> TensorDType {
-        guard let dtype = TensorDType(name: name) else {
-            throw ValidationError("--dtype must be f32, f16, bf16 or int8 (got '\(name)')")
-        }
-        return dtype
-    }
 }

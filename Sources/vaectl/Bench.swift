@@ -18,16 +18,13 @@ extension Vaectl {
                 --json prints the figures as JSON.
                 """)
 
-        static let methods = ["encode", "decode", "denoise", "sample", "hello", "health", "models", "stats"]
-
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
-        @Option(help: "encode, decode, denoise, sample, hello, health, models or stats.") var method = "encode"
-        @Option(help: "How images are sent: u8, array or png.") var payload = "u8"
+        @Option(help: "The method each request calls.") var method: BenchMethod = .encode
+        @Option(help: "How images are sent.") var payload: BenchRequest.Payload = .u8
         @Option(help: "Images (encode, denoise) or latent codes (decode) per request.") var images = 1
         @Option(help: "Images per sample request.") var count = 1
-        @Option(help: "How result images come back: array, u8 or png (default: the daemon's, array).") var output:
-            String?
+        @Option(help: "How result images come back (default: the daemon's, array).") var output: ImageOutputFormat?
         @Option(help: "Concurrent connections.") var connections = 16
         @Option(help: "Requests in flight per connection.") var depth = 4
         @Option(help: "Seconds measured.") var duration: Double = 10
@@ -41,16 +38,6 @@ extension Vaectl {
         var json: Bool { format.json }
 
         func validate() throws {
-            guard Self.methods.contains(method) else {
-                throw ValidationError(
-                    "--method must be one of \(Self.methods.joined(separator: ", ")) (got '\(method)')")
-            }
-            guard BenchRequest.Payload(rawValue: payload) != nil else {
-                throw ValidationError("--payload must be u8, array or png (got '\(payload)')")
-            }
-            if let output, ImageOutputFormat(rawValue: output) == nil {
-                throw ValidationError("--output must be array, u8 or png (got '\(output)')")
-            }
             guard images >= 1, count >= 1 else { throw ValidationError("--images and --count must be at least 1") }
             guard connections >= 1, depth >= 1, threads >= 1 else {
                 throw ValidationError("--connections, --depth and --threads must be at least 1")
@@ -63,19 +50,19 @@ extension Vaectl {
         /// Images or codes one request carries (0 for methods without any).
         var imagesPerRequest: Int {
             switch method {
-            case "encode", "denoise", "decode": images
-            case "sample": count
-            default: 0
+            case .encode, .denoise, .decode: images
+            case .sample: count
+            case .hello, .health, .models, .stats: 0
             }
         }
 
         func params(_ session: Session) throws -> [JSONMember] {
             var params: [JSONMember] = []
-            guard ["encode", "decode", "denoise", "sample"].contains(method) else { return params }
+            guard method.usesModel else { return params }
             if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
             let described = try session.model(model.model)
             switch method {
-            case "encode", "denoise":
+            case .encode, .denoise:
                 var image = BenchRequest.syntheticImage(height: described.height, width: described.width)
                 if let input {
                     guard let first = try ImageFiles.read([input], indices: nil).first else {
@@ -88,15 +75,18 @@ extension Vaectl {
                 params.append(
                     JSONMember(
                         key: "images",
-                        value: try BenchRequest.images(
-                            image, count: images, payload: BenchRequest.Payload(rawValue: payload)!)))
-            case "decode":
+                        value: try BenchRequest.images(image, count: images, payload: payload)))
+            case .decode:
                 params.append(
                     JSONMember(key: "z", value: BenchRequest.latentCodes(count: images, zDim: described.zDim)))
-            default:
+            case .sample:
                 params += [JSONMember(key: "count", value: .int(count)), JSONMember(key: "seed", value: .int(1))]
+            case .hello, .health, .models, .stats:
+                break
             }
-            if let output, method != "encode" { params.append(JSONMember(key: "output", value: .string(output))) }
+            if let output, method != .encode {
+                params.append(JSONMember(key: "output", value: .string(output.rawValue)))
+            }
             return params
         }
 
@@ -104,7 +94,7 @@ extension Vaectl {
             let session = try Session(connection)
             let hello = try session.hello()
             let params = try params(session)
-            let line = BenchRequest.line(method: method, params: params)
+            let line = BenchRequest.line(method: method.rawValue, params: params)
             guard line.count - 1 <= hello.maxLineBytes else {
                 throw Failure(
                     .usage,
@@ -112,7 +102,7 @@ extension Vaectl {
                         + "send fewer --images or use --payload u8")
             }
             // One request alone first, so a refused request is one clear error rather than a run of them.
-            _ = try session.call(method, params)
+            _ = try session.call(method.rawValue, params)
             let report = try LoadGenerator.run(
                 LoadConfiguration(
                     path: session.connection.path, requestLine: line, connections: connections, depth: depth,
@@ -138,9 +128,9 @@ extension Vaectl {
         func reportJSON(_ report: LoadReport, model: String?, requestBytes: Int) -> JSONValue {
             let latency = report.latency
             var members = [
-                JSONMember(key: "method", value: .string(method)),
+                JSONMember(key: "method", value: .string(method.rawValue)),
                 JSONMember(key: "model", value: model.map { .string($0) } ?? .null),
-                JSONMember(key: "payload", value: .string(payload)),
+                JSONMember(key: "payload", value: .string(payload.rawValue)),
                 JSONMember(key: "images_per_request", value: .int(imagesPerRequest)),
                 JSONMember(key: "request_bytes", value: .int(requestBytes)),
                 JSONMember(key: "connections", value: .int(connections)),
@@ -187,9 +177,9 @@ extension Vaectl {
             }
             var what = "no params"
             if imagesPerRequest > 0 {
-                let noun = method == "decode" ? "code" : "image"
+                let noun = method == .decode ? "code" : "image"
                 what = "\(imagesPerRequest) \(noun)\(imagesPerRequest == 1 ? "" : "s") per request"
-                if method == "encode" || method == "denoise" { what += " as \(payload)" }
+                if method == .encode || method == .denoise { what += " as \(payload.rawValue)" }
             }
             let percentiles = [("p50", 50.0), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
                 .map { "\($0.0) \(us(Double(latency.percentile($0.1))))" }
@@ -207,9 +197,20 @@ extension Vaectl {
             let errors = report.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             rows.append(["errors", errors.isEmpty ? "none" : errors.joined(separator: ", ")])
             let header =
-                "bench \(method): \(what) (\(requestBytes) bytes), \(connections) connections × \(depth) in flight, "
+                "bench \(method.rawValue): \(what) (\(requestBytes) bytes), \(connections) connections × \(depth) in flight, "
                 + "\(warmup) s warm-up"
             return header + "\n" + Table(rows: rows).text
         }
     }
 }
+
+/// The methods `vaectl bench` can load-test: protocol v1's, less `reload` (which changes the daemon's state).
+enum BenchMethod: String, ExpressibleByArgument, CaseIterable {
+    case encode, decode, denoise, sample, hello, health, models, stats
+
+    /// Methods that run through a model, so their requests carry one (`--model`).
+    var usesModel: Bool { RPCMethod(rawValue: rawValue)?.usesModel ?? false }
+}
+
+extension BenchRequest.Payload: ExpressibleByArgument {}
+extension ImageOutputFormat: ExpressibleByArgument {}
