@@ -1,5 +1,8 @@
 // swift-tools-version:6.0
-// The data flows dataset → trainer → .vaez → daemon → client; each arrow is one module boundary below.
+// The data flows dataset → trainer → .vaez → daemon → client; each arrow is one module boundary below (VAEData →
+// VAETraining → VAEFormat → VAEServer → VAEProtocol ← VAEClient). Targets are listed from the ground up, each
+// depending only on targets above it, and each lists exactly the modules its sources import. The client side
+// (VAEProtocol, VAEClient, vaectl) never reaches the numeric core, so vaectl links neither oneDNN nor libgomp.
 import PackageDescription
 
 let package = Package(
@@ -158,7 +161,10 @@ let package = Package(
         ),
         .testTarget(
             name: "VAETrainingTests",
-            dependencies: ["VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport", "VAETraining"]
+            dependencies: [
+                "VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport",
+                "VAETraining", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "VAEAnalysisTests",
@@ -183,6 +189,7 @@ let package = Package(
         // Run the built executables as a user would: vae; vaed; vaectl against a built vaed.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEFiles", "VAEImage", "VAETestSupport"]),
         .testTarget(name: "VaedTests", dependencies: ["VAECore", "VAEFormat", "VAENumerics", "VAETestSupport"]),
-        .testTarget(name: "VaectlTests", dependencies: ["VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAETestSupport"]),
+        .testTarget(
+            name: "VaectlTests", dependencies: ["VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAETestSupport"]),
     ]
 )

@@ -74,7 +74,10 @@ public struct EvaluationReport: Sendable {
             ("reconstruction BCE from mu", value(r.reconstructionBCE)),
             ("reconstruction PSNR", value(r.reconstructionPSNR, 2, unit: " dB")),
             ("KL, total", value(r.totalKL)),
-            ("KL per dimension", r.klPerDimension.map { "[" + $0.map { value($0) }.joined(separator: ", ") + "]" } ?? "n/a (AE)"),
+            (
+                "KL per dimension",
+                r.klPerDimension.map { "[" + $0.map { value($0) }.joined(separator: ", ") + "]" } ?? "n/a (AE)"
+            ),
             ("active units (var mu > 0.01)", "\(r.activeUnits) of \(r.zDim)"),
         ]
         if let noise = r.noise {
@@ -85,6 +88,7 @@ public struct EvaluationReport: Sendable {
             ]
         }
         let width = rows.map(\.0.count).max()!
-        return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+        return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+            .joined(separator: "\n")
     }
 }

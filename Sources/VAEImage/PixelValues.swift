@@ -8,13 +8,17 @@ import CVAEKernels
 public enum PixelValues {
     /// Bytes 0...255 to floats in [0, 1].
     @inline(__always)
-    public static func bytesToUnit(_ source: UnsafePointer<UInt8>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+    public static func bytesToUnit(
+        _ source: UnsafePointer<UInt8>, _ destination: UnsafeMutablePointer<Float>, count: Int
+    ) {
         vk_u8_to_unit(source, destination, count)
     }
 
     /// Floats (clamped to [0, 1]) to bytes, rounded to nearest.
     @inline(__always)
-    public static func unitToBytes(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt8>, count: Int) {
+    public static func unitToBytes(
+        _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt8>, count: Int
+    ) {
         vk_unit_to_u8(source, destination, count)
     }
 }

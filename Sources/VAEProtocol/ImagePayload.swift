@@ -108,7 +108,9 @@ public struct ImagePayload: Sendable {
     public func write(_ images: UnsafePointer<Float>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
         guard format == .array else {
             var bytes = [UInt8](repeating: 0, count: count * pixelCount)
-            bytes.withUnsafeMutableBufferPointer { PixelValues.unitToBytes(images, $0.baseAddress!, count: count * pixelCount) }
+            bytes.withUnsafeMutableBufferPointer {
+                PixelValues.unitToBytes(images, $0.baseAddress!, count: count * pixelCount)
+            }
             bytes.withUnsafeBufferPointer { write(bytes: $0.baseAddress!, count: count, format: format, into: &writer) }
             return
         }

@@ -30,8 +30,8 @@ public struct TrainingBenchReport: Sendable {
     public var finalTestLoss: Double?
 
     public init(
-        architecture: Architecture, dataset: String, trainingImages: Int, batchSize: Int, threads: Int, kernels: GEMMKernels,
-        samplesPerSecondByEpoch: [Double], sgemmPeakGFLOPS: Double, flopsPerSample: Double,
+        architecture: Architecture, dataset: String, trainingImages: Int, batchSize: Int, threads: Int,
+        kernels: GEMMKernels, samplesPerSecondByEpoch: [Double], sgemmPeakGFLOPS: Double, flopsPerSample: Double,
         gemmOnlyEpochSeconds: Double, finalTestLoss: Double?
     ) {
         self.architecture = architecture
@@ -101,7 +101,8 @@ public struct TrainingBenchReport: Sendable {
         }
         let wholeText = { (value: Double) in value.isFinite && abs(value) < 0x1p62 ? String(Int(value)) : "n/a" }
         var lines = [
-            "\(architectureName) on \(dataset), \(trainingImages) training images, batch \(batchSize), \(threads) threads",
+            "\(architectureName) on \(dataset), \(trainingImages) training images, batch \(batchSize), "
+                + "\(threads) threads",
             line("cpu", kernels.cpuModel),
         ]
         lines += kernels.lines.enumerated().map { line($0.offset == 0 ? "gemm" : "", $0.element) }

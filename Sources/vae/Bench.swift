@@ -107,6 +107,7 @@ final class EpochLine: TrainingObserver {
     func trainingBatchCompleted(_ progress: BatchProgress) {}
 
     func trainingEpochCompleted(_ metrics: EpochMetrics) {
-        FileHandle.standardError.write(Data("epoch \(metrics.epoch)/\(epochs): \(Int(metrics.samplesPerSecond)) samples/s\n".utf8))
+        let rate = metrics.samplesPerSecond.isFinite ? String(Int(metrics.samplesPerSecond)) : "n/a"
+        FileHandle.standardError.write(Data("epoch \(metrics.epoch)/\(epochs): \(rate) samples/s\n".utf8))
     }
 }

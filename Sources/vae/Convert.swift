@@ -47,7 +47,9 @@ extension VAECommand {
                     throw userError("\(error)")
                 }
                 let written = try ModelFiles.read(output)
-                print("wrote \(output): \(written.metadata.architecture.kind.rawValue), \(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
+                print(
+                    "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
+                        + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
             default:
                 throw ValidationError("convert goes from .vaez to .safetensors or from .safetensors to .vaez (got \(input) → \(output))")
             }

@@ -197,8 +197,8 @@ extension Vaectl {
             let errors = report.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             rows.append(["errors", errors.isEmpty ? "none" : errors.joined(separator: ", ")])
             let header =
-                "bench \(method.rawValue): \(what) (\(requestBytes) bytes), \(connections) connections × \(depth) in flight, "
-                + "\(warmup) s warm-up"
+                "bench \(method.rawValue): \(what) (\(requestBytes) bytes), "
+                + "\(connections) connections × \(depth) in flight, \(warmup) s warm-up"
             return header + "\n" + Table(rows: rows).text
         }
     }

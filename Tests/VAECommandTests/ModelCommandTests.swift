@@ -58,7 +58,8 @@ struct ModelCommandTests {
         #expect(try Files.read("\(run)/m-f32.vaez") == Files.read("\(run)/model.vaez"), "f32 export of an f32 file is the same file")
         let bad = try runCommand(vae, ["export", run, "--dtype", "f8", "-o", "\(run)/x.vaez"], directory: run)
         #expect(bad.status == 64, "a usage error: \(bad.standardError)")
-        #expect(bad.standardError.contains("Please provide one of 'f32', 'f16', 'bf16' or 'int8'"), "\(bad.standardError)")
+        #expect(
+            bad.standardError.contains("Please provide one of 'f32', 'f16', 'bf16' or 'int8'"), "\(bad.standardError)")
     }
 
     @Test func verifyNamesTheBrokenRuleAndFailsForAFlippedByte() throws {

@@ -83,7 +83,9 @@ struct JSONBuildingTests {
             "nan": .double(.nan), "inf": .doubles([1.5, -.infinity]), "none": .double(nil), "int": .int(nil),
             "half": .double(0.5), "count": .int(3), "name": .string(nil), "names": .strings(["a"]),
         ])
-        #expect(value.jsonText == #"{"nan":null,"inf":[1.5,null],"none":null,"int":null,"half":0.5,"count":3,"name":null,"names":["a"]}"#)
+        let expected = #"{"nan":null,"inf":[1.5,null],"none":null,"int":null,"#
+            + #""half":0.5,"count":3,"name":null,"names":["a"]}"#
+        #expect(value.jsonText == expected)
         #expect(try JSONParser().parse(value.jsonText) == value)
     }
 }

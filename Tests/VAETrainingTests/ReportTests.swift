@@ -46,7 +46,8 @@ struct ReportTests {
 
     @Test func aMetricsLineWithANaNLossIsValidJSON() throws {
         let metrics = EpochMetrics(
-            epoch: 3, trainLoss: .nan, testLoss: .infinity, testBCE: 1.5, testKL: 0.25, seconds: 2, samplesPerSecond: 32)
+            epoch: 3, trainLoss: .nan, testLoss: .infinity, testBCE: 1.5, testKL: 0.25, seconds: 2,
+            samplesPerSecond: 32)
         let parsed = try JSONParser().parse(metrics.jsonLine)
         #expect(parsed["train_loss"] == .null && parsed["test_loss"] == .null)
         #expect(metrics.jsonLine.hasSuffix(#""test_bce":1.5,"test_kl":0.25,"seconds":2.0,"samples_per_second":32.0}"#))
