@@ -1,5 +1,8 @@
 // swift-tools-version:6.0
-// The data flows dataset → trainer → .vaez → daemon → client; each arrow is one module boundary below.
+// The data flows dataset → trainer → .vaez → daemon → client; each arrow is one module boundary below (VAEData →
+// VAETraining → VAEFormat → VAEServing → VAELineTransport → VAEProtocol ← VAEClient). Targets are listed from the ground up, each
+// depending only on targets above it, and each lists exactly the modules its sources import. The client side
+// (VAEProtocol, VAEClient, vaectl) never reaches the numeric core, so vaectl links neither oneDNN nor libgomp.
 import PackageDescription
 
 let package = Package(
@@ -16,7 +19,10 @@ let package = Package(
         .library(name: "VAEClient", targets: ["VAEClient"]),
         .library(name: "VAENumerics", targets: ["VAENumerics"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
+        .library(name: "VAECore", targets: ["VAECore"]),
+        .library(name: "VAEFiles", targets: ["VAEFiles"]),
         .library(name: "VAEData", targets: ["VAEData"]),
+        .library(name: "VAEImage", targets: ["VAEImage"]),
         .library(name: "VAETraining", targets: ["VAETraining"]),
         .library(name: "VAEFormat", targets: ["VAEFormat"]),
         .library(name: "VAEAnalysis", targets: ["VAEAnalysis"]),
@@ -42,22 +48,75 @@ let package = Package(
         // Uncompressed PNGs for served images: stored deflate blocks framed by hand, checksums from zlib.
         .target(name: "CPNGStored", dependencies: ["CZlib"]),
 
-        // Vectorised element-wise kernels (the passes between GEMMs); always optimised, even in debug builds.
+        // Vectorised element-wise kernels (the passes between GEMMs, and pixel/float conversion); plain C, no BLAS;
+        // always optimised, even in debug builds.
         .target(name: "CVAEKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
 
-        // Strict JSON values, parser and writer: shared by the .vaez metadata and the wire protocol.
+        // The ground every stage stands on. Value types they share: the image shape, the seedable random source
+        // (pure Swift, libm only).
+        .target(name: "VAECore"),
+        // Whole-file reads, crash-safe writes (temporary file, fsync, rename) and the input error (DataError) that
+        // they, the dataset reader and the image codecs throw; libc only.
+        .target(name: "VAEFiles"),
+        // Strict JSON values, parser and writer: shared by the .vaez metadata, the wire protocol and the reports.
         .target(name: "VAEJSON"),
 
-        // Wire protocol v1 (Formats/protocol.md): JSON-RPC framing, errors, params and image payloads. No NIO, so
-        // the client shares it.
-        .target(name: "VAEProtocol", dependencies: ["VAEJSON", "VAEData", "VAENumerics"]),
+        // Numeric core: matrices, GEMM, layers' element-wise math, losses, Adam, parallel loops.
+        .target(name: "VAENumerics", dependencies: ["CGEMM", "CVAEKernels"]),
+        // The VAE / AE network: architecture, parameters, forward and backward passes.
+        .target(name: "VAEModel", dependencies: ["VAECore", "VAENumerics"]),
+
+        // Dataset reading: IDX files (plain or gzip), the MNIST-like datasets by name, the denoising corruption.
+        .target(name: "VAEData", dependencies: ["CZlib", "VAECore", "VAEFiles"]),
+        // Image codecs: PNG read and write (libpng; stored PNG for served images), image grids, resampling, pixel/float
+        // conversion. No numeric core, so the client has them without oneDNN.
+        .target(name: "VAEImage", dependencies: ["CPNG", "CPNGStored", "CVAEKernels", "VAECore", "VAEFiles"]),
+
+        // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue; CRC-32 from
+        // zlib.
+        .target(
+            name: "VAEFormat",
+            dependencies: [
+                "CZlib", "CZstd", "VAECore", "VAEFiles", "VAEJSON", "VAEModel", "VAENumerics",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The training loop, checkpoints, metrics, epoch images, the training benchmark and its report.
+        .target(
+            name: "VAETraining",
+            dependencies: [
+                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted
+        // bound, evaluation and its report, and SVG/PNG figures.
+        .target(
+            name: "VAEAnalysis",
+            dependencies: [
+                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics",
+            ]
+        ),
+        .executableTarget(
+            name: "vae",
+            dependencies: [
+                "VAEAnalysis", "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics",
+                "VAETraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Wire protocol v1 (Formats/protocol.md): JSON-RPC framing, errors, params and image payloads. No NIO and no
+        // numeric core, so the client shares it.
+        .target(name: "VAEProtocol", dependencies: ["VAEImage", "VAEJSON"]),
 
         // The serving engine, transport-free (no NIO): model catalog and reload, the methods as typed requests and
         // results, dynamic batching on compute threads, statistics. Transports sit on top of it.
         .target(
             name: "VAEServing",
             dependencies: [
-                "VAEFormat", "VAEModel", "VAENumerics", "VAEData",
+                "VAECore", "VAEFiles", "VAEFormat", "VAEModel", "VAENumerics",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,98 +125,86 @@ let package = Package(
         .target(
             name: "VAELineTransport",
             dependencies: [
-                "VAEServing", "VAEProtocol", "VAEJSON", "VAENumerics",
+                "VAEJSON", "VAENumerics", "VAEProtocol", "VAEServing",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-
-        // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO.
-        .target(name: "VAEClient", dependencies: ["VAEProtocol", "VAEJSON", "VAEData"]),
-
-        // Numeric core: matrices, GEMM, layers' element-wise math, losses, Adam, RNG, parallel loops.
-        .target(name: "VAENumerics", dependencies: ["CGEMM", "CVAEKernels"]),
-        // The VAE / AE network: architecture, parameters, forward and backward passes.
-        .target(name: "VAEModel", dependencies: ["VAENumerics"]),
-        // Datasets (IDX, gzip), noise corruption, PNG and image grids, atomic files.
-        .target(name: "VAEData", dependencies: ["CZlib", "CPNG", "CPNGStored", "VAEModel", "VAENumerics"]),
-        // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue.
-        .target(
-            name: "VAEFormat",
-            dependencies: [
-                "VAEModel", "VAEData", "VAEJSON", "VAENumerics", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
-            ]
-        ),
-        // The training loop, checkpoints, metrics and progress reporting.
-        .target(
-            name: "VAETraining",
-            dependencies: [
-                "VAEModel", "VAEData", "VAEFormat",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-
-        // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted
-        // bound, evaluation, and SVG/PNG figures.
-        .target(name: "VAEAnalysis", dependencies: ["VAEModel", "VAEData", "VAEFormat", "VAEJSON", "VAENumerics"]),
-
-        .executableTarget(
-            name: "vae",
-            dependencies: [
-                "VAETraining", "VAEFormat", "VAEJSON", "VAEAnalysis",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-
-        .target(
-            name: "VAETestSupport", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics"], path: "Tests/VAETestSupport"),
-        .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
-        .testTarget(name: "VAEProtocolTests", dependencies: ["VAEProtocol"]),
-        .testTarget(
-            name: "VAEServingTests",
-            dependencies: ["VAEServing", "VAEFormat", "VAEData", "VAETestSupport", .product(name: "Logging", package: "swift-log")]
-        ),
-        .testTarget(
-            name: "VAELineTransportTests",
-            dependencies: [
-                "VAELineTransport", "VAEServing", "VAEProtocol", "VAEJSON", "VAEData", "VAETestSupport",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOExtras", package: "swift-nio-extras"),
-            ]
-        ),
-        .testTarget(name: "VaedTests", dependencies: ["VAEFormat", "VAEModel", "VAENumerics", "VAETestSupport"]),
         .executableTarget(
             name: "vaed",
             dependencies: [
-                "VAEServing", "VAELineTransport", "VAEProtocol", "VAENumerics",
+                "VAELineTransport", "VAENumerics", "VAEProtocol", "VAEServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
+        // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO, no numeric core
+        // (so neither oneDNN nor libgomp is linked into vaectl).
+        .target(name: "VAEClient", dependencies: ["VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol"]),
         .executableTarget(
             name: "vaectl",
             dependencies: [
-                "VAEClient", "VAEProtocol", "VAEData", "VAEJSON", "VAEModel", "VAENumerics",
+                "VAEClient", "VAECore", "VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "VAEClientTests", dependencies: ["VAEClient", "VAEData", "VAETestSupport"]),
-        // Runs the built vaectl against a built vaed, as a user would.
-        .testTarget(
-            name: "VaectlTests", dependencies: ["VAEData", "VAEFormat", "VAEModel", "VAENumerics", "VAETestSupport"]),
 
-        .testTarget(name: "VAENumericsTests", dependencies: ["VAENumerics"]),
-        .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "VAETestSupport"]),
-        .testTarget(name: "VAEDataTests", dependencies: ["VAEData", "VAETestSupport"]),
-        .testTarget(name: "VAEFormatTests", dependencies: ["VAEFormat", "VAEJSON", "VAETestSupport"]),
-        .testTarget(name: "VAETrainingTests", dependencies: ["VAETraining", "VAEData", "VAETestSupport"]),
-        .testTarget(name: "VAEAnalysisTests", dependencies: ["VAEAnalysis", "VAEModel", "VAEData", "VAETestSupport"]),
-        // Runs the built executables as a user would.
-        .testTarget(name: "VAECommandTests", dependencies: ["VAEData", "VAETestSupport"]),
+        .target(
+            name: "VAETestSupport",
+            dependencies: ["VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEModel"],
+            path: "Tests/VAETestSupport"
+        ),
+        .testTarget(name: "VAECoreTests", dependencies: ["VAECore"]),
+        .testTarget(name: "VAEFilesTests", dependencies: ["VAEFiles", "VAETestSupport"]),
+        .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
+        .testTarget(name: "VAENumericsTests", dependencies: ["VAECore", "VAENumerics"]),
+        .testTarget(name: "VAEModelTests", dependencies: ["VAECore", "VAEModel", "VAENumerics", "VAETestSupport"]),
+        .testTarget(name: "VAEDataTests", dependencies: ["VAECore", "VAEData", "VAEFiles", "VAETestSupport"]),
+        .testTarget(name: "VAEImageTests", dependencies: ["VAECore", "VAEImage", "VAETestSupport"]),
+        .testTarget(
+            name: "VAEFormatTests",
+            dependencies: ["VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAETestSupport"]
+        ),
+        .testTarget(
+            name: "VAETrainingTests",
+            dependencies: [
+                "VAECore", "VAEFiles", "VAEFormat", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport",
+                "VAETraining", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "VAEAnalysisTests",
+            dependencies: [
+                "VAEAnalysis", "VAECore", "VAEData", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport",
+            ]
+        ),
+        .testTarget(name: "VAEProtocolTests", dependencies: ["VAEImage", "VAEJSON", "VAEProtocol"]),
+        .testTarget(
+            name: "VAEServingTests",
+            dependencies: [
+                "VAEFormat", "VAEModel", "VAEServing", "VAETestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "VAELineTransportTests",
+            dependencies: [
+                "VAEImage", "VAEJSON", "VAELineTransport", "VAEModel", "VAENumerics", "VAEServing", "VAETestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
+        .testTarget(
+            name: "VAEClientTests",
+            dependencies: ["VAEClient", "VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol", "VAETestSupport"]
+        ),
+        // Run the built executables as a user would: vae; vaed; vaectl against a built vaed.
+        .testTarget(name: "VAECommandTests", dependencies: ["VAEFiles", "VAEImage", "VAETestSupport"]),
+        .testTarget(name: "VaedTests", dependencies: ["VAECore", "VAEFormat", "VAENumerics", "VAETestSupport"]),
+        .testTarget(
+            name: "VaectlTests", dependencies: ["VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAETestSupport"]),
     ]
 )

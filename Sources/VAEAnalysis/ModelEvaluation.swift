@@ -1,4 +1,5 @@
 import Foundation
+import VAECore
 import VAEData
 import VAEModel
 import VAENumerics

@@ -1,4 +1,4 @@
-import VAEData
+import VAEFiles
 import VAEJSON
 
 /// One training run's per-epoch losses, read from its `metrics.jsonl`.

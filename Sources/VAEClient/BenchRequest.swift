@@ -1,5 +1,6 @@
 import Foundation
-import VAEData
+import VAEFiles
+import VAEImage
 import VAEJSON
 
 /// Builds the one request line a load run repeats.
@@ -11,21 +12,8 @@ public enum BenchRequest {
         case png
     }
 
-    /// `{"jsonrpc":"2.0","id":1,"method":…,"params":…}` and a newline.
-    public static func line(method: String, params: [JSONMember]) -> [UInt8] {
-        var writer = JSONWriter(capacity: 1024)
-        writer.raw("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":")
-        writer.string(method)
-        if !params.isEmpty {
-            writer.raw(",\"params\":")
-            writer.value(.object(params))
-        }
-        writer.raw("}\n")
-        return writer.bytes
-    }
-
     /// `count` copies of `image` as request items in `payload` form.
-    public static func images(_ image: PixelImage, count: Int, payload: Payload) throws(DataError) -> JSONValue {
+    public static func images(_ image: PixelImage, count: Int, payload: Payload) throws(DataError) -> [JSONValue] {
         let item: JSONValue
         switch payload {
         case .u8:
@@ -35,7 +23,7 @@ public enum BenchRequest {
         case .array:
             item = .array(image.pixels.map { .number(JSONNumber(text: unitText($0), double: Double($0) / 255)) })
         }
-        return .array(Array(repeating: item, count: count))
+        return Array(repeating: item, count: count)
     }
 
     /// `count` latent codes of `zDim` values in [-1, 1], the same every run.

@@ -1,5 +1,7 @@
 import Foundation
 import VAEData
+import VAEFiles
+import VAEImage
 
 /// One grey input image and where it came from.
 public struct InputImage: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import VAEModel
+import VAECore
+import VAEFiles
 
 /// Images stored as bytes (one row-major image after another) with their class labels.
 public struct Dataset: Sendable {

@@ -1,4 +1,5 @@
 import CZlib
+import VAEFiles
 
 /// gzip (and zlib) decompression through zlib.
 public enum Gzip {

@@ -1,3 +1,4 @@
+import VAEFiles
 /// An IDX array of unsigned bytes (the MNIST file format): big-endian dimensions, then the values row-major.
 public struct IDXArray: Sendable, Equatable {
     public var dimensions: [Int]

@@ -1,4 +1,5 @@
-import VAENumerics
+import VAECore
+import VAEFiles
 
 /// The denoising corruption: each value independently, with probability `fraction`, gets |N(0, 1)| added,
 /// and the result is clipped to [0, 1].

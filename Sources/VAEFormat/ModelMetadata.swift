@@ -1,3 +1,4 @@
+import VAECore
 import VAEJSON
 import VAEModel
 

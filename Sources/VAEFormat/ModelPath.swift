@@ -1,4 +1,4 @@
-import VAEData
+import VAEFiles
 
 extension VAEZReader {
     /// The model file a training run writes into its output folder.

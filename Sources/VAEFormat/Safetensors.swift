@@ -1,4 +1,4 @@
-import VAEData
+import VAECore
 import VAEJSON
 import VAEModel
 

@@ -1,4 +1,3 @@
-import VAEData
 
 /// The writer's policy for one section (Formats/vaez.md section 13): shuffle and zstd when that saves at least 5%,
 /// otherwise stored raw, unfiltered.

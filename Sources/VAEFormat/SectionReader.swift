@@ -1,4 +1,3 @@
-import VAEData
 
 /// Step 13 of Formats/vaez.md (section 11.3): a section's stored bytes to its raw bytes, in the spec's order:
 /// CRC, length or frame header, limit, decompression, shuffle length and unshuffle.

@@ -1,4 +1,3 @@
-import VAEData
 
 /// Steps 9–12 of Formats/vaez.md (section 11.2): the table header, its checksum, every entry, the padding, unknown
 /// required kinds, and the two core sections.

@@ -1,4 +1,4 @@
-import VAEData
+import VAEFiles
 
 /// Reads and fully checks `.vaez` files (Formats/vaez.md section 11), refusing anything wrong with the first
 /// failing rule, in the spec's order.

@@ -1,4 +1,4 @@
-import VAEData
+import VAEFiles
 
 /// Writes canonical `.vaez` files (Formats/vaez.md section 13): the same model, dtype and `created` give the same
 /// bytes, and the writer never produces a file its reader refuses.

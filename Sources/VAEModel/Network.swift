@@ -1,3 +1,4 @@
+import VAECore
 import VAENumerics
 
 /// Loss sums over a batch (not yet divided by the batch size).

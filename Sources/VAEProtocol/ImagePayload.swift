@@ -3,9 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import VAEData
+import VAEImage
 import VAEJSON
-import VAENumerics
 
 /// How result images are written: flat float arrays, base64 bytes, or base64 PNG files.
 public enum ImageOutputFormat: String, Sendable, CaseIterable {
@@ -79,7 +78,7 @@ public struct ImagePayload: Sendable {
                 guard bytes.count == pixelCount else {
                     throw .shapeMismatch("image", expected: [pixelCount], got: [bytes.count], index: index)
                 }
-                for i in 0..<pixelCount { out[i] = Float(bytes[i]) / 255 }
+                PixelValues.bytesToUnit(bytes, out, count: pixelCount)
             } else {
                 let image: PixelImage
                 do {
@@ -90,7 +89,7 @@ public struct ImagePayload: Sendable {
                 guard image.height == height, image.width == width else {
                     throw .shapeMismatch("image", expected: expected, got: [image.height, image.width], index: index)
                 }
-                for i in 0..<pixelCount { out[i] = Float(image.pixels[i]) / 255 }
+                PixelValues.bytesToUnit(image.pixels, out, count: pixelCount)
             }
         default:
             throw .invalidParams("image \(index) must be an array, {\"u8\": base64} or {\"png\": base64}.")
@@ -109,7 +108,9 @@ public struct ImagePayload: Sendable {
     public func write(_ images: UnsafePointer<Float>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
         guard format == .array else {
             var bytes = [UInt8](repeating: 0, count: count * pixelCount)
-            bytes.withUnsafeMutableBufferPointer { Kernels.unitToBytes(images, $0.baseAddress!, count: count * pixelCount) }
+            bytes.withUnsafeMutableBufferPointer {
+                PixelValues.unitToBytes(images, $0.baseAddress!, count: count * pixelCount)
+            }
             bytes.withUnsafeBufferPointer { write(bytes: $0.baseAddress!, count: count, format: format, into: &writer) }
             return
         }
@@ -121,7 +122,7 @@ public struct ImagePayload: Sendable {
         writer.byte(UInt8(ascii: "]"))
     }
 
-    /// Writes `count` 8-bit images (the floats' `Kernels.unitToBytes`) as a JSON array in `format`, u8 or png.
+    /// Writes `count` 8-bit images (the floats' `PixelValues.unitToBytes`) as a JSON array in `format`, u8 or png.
     public func write(bytes images: UnsafePointer<UInt8>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
         precondition(format != .array, "8-bit images are written as u8 or png")
         writer.byte(UInt8(ascii: "["))

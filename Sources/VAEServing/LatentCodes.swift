@@ -1,3 +1,4 @@
+import VAECore
 import VAENumerics
 
 /// Deterministic latent draws: code i depends only on (seed, i), so results do not change with batching,

@@ -7,7 +7,7 @@ import Foundation
 import Glibc
 #endif
 import Logging
-import VAEData
+import VAEFiles
 import VAEFormat
 import Synchronization
 import VAENumerics

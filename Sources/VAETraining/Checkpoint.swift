@@ -1,6 +1,6 @@
 import Foundation
-import VAEData
-import VAENumerics
+import VAECore
+import VAEFormat
 
 /// The trainer's own restart file: configuration, progress, RNG state, parameters and Adam's moments.
 ///

@@ -1,4 +1,7 @@
+import VAECore
 import VAEData
+import VAEFiles
+import VAEImage
 import VAEModel
 import VAENumerics
 

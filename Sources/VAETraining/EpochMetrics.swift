@@ -1,3 +1,5 @@
+import VAEJSON
+
 /// One line of `metrics.jsonl`: what an epoch achieved. Losses are per sample.
 public struct EpochMetrics: Sendable, Codable, Equatable {
     public var epoch: Int
@@ -18,9 +20,13 @@ public struct EpochMetrics: Sendable, Codable, Equatable {
         case samplesPerSecond = "samples_per_second"
     }
 
-    /// The JSON line, keys in a fixed order, floats in their shortest exact form.
+    /// The JSON line, keys in a fixed order, floats in their shortest exact form (`null` for a NaN or infinite
+    /// loss, such as a diverged run's).
     public var jsonLine: String {
-        "{\"epoch\":\(epoch),\"train_loss\":\(trainLoss),\"test_loss\":\(testLoss),\"test_bce\":\(testBCE),"
-            + "\"test_kl\":\(testKL),\"seconds\":\(seconds),\"samples_per_second\":\(samplesPerSecond)}"
+        JSONValue.object([
+            "epoch": .int(epoch), "train_loss": .double(trainLoss), "test_loss": .double(testLoss),
+            "test_bce": .double(testBCE), "test_kl": .double(testKL), "seconds": .double(seconds),
+            "samples_per_second": .double(samplesPerSecond),
+        ]).jsonText
     }
 }

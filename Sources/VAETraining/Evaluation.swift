@@ -1,3 +1,4 @@
+import VAECore
 import VAEData
 import VAEModel
 import VAENumerics

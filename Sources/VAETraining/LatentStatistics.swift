@@ -1,4 +1,3 @@
-import VAENumerics
 
 /// Mean and standard deviation of the latent means mu, per dimension, over a dataset.
 ///

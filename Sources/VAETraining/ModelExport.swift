@@ -1,8 +1,7 @@
 import Crypto
 import Foundation
-import VAEData
+import VAEFiles
 import VAEFormat
-import VAEModel
 
 extension Trainer {
     /// The name of the trained model in the output folder.

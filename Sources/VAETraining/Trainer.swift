@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import VAECore
 import VAEData
+import VAEFiles
 import VAEModel
 import VAENumerics
 

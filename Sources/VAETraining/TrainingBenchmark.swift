@@ -1,3 +1,4 @@
+import VAECore
 import VAEModel
 import VAENumerics
 

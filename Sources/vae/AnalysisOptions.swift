@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VAEAnalysis
 import VAEData
+import VAEFiles
 import VAENumerics
 
 /// What every analysis command takes: the model, where its test images are, how many, and threads.
@@ -12,8 +13,8 @@ struct AnalysisInputOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: "Folder with the dataset's IDX files (default: the dataset's usual place: data/mnist or /usr/share/datasets/fashion-mnist).")
     var data: String?
 
-    @Option(help: "mnist or fashion-mnist, for a model that does not record its dataset (default: the model's).")
-    var dataset: String?
+    @Option(help: "The dataset, for a model that does not record one (default: the model's).")
+    var dataset: DatasetKind?
 
     @Option(help: "Use only the first N test images (of the model's class, if it was trained on one).")
     var limit: Int?
@@ -38,21 +39,14 @@ struct AnalysisInputOptions: ParsableArguments {
 
     /// The model's test images, as the options select them.
     func testSet(of studied: StudiedModel) throws -> Dataset {
-        var kind: DatasetKind?
-        if let dataset {
-            guard let named = DatasetKind(argument: dataset) else {
-                throw userError("unknown dataset '\(dataset)'; expected mnist or fashion-mnist")
-            }
-            kind = named
-        }
-        return try AnalysisArguments.analysis { () throws(AnalysisError) in
-            try studied.testSet(dataset: kind, directory: data, limit: limit)
+        try AnalysisArguments.analysis { () throws(AnalysisError) in
+            try studied.testSet(dataset: dataset, directory: data, limit: limit)
         }
     }
 
     /// The class names of the model's dataset.
     func classNames(of studied: StudiedModel) -> [String] {
-        studied.classNames(dataset: dataset.flatMap(DatasetKind.init(argument:)))
+        studied.classNames(dataset: dataset)
     }
 }
 

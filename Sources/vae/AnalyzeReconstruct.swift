@@ -1,6 +1,7 @@
 import ArgumentParser
 import VAEAnalysis
 import VAEData
+import VAEFiles
 
 extension VAECommand {
     struct AnalyzeReconstruct: ParsableCommand {

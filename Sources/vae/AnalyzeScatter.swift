@@ -1,6 +1,6 @@
 import ArgumentParser
 import VAEAnalysis
-import VAEData
+import VAEFiles
 
 extension VAECommand {
     struct AnalyzeScatter: ParsableCommand {

@@ -29,14 +29,14 @@ extension VAECommand {
                 """
         )
 
-        @Option(help: "mnist or fashion-mnist.")
-        var dataset: String = DatasetKind.fashionMNIST.rawValue
+        @Option(help: "The dataset.")
+        var dataset: DatasetKind = .fashionMNIST
 
         @Option(help: "Folder with the four IDX files.")
         var dataDir: String?
 
-        @Option(help: "vae or ae.")
-        var model: String = "vae"
+        @Option(help: "A variational or a plain autoencoder.")
+        var model: Architecture.Kind = .vae
 
         @Option(help: "Hidden layer sizes, comma-separated.")
         var hidden: String = "400,256,128"
@@ -56,22 +56,19 @@ extension VAECommand {
 
         var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
-        @Flag(help: "Print JSON instead of text.")
+        @Flag(help: "Print JSON instead of text (null for a figure that could not be computed).")
         var json = false
 
         func run() throws {
-            guard let kind = Architecture.Kind(rawValue: model), let datasetKind = DatasetKind(argument: dataset) else {
-                throw ValidationError("--model must be vae or ae and --dataset mnist or fashion-mnist")
-            }
             let sizes = hidden.split(separator: ",").compactMap { Int($0) }
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vae-bench-\(getpid())").path
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let configuration = TrainingConfiguration(
-                dataset: datasetKind.rawValue, dataDirectory: dataDir, kind: kind, hidden: sizes, zDim: zDim,
+                dataset: dataset.rawValue, dataDirectory: dataDir, kind: model, hidden: sizes, zDim: zDim,
                 epochs: epochs, batchSize: batchSize, threads: threads, outputDirectory: directory)
             let data: DatasetSplit
             do { data = try Trainer.loadData(for: configuration) } catch { throw userError(error.description) }
-            let architecture = Architecture(kind: kind, input: data.train.shape, hidden: sizes, zDim: zDim)
+            let architecture = Architecture(kind: model, input: data.train.shape, hidden: sizes, zDim: zDim)
             GEMM.setThreadCount(threads)
             // The peak and the GEMM floor are measured before and after training and the best kept, so that all
             // three figures describe the machine at its best in this run.
@@ -90,43 +87,27 @@ extension VAECommand {
             }
             peak = max(peak, TrainingBenchmark.sgemmPeak())
             gemmSeconds = min(gemmSeconds, gemmFloor(), gemmFloor())
-            let rates = metrics.map(\.samplesPerSecond)
-            let sorted = rates.sorted()
-            let median = sorted[sorted.count / 2], best = sorted.last!
-            let flops = TrainingBenchmark.trainingFlopsPerSample(architecture)
-            let achieved = flops * best / 1e9
-            let floorSamples = Double(trainer.data.train.count) / gemmSeconds
-            let report: [(String, String)] = [
-                ("architecture", "\(kind.rawValue) \(architecture.input.pixelCount)-\(sizes.map(String.init).joined(separator: "-"))-z\(zDim)"),
-                ("dataset", "\(datasetKind.rawValue), \(trainer.data.train.count) training images, batch \(batchSize)"),
-                ("threads", "\(threads)"),
-                ("cpu", GEMM.kernels.cpuModel),
-                ("gemm", "\(GEMM.kernels)"),
-                ("samples_per_second_by_epoch", rates.map { String(Int($0)) }.joined(separator: ", ")),
-                ("samples_per_second_best", "\(Int(best))"),
-                ("samples_per_second_median", "\(Int(median))"),
-                ("epoch_seconds_best", String(format: "%.3f", Double(trainer.data.train.count) / best)),
-                ("sgemm_peak_gflops", String(format: "%.1f", peak)),
-                ("training_gflops", String(format: "%.1f", achieved)),
-                ("fraction_of_sgemm_peak", String(format: "%.3f", achieved / peak)),
-                ("gemm_only_epoch_seconds", String(format: "%.3f", gemmSeconds)),
-                ("gemm_only_floor_samples_per_second", "\(Int(floorSamples))"),
-                ("fraction_of_gemm_floor", String(format: "%.3f", best / floorSamples)),
-                ("final_test_loss", String(format: "%.3f", metrics.last?.testLoss ?? .nan)),
-            ]
-            if json {
-                let numeric = Set(["threads", "samples_per_second_best", "samples_per_second_median", "epoch_seconds_best",
-                                   "sgemm_peak_gflops",
-                                   "training_gflops", "fraction_of_sgemm_peak", "gemm_only_epoch_seconds",
-                                   "gemm_only_floor_samples_per_second", "fraction_of_gemm_floor", "final_test_loss"])
-                let body = report.map { key, value in
-                    numeric.contains(key) ? "\"\(key)\":\(value)" : "\"\(key)\":\"\(value)\""
-                }
-                print("{" + body.joined(separator: ",") + "}")
-            } else {
-                let figures = Dictionary(uniqueKeysWithValues: report)
-                print(BenchSummary.text(figures, rates: rates))
-            }
+            let report = TrainingBenchReport(
+                architecture: architecture, dataset: dataset.rawValue, trainingImages: trainer.data.train.count,
+                batchSize: batchSize, threads: threads, kernels: GEMM.kernels,
+                samplesPerSecondByEpoch: metrics.map(\.samplesPerSecond),
+                sgemmPeakGFLOPS: peak, flopsPerSample: TrainingBenchmark.trainingFlopsPerSample(architecture),
+                gemmOnlyEpochSeconds: gemmSeconds, finalTestLoss: metrics.last?.testLoss)
+            print(json ? report.json.jsonText : report.text)
         }
+    }
+}
+
+/// One line per finished epoch on standard error, so a bench of several minutes shows it is alive.
+final class EpochLine: TrainingObserver {
+    let epochs: Int
+
+    init(epochs: Int) { self.epochs = epochs }
+
+    func trainingBatchCompleted(_ progress: BatchProgress) {}
+
+    func trainingEpochCompleted(_ metrics: EpochMetrics) {
+        let rate = metrics.samplesPerSecond.isFinite ? String(Int(metrics.samplesPerSecond)) : "n/a"
+        FileHandle.standardError.write(Data("epoch \(metrics.epoch)/\(epochs): \(rate) samples/s\n".utf8))
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VAEData
+import VAEFiles
 import VAEFormat
 
 extension VAECommand {
@@ -21,14 +21,13 @@ extension VAECommand {
         @Argument(help: "The file to write (.safetensors or .vaez).")
         var output: String
 
-        @Option(help: "dtype of a .vaez output: f32, f16, bf16 or int8.")
-        var dtype: String = "f32"
+        @Option(help: "The tensors' dtype in a .vaez output.")
+        var dtype: DTypeName = .f32
 
         @Option(help: "A JSON file with the .vaez metadata to use when importing safetensors.")
         var metadata: String?
 
         func run() throws {
-            let dtype = try ModelFiles.dtype(dtype)
             switch (input.hasSuffix(".vaez"), output.hasSuffix(".safetensors"), input.hasSuffix(".safetensors"), output.hasSuffix(".vaez")) {
             case (true, true, _, _):
                 let file = try ModelFiles.read(input)
@@ -43,12 +42,14 @@ extension VAECommand {
                     let metadataBytes = try metadata.map { try Files.read($0) }
                     let (modelMetadata, tensors) = try Safetensors.importModel(
                         Files.read(input), source: input, metadataJSON: metadataBytes)
-                    try VAEZWriter.write(metadata: modelMetadata, tensors: tensors, dtype: dtype, to: output)
+                    try VAEZWriter.write(metadata: modelMetadata, tensors: tensors, dtype: dtype.dtype, to: output)
                 } catch {
                     throw userError("\(error)")
                 }
                 let written = try ModelFiles.read(output)
-                print("wrote \(output): \(written.metadata.architecture.kind.rawValue), \(written.tensors.count) tensors, \(dtype), \(written.fileSize) bytes")
+                print(
+                    "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
+                        + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
             default:
                 throw ValidationError("convert goes from .vaez to .safetensors or from .safetensors to .vaez (got \(input) → \(output))")
             }

@@ -15,23 +15,22 @@ extension VAECommand {
         @Argument(help: "A training output folder or a .vaez file.")
         var source: String
 
-        @Option(help: "f32, f16, bf16 or int8.")
-        var dtype: String = "f32"
+        @Option(help: "The tensors' dtype in the file.")
+        var dtype: DTypeName = .f32
 
         @Option(name: .shortAndLong, help: "The file to write.")
         var output: String
 
         func run() throws {
-            let dtype = try ModelFiles.dtype(dtype)
             let file = try ModelFiles.read(source)
             do {
-                try VAEZWriter.write(metadata: file.metadata, tensors: file.tensors.map(\.named), dtype: dtype,
+                try VAEZWriter.write(metadata: file.metadata, tensors: file.tensors.map(\.named), dtype: dtype.dtype,
                                      created: file.metadata.created, to: output)
             } catch {
                 throw userError("\(output): \(error)")
             }
             let written = try ModelFiles.read(output)
-            print("wrote \(output): \(dtype), \(written.fileSize) bytes, sha256 \(written.fileSHA256)")
+            print("wrote \(output): \(dtype.rawValue), \(written.fileSize) bytes, sha256 \(written.fileSHA256)")
         }
     }
 }

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import VAECore
 import VAEData
+import VAEFiles
 import VAEFormat
+import VAEJSON
 import VAEModel
-import VAENumerics
 import VAETraining
 
 extension VAECommand {
@@ -29,7 +31,7 @@ extension VAECommand {
         @Option(help: "Loads to time per file.")
         var repeats: Int = 50
 
-        @Flag(help: "Print JSON lines instead of text.")
+        @Flag(help: "Print JSON lines instead of text (null for a figure that could not be computed).")
         var json = false
 
         func run() throws {
@@ -63,10 +65,13 @@ extension VAECommand {
                     loss: Double?, change: Double?, tensors: Int) {
             let ratio = Double(bytes) / Double(safetensors)
             if json {
-                print("{\"dtype\":\"\(dtype)\",\"bytes\":\(bytes),\"safetensors_bytes\":\(safetensors),\"ratio\":\(ratio),"
-                    + "\"load_verify_ms_best\":\(timing.best * 1000),\"load_verify_ms_median\":\(timing.median * 1000),"
-                    + "\"parameters\":\(tensors),\"test_loss\":\(loss.map { "\($0)" } ?? "null"),"
-                    + "\"test_loss_change\":\(change.map { "\($0)" } ?? "null")}")
+                let line: JSONValue = .object([
+                    "dtype": .string(dtype.description), "bytes": .int(bytes), "safetensors_bytes": .int(safetensors),
+                    "ratio": .double(ratio), "load_verify_ms_best": .double(timing.best * 1000),
+                    "load_verify_ms_median": .double(timing.median * 1000), "parameters": .int(tensors),
+                    "test_loss": .double(loss), "test_loss_change": .double(change),
+                ])
+                print(line.jsonText)
             } else {
                 let lossText = loss.map { String(format: "test loss %.4f", $0) } ?? "test loss n/a (no dataset)"
                 let changeText = change.map { String(format: " (%+.4f%%)", $0 * 100) } ?? ""

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import VAEData
+import VAEFiles
 import VAEFormat
 
 /// Reading and writing model files for the commands, with user-facing errors.
@@ -29,12 +29,5 @@ enum ModelFiles {
         let file = VAEZReader.modelPath(path)
         guard file != path, !Files.exists(file) else { return nil }
         return "\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))"
-    }
-
-    static func dtype(_ name: String) throws -> TensorDType {
-        guard let dtype = TensorDType(name: name) else {
-            throw ValidationError("--dtype must be f32, f16, bf16 or int8 (got '\(name)')")
-        }
-        return dtype
     }
 }

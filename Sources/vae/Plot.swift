@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import VAEAnalysis
-import VAEData
+import VAEFiles
 
 extension VAECommand {
     struct Plot: ParsableCommand {

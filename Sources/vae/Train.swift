@@ -16,14 +16,14 @@ extension VAECommand {
                 """
         )
 
-        @Option(help: "mnist or fashion-mnist (also MNIST, FashionMNIST).")
-        var dataset: String = DatasetKind.fashionMNIST.rawValue
+        @Option(help: "The dataset (the seed's MNIST and FashionMNIST work too).")
+        var dataset: DatasetKind = .fashionMNIST
 
         @Option(help: "Folder with the four IDX files (plain or .gz). Default: data/mnist or /usr/share/datasets/fashion-mnist.")
         var dataDir: String?
 
-        @Option(help: "vae or ae.")
-        var model: String = "vae"
+        @Option(help: "A variational or a plain autoencoder.")
+        var model: Architecture.Kind = .vae
 
         @Flag(help: "Train a plain autoencoder (the seed project's spelling of --model ae).")
         var noVae = false
@@ -71,12 +71,6 @@ extension VAECommand {
         var resume = false
 
         func validate() throws {
-            guard DatasetKind(argument: dataset) != nil else {
-                throw ValidationError("unknown dataset '\(dataset)'; expected mnist or fashion-mnist")
-            }
-            guard Architecture.Kind(rawValue: model.lowercased()) != nil else {
-                throw ValidationError("unknown model '\(model)'; expected vae or ae")
-            }
             guard zDim >= 1 else { throw ValidationError("--z-dim must be at least 1 (got \(zDim))") }
             guard noise.isFinite, (0...1).contains(noise) else {
                 throw ValidationError("--noise must be a fraction in [0, 1] (got \(noise))")
@@ -103,8 +97,8 @@ extension VAECommand {
             // From here a first SIGINT or SIGTERM stops the run at the next batch with a checkpoint.
             TrainingSignals.start()
             let logger = Logger(label: "vae.train")
-            let kind: Architecture.Kind = noVae ? .ae : Architecture.Kind(rawValue: model.lowercased())!
-            let datasetName = DatasetKind(argument: dataset)!.rawValue
+            let kind: Architecture.Kind = noVae ? .ae : model
+            let datasetName = dataset.rawValue
             let configuration = TrainingConfiguration(
                 dataset: datasetName, dataDirectory: dataDir, kind: kind, hidden: try parsedHidden(), zDim: zDim,
                 epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed, noise: noise,

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VAEClient
-import VAEData
 import VAEJSON
 import VAEProtocol
 
@@ -19,16 +18,13 @@ extension Vaectl {
                 --json prints the figures as JSON.
                 """)
 
-        static let methods = ["encode", "decode", "denoise", "sample", "hello", "health", "models", "stats"]
-
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
-        @Option(help: "encode, decode, denoise, sample, hello, health, models or stats.") var method = "encode"
-        @Option(help: "How images are sent: u8, array or png.") var payload = "u8"
+        @Option(help: "The method each request calls.") var method: RPCMethod = .encode
+        @Option(help: "How images are sent.") var payload: BenchRequest.Payload = .u8
         @Option(help: "Images (encode, denoise) or latent codes (decode) per request.") var images = 1
         @Option(help: "Images per sample request.") var count = 1
-        @Option(help: "How result images come back: array, u8 or png (default: the daemon's, array).") var output:
-            String?
+        @Option(help: "How result images come back (default: the daemon's, array).") var output: ImageOutputFormat?
         @Option(help: "Concurrent connections.") var connections = 16
         @Option(help: "Requests in flight per connection.") var depth = 4
         @Option(help: "Seconds measured.") var duration: Double = 10
@@ -42,16 +38,6 @@ extension Vaectl {
         var json: Bool { format.json }
 
         func validate() throws {
-            guard Self.methods.contains(method) else {
-                throw ValidationError(
-                    "--method must be one of \(Self.methods.joined(separator: ", ")) (got '\(method)')")
-            }
-            guard BenchRequest.Payload(rawValue: payload) != nil else {
-                throw ValidationError("--payload must be u8, array or png (got '\(payload)')")
-            }
-            if let output, ImageOutputFormat(rawValue: output) == nil {
-                throw ValidationError("--output must be array, u8 or png (got '\(output)')")
-            }
             guard images >= 1, count >= 1 else { throw ValidationError("--images and --count must be at least 1") }
             guard connections >= 1, depth >= 1, threads >= 1 else {
                 throw ValidationError("--connections, --depth and --threads must be at least 1")
@@ -64,19 +50,18 @@ extension Vaectl {
         /// Images or codes one request carries (0 for methods without any).
         var imagesPerRequest: Int {
             switch method {
-            case "encode", "denoise", "decode": images
-            case "sample": count
-            default: 0
+            case .encode, .denoise, .decode: images
+            case .sample: count
+            case .hello, .health, .models, .stats, .reload: 0
             }
         }
 
-        func params(_ session: Session) throws -> [JSONMember] {
-            var params: [JSONMember] = []
-            guard ["encode", "decode", "denoise", "sample"].contains(method) else { return params }
-            if let name = model.model { params.append(JSONMember(key: "model", value: .string(name))) }
+        /// One request's params, as the protocol's typed params write them (nil for methods without any).
+        func params(_ session: Session) throws -> JSONValue? {
+            guard method.usesModel else { return nil }
             let described = try session.model(model.model)
             switch method {
-            case "encode", "denoise":
+            case .encode, .denoise:
                 var image = BenchRequest.syntheticImage(height: described.height, width: described.width)
                 if let input {
                     guard let first = try ImageFiles.read([input], indices: nil).first else {
@@ -86,26 +71,25 @@ extension Vaectl {
                         [first], height: described.height, width: described.width,
                         model: described.name, resize: false)[0].image
                 }
-                params.append(
-                    JSONMember(
-                        key: "images",
-                        value: try BenchRequest.images(
-                            image, count: images, payload: BenchRequest.Payload(rawValue: payload)!)))
-            case "decode":
-                params.append(
-                    JSONMember(key: "z", value: BenchRequest.latentCodes(count: images, zDim: described.zDim)))
-            default:
-                params += [JSONMember(key: "count", value: .int(count)), JSONMember(key: "seed", value: .int(1))]
+                let items = try BenchRequest.images(image, count: images, payload: payload)
+                return method == .encode
+                    ? EncodeParams(model: model.model, images: items).json
+                    : DenoiseParams(model: model.model, images: items, output: output).json
+            case .decode:
+                let codes = BenchRequest.latentCodes(count: images, zDim: described.zDim)
+                return DecodeParams(model: model.model, z: codes, output: output).json
+            case .sample:
+                return SampleParams(model: model.model, count: count, seed: 1, output: output).json
+            case .hello, .health, .models, .stats, .reload:
+                return nil
             }
-            if let output, method != "encode" { params.append(JSONMember(key: "output", value: .string(output))) }
-            return params
         }
 
         func run() throws {
             let session = try Session(connection)
             let hello = try session.hello()
             let params = try params(session)
-            let line = BenchRequest.line(method: method, params: params)
+            let line = RPCRequest(id: .number(JSONNumber(1)), method: method.rawValue, params: params).line
             guard line.count - 1 <= hello.maxLineBytes else {
                 throw Failure(
                     .usage,
@@ -113,7 +97,7 @@ extension Vaectl {
                         + "send fewer --images or use --payload u8")
             }
             // One request alone first, so a refused request is one clear error rather than a run of them.
-            _ = try session.connection.call(RPCMethod(rawValue: method) ?? .health, params: .object(params))
+            _ = try session.call(method, params)
             let report = try LoadGenerator.run(
                 LoadConfiguration(
                     path: session.connection.path, requestLine: line, connections: connections, depth: depth,
@@ -122,7 +106,7 @@ extension Vaectl {
             if json {
                 printJSON(
                     reportJSON(
-                        report, model: params.first { $0.key == "model" }?.value.stringValue,
+                        report, model: params?["model"]?.stringValue,
                         requestBytes: line.count - 1))
             } else {
                 print(reportText(report, requestBytes: line.count - 1))
@@ -138,36 +122,35 @@ extension Vaectl {
 
         func reportJSON(_ report: LoadReport, model: String?, requestBytes: Int) -> JSONValue {
             let latency = report.latency
-            func number(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
             var members = [
-                JSONMember(key: "method", value: .string(method)),
+                JSONMember(key: "method", value: .string(method.rawValue)),
                 JSONMember(key: "model", value: model.map { .string($0) } ?? .null),
-                JSONMember(key: "payload", value: .string(payload)),
+                JSONMember(key: "payload", value: .string(payload.rawValue)),
                 JSONMember(key: "images_per_request", value: .int(imagesPerRequest)),
                 JSONMember(key: "request_bytes", value: .int(requestBytes)),
                 JSONMember(key: "connections", value: .int(connections)),
                 JSONMember(key: "depth", value: .int(depth)),
                 JSONMember(key: "threads", value: .int(threads)),
                 JSONMember(key: "spin", value: .bool(spin)),
-                JSONMember(key: "duration_seconds", value: number(duration)),
-                JSONMember(key: "warmup_seconds", value: number(warmup)),
-                JSONMember(key: "measured_seconds", value: number((report.seconds * 1000).rounded() / 1000)),
+                JSONMember(key: "duration_seconds", value: .double(duration)),
+                JSONMember(key: "warmup_seconds", value: .double(warmup)),
+                JSONMember(key: "measured_seconds", value: .double((report.seconds * 1000).rounded() / 1000)),
                 JSONMember(key: "requests", value: .int(Int(report.responses))),
-                JSONMember(key: "requests_per_second", value: number((report.responsesPerSecond * 10).rounded() / 10)),
+                JSONMember(key: "requests_per_second", value: .double((report.responsesPerSecond * 10).rounded() / 10)),
                 JSONMember(
                     key: "images_per_second",
-                    value: number((report.responsesPerSecond * Double(imagesPerRequest) * 10).rounded() / 10)),
+                    value: .double((report.responsesPerSecond * Double(imagesPerRequest) * 10).rounded() / 10)),
             ]
             members.append(
                 JSONMember(
                     key: "latency_us",
                     value: .object([
-                        JSONMember(key: "p50", value: number(microseconds(Double(latency.percentile(50))))),
-                        JSONMember(key: "p90", value: number(microseconds(Double(latency.percentile(90))))),
-                        JSONMember(key: "p99", value: number(microseconds(Double(latency.percentile(99))))),
-                        JSONMember(key: "p99_9", value: number(microseconds(Double(latency.percentile(99.9))))),
-                        JSONMember(key: "max", value: number(microseconds(Double(latency.maximum)))),
-                        JSONMember(key: "mean", value: number(microseconds(latency.mean))),
+                        JSONMember(key: "p50", value: .double(microseconds(Double(latency.percentile(50))))),
+                        JSONMember(key: "p90", value: .double(microseconds(Double(latency.percentile(90))))),
+                        JSONMember(key: "p99", value: .double(microseconds(Double(latency.percentile(99))))),
+                        JSONMember(key: "p99_9", value: .double(microseconds(Double(latency.percentile(99.9))))),
+                        JSONMember(key: "max", value: .double(microseconds(Double(latency.maximum)))),
+                        JSONMember(key: "mean", value: .double(microseconds(latency.mean))),
                     ])))
             members.append(
                 JSONMember(
@@ -189,9 +172,9 @@ extension Vaectl {
             }
             var what = "no params"
             if imagesPerRequest > 0 {
-                let noun = method == "decode" ? "code" : "image"
+                let noun = method == .decode ? "code" : "image"
                 what = "\(imagesPerRequest) \(noun)\(imagesPerRequest == 1 ? "" : "s") per request"
-                if method == "encode" || method == "denoise" { what += " as \(payload)" }
+                if method == .encode || method == .denoise { what += " as \(payload.rawValue)" }
             }
             let percentiles = [("p50", 50.0), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
                 .map { "\($0.0) \(us(Double(latency.percentile($0.1))))" }
@@ -209,9 +192,23 @@ extension Vaectl {
             let errors = report.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             rows.append(["errors", errors.isEmpty ? "none" : errors.joined(separator: ", ")])
             let header =
-                "bench \(method): \(what) (\(requestBytes) bytes), \(connections) connections × \(depth) in flight, "
-                + "\(warmup) s warm-up"
+                "bench \(method.rawValue): \(what) (\(requestBytes) bytes), "
+                + "\(connections) connections × \(depth) in flight, \(warmup) s warm-up"
             return header + "\n" + Table(rows: rows).text
         }
     }
 }
+
+/// The methods `vaectl bench` can load-test: protocol v1's, less `reload` (which changes the daemon's state).
+/// Any method but `reload` can be benchmarked (reloading in a loop measures file reads, not serving).
+extension RPCMethod: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard argument != RPCMethod.reload.rawValue else { return nil }
+        self.init(rawValue: argument)
+    }
+
+    public static var allValueStrings: [String] { allCases.filter { $0 != .reload }.map(\.rawValue) }
+}
+
+extension BenchRequest.Payload: ExpressibleByArgument {}
+extension ImageOutputFormat: ExpressibleByArgument {}

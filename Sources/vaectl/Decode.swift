@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import VAEClient
-import VAEData
+import VAEImage
 import VAEJSON
 import VAEProtocol
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import VAEClient
-import VAEData
+import VAEFiles
 
 /// The exit statuses vaectl documents.
 enum ExitStatus: Int32 {

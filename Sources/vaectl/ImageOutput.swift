@@ -1,8 +1,9 @@
 import Foundation
 import VAEClient
-import VAEData
+import VAECore
+import VAEFiles
+import VAEImage
 import VAEJSON
-import VAEModel
 
 /// Writes result images where `ImageOutputOptions` says: one PNG (a grid when there are several), one PNG per
 /// image in a folder, or a PNG on standard output.
@@ -62,7 +63,7 @@ struct ImageWriter {
         guard images.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
             throw Failure(.usage, "a grid needs images of one size; write them one by one with --out-dir")
         }
-        let values = images.flatMap { $0.pixels.map { Float($0) / 255 } }
+        let values = images.flatMap(\.unitValues)
         let shape = ImageShape(height: first.height, width: first.width)
         return ImageGrid(shape: shape, columns: min(columns(images.count), images.count)).render(values)
     }
@@ -109,12 +110,5 @@ func u8Item(_ image: PixelImage) -> JSONValue {
 
 /// Prints one JSON value on one line of standard output.
 func printJSON(_ value: JSONValue) {
-    var writer = JSONWriter(capacity: 1024)
-    writer.value(value)
-    print(String(decoding: writer.bytes, as: UTF8.self))
-}
-
-extension JSONValue {
-    static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
-    static func int(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
+    print(value.jsonText)
 }

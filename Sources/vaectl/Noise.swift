@@ -1,8 +1,9 @@
 import ArgumentParser
 import VAEClient
+import VAECore
 import VAEData
+import VAEImage
 import VAEJSON
-import VAENumerics
 
 extension Vaectl {
     struct Noise: ParsableCommand {
@@ -46,10 +47,10 @@ extension Vaectl {
             let corruption = try NoiseCorruption(fraction: fraction)
             var random = RandomSource(seed: seed)
             let corrupted = inputs.map { input in
-                let values = corruption.applied(to: input.image.pixels.map { Float($0) / 255 }, random: &random)
-                var image = input.image
-                image.pixels = values.map { UInt8(($0 * 255).rounded()) }
-                return image
+                let image = input.image
+                return PixelImage(
+                    width: image.width, height: image.height, channels: image.channels,
+                    unitValues: corruption.applied(to: image.unitValues, random: &random))
             }
             try ImageWriter(options: output).writeAndReport(
                 corrupted, names: inputs.map(\.stem), json: json,

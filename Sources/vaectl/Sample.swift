@@ -1,6 +1,6 @@
 import ArgumentParser
 import VAEClient
-import VAEData
+import VAEImage
 import VAEJSON
 import VAEProtocol
 

@@ -1,9 +1,9 @@
 import Testing
 import VAEAnalysis
 import VAEData
-import VAETestSupport
-import VAEModel
+import VAEImage
 import VAENumerics
+import VAETestSupport
 
 @Suite("Figures from small models")
 struct FigureTests {

@@ -1,6 +1,5 @@
 import Testing
 import VAEAnalysis
-import VAEModel
 
 /// The mean of `values` and its standard error (sample standard deviation / √n).
 func meanAndStandardError(_ values: [Double]) -> (mean: Double, standardError: Double) {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VAEAnalysis
-import VAENumerics
+import VAECore
 
 @Suite("PCA and the symmetric eigen-solver")
 struct PrincipalComponentsTests {

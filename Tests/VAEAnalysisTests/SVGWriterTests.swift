@@ -1,6 +1,6 @@
 import Testing
 import VAEAnalysis
-import VAEData
+import VAEImage
 import VAETestSupport
 
 @Suite("The SVG writer")

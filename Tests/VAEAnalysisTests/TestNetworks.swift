@@ -1,7 +1,7 @@
 import VAEAnalysis
+import VAECore
 import VAEData
 import VAEModel
-import VAENumerics
 
 /// Small networks and images for the analysis tests, built in memory.
 enum TestNetworks {

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import VAEData
 import VAEJSON
 import VAEProtocol
 
@@ -14,11 +13,10 @@ struct BenchRequestTests {
         let server = ImagePayload(height: 28, width: 28)
         var decoded: [[Float]] = []
         for payload in BenchRequest.Payload.allCases {
-            let line = BenchRequest.line(
-                method: "encode",
-                params: [
-                    JSONMember(key: "images", value: try BenchRequest.images(image, count: 2, payload: payload))
-                ])
+            let params = JSONValue.object([
+                JSONMember(key: "images", value: .array(try BenchRequest.images(image, count: 2, payload: payload)))
+            ])
+            let line = RPCRequest(id: .number(JSONNumber(1)), method: "encode", params: params).line
             #expect(line.last == 0x0A)
             let request = try JSONParser().parse(Array(line.dropLast()))
             #expect(request["method"] == .string("encode") && request["id"] == .number(JSONNumber(1)))

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 @testable import VAEClient

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import VAEData
 import VAETestSupport
 
 @testable import VAEClient

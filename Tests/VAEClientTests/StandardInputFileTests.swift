@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VAEData
+import VAEImage
 import VAETestSupport
 
 @testable import VAEClient

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 @Suite("vae analyze, eval and plot, run as a user would", .serialized)

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import VAEData
 import VAETestSupport
 
 @Suite("vae bench training: the figures, the CPU and the GEMM kernels, in 80 columns")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 @Suite("vae train, run as a user would", .serialized)
@@ -194,8 +195,11 @@ struct TrainCommandTests {
     @Test(arguments: [
         (["--z-dim", "0"], "--z-dim must be at least 1"),
         (["--noise", "1.5"], "--noise must be a fraction in [0, 1]"),
-        (["--dataset", "cifar"], "unknown dataset 'cifar'"),
-        (["--model", "gan"], "unknown model 'gan'"),
+        (
+            ["--dataset", "cifar"],
+            "The value 'cifar' is invalid for '--dataset <dataset>'. Please provide one of 'mnist' and 'fashion-mnist'."
+        ),
+        (["--model", "gan"], "The value 'gan' is invalid for '--model <model>'. Please provide one of 'vae' and 'ae'."),
         (["--hidden", "400,x"], "--hidden takes positive sizes"),
         (["--class", "9"], "class 9 has no images"),
         (["--data-dir", "/nonexistent/dir"], "missing /nonexistent/dir/train-images-idx3-ubyte.gz"),
@@ -222,5 +226,21 @@ struct TrainCommandTests {
                                     directory: temporaryDirectory())
         #expect(result.status == 1)
         #expect(result.standardError.contains("\(path): truncated"), "stderr was: \(result.standardError)")
+    }
+
+    /// --dataset and --model are parsed as enums: the seed's spellings and any case are taken, anything else is a
+    /// usage error (64), in train and in the analysis commands alike.
+    @Test func enumOptionsTakeTheSeedSpellingsAndRefuseOthersAsUsageErrors() throws {
+        let data = try dataDirectory(train: 20, test: 10), base = temporaryDirectory()
+        let seed = try runCommand(
+            vae, ["train", "--dataset", "MNIST", "--model", "AE", "--data-dir", data, "--hidden", "8", "--z-dim", "2",
+                  "--epochs", "1", "--out", "\(base)/o"], directory: base)
+        #expect(seed.status == 0, "\(seed.standardError)")
+        #expect(seed.standardOutput.contains("vaed --model mnist=\(base)/o"), "\(seed.standardOutput)")
+        for arguments in [["train", "--dataset", "cifar"], ["eval", "\(base)/o", "--dataset", "cifar"]] {
+            let refused = try runCommand(vae, arguments, directory: base)
+            #expect(refused.status == 64, "\(arguments): \(refused.standardError)")
+            #expect(refused.standardError.contains("The value 'cifar' is invalid for '--dataset <dataset>'"))
+        }
     }
 }

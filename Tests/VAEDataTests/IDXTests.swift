@@ -1,7 +1,8 @@
-import VAETestSupport
 import Foundation
 import Testing
 import VAEData
+import VAEFiles
+import VAETestSupport
 
 @Suite("IDX parsing of good and bad files")
 struct IDXTests {

@@ -1,6 +1,7 @@
 import Testing
+import VAECore
 import VAEData
-import VAENumerics
+import VAEFiles
 
 @Suite("Denoising corruption")
 struct NoiseTests {

@@ -1,6 +1,6 @@
 import Testing
+import VAECore
 import VAEJSON
-import VAENumerics
 
 @testable import VAEFormat
 

@@ -1,5 +1,5 @@
 import Testing
-import VAEData
+import VAEFiles
 import VAEFormat
 
 @Suite("Golden vectors read to the manifest's values")
@@ -69,6 +69,6 @@ extension String {
 
 extension Array where Element == UInt8 {
     init(contentsOfFile path: String) throws {
-        self = try VAEData.Files.read(path)
+        self = try VAEFiles.Files.read(path)
     }
 }

@@ -1,5 +1,5 @@
 import Testing
-import VAEData
+import VAEFiles
 import VAETestSupport
 
 @testable import VAEFormat
@@ -95,12 +95,12 @@ struct LargeFileTests {
     @Test func benchmarkHelperTimesFullVerifyingReads() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/seed.vaez"
-            try VAEData.Files.writeAtomically(Self.file, to: path)
+            try VAEFiles.Files.writeAtomically(Self.file, to: path)
             let (best, median) = try VAEZBenchmark.measureLoad(path: path, repeats: 3)
             #expect(best > 0 && median.isFinite)
             var damaged = Self.file
             damaged[try dataOffset(17)] ^= 0x40
-            try VAEData.Files.writeAtomically(damaged, to: path)
+            try VAEFiles.Files.writeAtomically(damaged, to: path)
             #expect(throws: VAEZError.self, "measureLoad reads through the verifying reader: a damaged file is refused") {
                 _ = try VAEZBenchmark.measureLoad(path: path, repeats: 1)
             }

@@ -1,5 +1,5 @@
 import Testing
-import VAEData
+import VAEFiles
 import VAEFormat
 
 @Suite("Malformed vectors are refused with exactly their rule")
@@ -38,7 +38,7 @@ struct MalformedVectorTests {
     }
 
     @Test func missingFileIsADataErrorNotARule() {
-        #expect(throws: VAEData.DataError.self) { try VAEZReader.read(path: "/nonexistent/model.vaez") }
+        #expect(throws: VAEFiles.DataError.self) { try VAEZReader.read(path: "/nonexistent/model.vaez") }
     }
 }
 

@@ -1,7 +1,7 @@
 import Testing
+import VAECore
 import VAEFormat
 import VAEModel
-import VAENumerics
 
 @Suite("Network ↔ .vaez")
 struct NetworkGlueTests {

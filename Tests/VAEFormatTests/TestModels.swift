@@ -1,6 +1,5 @@
-import VAEData
+import VAECore
 import VAEModel
-import VAENumerics
 
 @testable import VAEFormat
 

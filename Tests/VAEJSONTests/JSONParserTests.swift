@@ -75,3 +75,17 @@ struct JSONParserTests {
         #expect((try? parser.parse(writer.bytes)) != nil, "the writer's output parses")
     }
 }
+
+@Suite("Building values to write")
+struct JSONBuildingTests {
+    @Test func nonFiniteFloatsAndMissingValuesAreNull() throws {
+        let value: JSONValue = .object([
+            "nan": .double(.nan), "inf": .doubles([1.5, -.infinity]), "none": .double(nil), "int": .int(nil),
+            "half": .double(0.5), "count": .int(3), "name": .string(nil), "names": .strings(["a"]),
+        ])
+        let expected = #"{"nan":null,"inf":[1.5,null],"none":null,"int":null,"#
+            + #""half":0.5,"count":3,"name":null,"names":["a"]}"#
+        #expect(value.jsonText == expected)
+        #expect(try JSONParser().parse(value.jsonText) == value)
+    }
+}

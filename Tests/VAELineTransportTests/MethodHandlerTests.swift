@@ -1,7 +1,6 @@
 import Foundation
 import Testing
-import VAEData
-import VAEFormat
+import VAEImage
 import VAEJSON
 import VAEModel
 import VAENumerics

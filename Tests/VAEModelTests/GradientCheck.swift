@@ -1,3 +1,4 @@
+import VAECore
 import VAENumerics
 
 /// Central finite differences of `loss` w.r.t. `values[index]`, in place, restoring the value afterwards.

@@ -1,4 +1,5 @@
 import Testing
+import VAECore
 import VAEModel
 import VAENumerics
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VAECore
 import VAENumerics
 
 @Suite("GEMM: oneDNN's kernels match the CPU, and products are right at training shapes")

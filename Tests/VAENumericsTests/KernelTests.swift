@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VAECore
 import VAENumerics
 
 @Suite("Element-wise kernels against double-precision references")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VAEData
+import VAEImage
 import VAEJSON
 import VAEProtocol
 

@@ -2,8 +2,6 @@ import Foundation
 import Logging
 import Testing
 import VAEFormat
-import VAEModel
-import VAENumerics
 import VAETestSupport
 @testable import VAEServing
 

@@ -1,7 +1,7 @@
 import Foundation
+import VAECore
 import VAEFormat
 import VAEModel
-import VAENumerics
 
 // Helpers for Tests/VaedTests/DaemonContractTests.swift: other users, exact environments, a model worth computing.
 

@@ -1,5 +1,6 @@
 import Foundation
-import VAEData
+import VAEFiles
+import VAEImage
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -1,7 +1,7 @@
 import Foundation
+import VAECore
 import VAEFormat
 import VAEModel
-import VAENumerics
 
 /// A small random-weight model of 28×28 images (weights depend on `seed`), written atomically to `path`.
 public func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {

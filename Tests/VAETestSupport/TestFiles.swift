@@ -1,6 +1,6 @@
 import Foundation
+import VAECore
 import VAEData
-import VAENumerics
 
 /// The folder that holds every test directory of this process, removed when the process exits (whether the tests
 /// passed or failed), so test runs leave nothing behind in the temporary folder.

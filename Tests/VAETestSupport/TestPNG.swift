@@ -1,4 +1,4 @@
-import VAEData
+import VAEFormat
 
 /// A PNG writer independent of libpng, for testing the reader on files libpng's simplified writer cannot make
 /// (16-bit samples, grey+alpha): stored (uncompressed) deflate blocks, written byte by byte from the PNG spec.

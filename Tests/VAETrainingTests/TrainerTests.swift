@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import Testing
-import VAEData
+import VAEFiles
+import VAEFormat
 import VAETestSupport
 import VAETraining
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 /// `vaectl encode … --json | jq -c '.z[]' | vaectl decode --out-dir out`: one code per line as JSON.

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import VAEModel
 import VAETestSupport
 
 extension VaectlTests {

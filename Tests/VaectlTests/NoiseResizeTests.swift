@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 /// `vaectl noise --resize HEIGHTxWIDTH` scales as denoise --resize would before sending, then corrupts.

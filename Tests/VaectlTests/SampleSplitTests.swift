@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 /// `vaectl sample -n N` beyond the daemon's max_batch goes in several requests, and image i is still image i of

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 /// `-` as an input file reads the PNG or IDX bytes from standard input, in every command that takes input files.

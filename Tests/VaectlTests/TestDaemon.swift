@@ -1,8 +1,6 @@
 import Foundation
-import VAEData
 import VAEFormat
-import VAEModel
-import VAENumerics
+import VAEImage
 import VAETestSupport
 
 /// A built vaed on a private socket serving `digits` (a VAE) and, when asked, `auto` (an AE).

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import VAEData
+import VAEFiles
+import VAEImage
 import VAETestSupport
 
 /// The built vaectl against a built vaed, as a user runs them.
@@ -382,6 +384,9 @@ struct VaectlTests {
             (["encode", "--model", "digits", "\(directory)/ok.png", "--index", "2"], 64, "picks images of IDX files"),
             (["sample", "--model", "digits", "-o", "/proc/none/x.png"], 64, "/proc/none"),
             (["sample", "--model", "digits", "-o", "x.png", "--frobnicate"], 64, "Unknown option '--frobnicate'"),
+            (["bench", "--method", "reload"], 64, "The value 'reload' is invalid for '--method <method>'"),
+            (["bench", "--payload", "jpeg"], 64, "Please provide one of 'u8', 'array' or 'png'."),
+            (["bench", "--output", "f16"], 64, "The value 'f16' is invalid for '--output <output>'"),
             (
                 ["encode", "--model", "digits", "\(directory)/ok.png", "--index", "3..1"], 64,
                 "--index takes indices and ranges"

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
+import VAECore
 import VAEFormat
-import VAEModel
 import VAENumerics
 import VAETestSupport
 

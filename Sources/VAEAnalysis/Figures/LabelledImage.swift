@@ -1,4 +1,5 @@
-import VAEData
+import VAEFiles
+import VAEImage
 
 /// A PNG image grid with a title, axis titles and tick labels: an SVG that embeds the PNG (base64) and draws the
 /// text around it.

@@ -1,4 +1,4 @@
-import VAENumerics
+import VAECore
 
 /// The test set's latent means in two dimensions (two chosen latent dimensions, or the first two principal
 /// components of mu), one colour per class, with a legend of the class names and each class's name at its centroid.

@@ -1,5 +1,5 @@
-import VAEData
-import VAEModel
+import VAECore
+import VAEImage
 import VAENumerics
 
 /// The learned manifold: decodes of a grid over two latent dimensions, the others held fixed.

@@ -1,5 +1,6 @@
+import VAECore
 import VAEData
-import VAENumerics
+import VAEImage
 
 /// Test images above their reconstructions decoded from mu; with noise, three rows: the clean images, the images
 /// corrupted by the trainer's noise, and the reconstructions of the corrupted images (the denoised images).

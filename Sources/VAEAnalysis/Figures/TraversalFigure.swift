@@ -1,4 +1,5 @@
 import VAEData
+import VAEImage
 import VAENumerics
 
 /// Latent traversals: one row per latent dimension, decoding mu of one test image with that dimension swept

@@ -1,5 +1,5 @@
 import Foundation
-import VAEData
+import VAEFiles
 
 /// A standalone SVG 1.1 document of a fixed pixel size, built from `SVGElement`s and shapes.
 ///

@@ -1,5 +1,5 @@
 import Testing
-import VAEData
+import VAEImage
 import VAETestSupport
 
 /// The PNG forms users hand the client and the daemon: every colour type at 8 and 16 bits, read as 8-bit grey.

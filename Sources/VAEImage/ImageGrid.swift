@@ -1,5 +1,4 @@
-import VAEModel
-import VAENumerics
+import VAECore
 
 /// Lays images out in a grid, the way torchvision's `save_image` does: `padding` pixels of black around every cell.
 public struct ImageGrid: Sendable {
@@ -24,7 +23,7 @@ public struct ImageGrid: Sendable {
         var bytes = [UInt8](repeating: 0, count: shape.pixelCount)
         for index in 0..<count {
             bytes.withUnsafeMutableBufferPointer {
-                Kernels.unitToBytes(values + index * shape.pixelCount, $0.baseAddress!, count: shape.pixelCount)
+                PixelValues.unitToBytes(values + index * shape.pixelCount, $0.baseAddress!, count: shape.pixelCount)
             }
             let top = padding + (index / columns) * cellH, left = padding + (index % columns) * cellW
             for y in 0..<shape.height {

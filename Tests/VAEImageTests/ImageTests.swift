@@ -1,8 +1,8 @@
-import VAETestSupport
 import Foundation
 import Testing
-import VAEData
-import VAEModel
+import VAECore
+import VAEImage
+import VAETestSupport
 
 @Suite("PNG and image grids")
 struct ImageTests {
@@ -58,17 +58,12 @@ struct ImageTests {
         #expect(manifold.width == 560 && manifold.height == 560)
     }
 
-    @Test func atomicWriteReplacesAndLeavesNoTemporaries() throws {
-        let directory = temporaryDirectory()
-        let path = "\(directory)/file.bin"
-        try Files.writeAtomically([1, 2, 3], to: path)
-        try Files.writeAtomically([4, 5], to: path)
-        #expect(try Files.read(path) == [4, 5])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file.bin"])
-    }
-
-    @Test func unwritableDirectoryIsAnError() {
-        #expect(throws: DataError.self) { try Files.writeAtomically([1], to: "/proc/definitely/not/here") }
-        #expect(throws: DataError.self) { try Files.makeDirectory("/proc/vae-cannot-create") }
+    @Test func pixelValuesRoundTripThroughUnitFloats() {
+        let image = PixelImage(width: 16, height: 16, channels: 1, pixels: (0..<256).map(UInt8.init))
+        let values = image.unitValues
+        #expect(values[0] == 0 && values[51] == 0.2 && values[255] == 1)
+        #expect(PixelImage(width: 16, height: 16, unitValues: values) == image)
+        // Floats outside [0, 1] are clamped; the rest round to the nearest byte.
+        #expect(PixelImage(width: 4, height: 1, unitValues: [-0.5, 1.5, 0.5, 0.499]).pixels == [0, 255, 128, 127])
     }
 }

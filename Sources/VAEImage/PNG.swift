@@ -1,5 +1,6 @@
 import CPNG
 import CPNGStored
+import VAEFiles
 
 /// An 8-bit image: grey (1 channel), grey+alpha (2), RGB (3) or RGBA (4), rows top to bottom.
 public struct PixelImage: Sendable, Equatable {

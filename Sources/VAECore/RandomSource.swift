@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A seedable, splittable pseudo-random generator: xoshiro256** seeded through SplitMix64.
 ///
 /// Its whole state is four words, so a checkpoint can save and restore it exactly.
@@ -57,9 +65,9 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
     /// Two independent N(0, 1) draws.
     @inline(__always)
     public mutating func nextNormalPair() -> (Float, Float) {
-        let radius = (-2 * _log(nextOpenUnitDouble())).squareRoot()
+        let radius = (-2 * log(nextOpenUnitDouble())).squareRoot()
         let angle = 2 * Double.pi * Double(next() >> 11) * 0x1p-53
-        return (Float(radius * _cos(angle)), Float(radius * _sin(angle)))
+        return (Float(radius * cos(angle)), Float(radius * sin(angle)))
     }
 
     /// A uniformly random permutation of 0..<count (Fisher–Yates).

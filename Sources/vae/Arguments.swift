@@ -1,0 +1,31 @@
+import ArgumentParser
+import VAEData
+import VAEFormat
+import VAEModel
+
+// The libraries' enums as option values: argument-parser parses them, lists their values in --help and refuses
+// any other as a usage error (exit 64), so the commands get typed values rather than strings to check later.
+
+/// `mnist` or `fashion-mnist`; also the seed project's `MNIST` and `FashionMNIST`, in any case
+/// (`DatasetKind.init(argument:)`).
+extension DatasetKind: ExpressibleByArgument {}
+
+/// `vae` or `ae`, in any case.
+extension Architecture.Kind: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// A tensor dtype by its name, as `--dtype` takes it: `TensorDType`'s raw value is the file format's code, and
+/// argument-parser shows a raw value as an option's default.
+enum DTypeName: String, ExpressibleByArgument, CaseIterable {
+    case f32, f16, bf16, int8
+
+    var dtype: TensorDType {
+        switch self {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        case .int8: .int8
+        }
+    }
+}
