@@ -100,11 +100,13 @@ public final class LineServer: Service, Sendable {
         drained.succeed()  // when the listener closed for another reason; a no-op once quiesced
     }
 
-    /// Waits for every connection to finish; at the drain timeout answers what is still queued with
-    /// `shutting_down` and closes the connections left.
+    /// Waits for every connection to finish. At the drain timeout what is still queued is answered `shutting_down`;
+    /// each connection then closes by itself once its answers are written, and one that has not within
+    /// `Self.closingGrace` (a client that stopped reading) is closed.
     private func drain(until drained: EventLoopFuture<Void>) async {
         let timeout = configuration.drainTimeout, engine = responder.engine
         await withTaskGroup(of: Void.self) { group in
+            // Not cancellable (a future): it ends when the last connection closes, which the other task ensures.
             group.addTask { try? await drained.get() }
             group.addTask {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }  // drained in time
@@ -112,13 +114,16 @@ public final class LineServer: Service, Sendable {
                 self.logger.warning("drain timeout: answering queued work with shutting_down",
                                     metadata: ["connections": "\(open.count)"])
                 engine.abandonQueued()
-                try? await Task.sleep(for: .milliseconds(200))
+                guard (try? await Task.sleep(for: Self.closingGrace)) != nil else { return }  // all closed by then
                 for channel in self.connections.withLock({ Array($0.values) }) { channel.close(promise: nil) }
             }
             await group.next()
             group.cancelAll()
         }
     }
+
+    /// How long connections get to write the answers owed after the drain timeout before they are closed.
+    static let closingGrace = Duration.seconds(1)
 
     /// Binds the socket (or adopts systemd's) with the quiescing helper on the listener and each admitted
     /// connection's line framing and handler.
