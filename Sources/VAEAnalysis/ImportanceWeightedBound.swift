@@ -15,7 +15,7 @@ import VAENumerics
 /// `--limit` or on the other images, and the draws for k samples are the first k of those for any larger k.
 package struct ImportanceWeightedBound: Sendable {
     /// Images averaged over.
-    package let imageCount: Int
+    let imageCount: Int
     /// k, the samples per image.
     package let samples: Int
     /// Mean over the images of log (1/k) Σ w_i, in nats (the bound on log p(x); higher is tighter).

@@ -53,7 +53,7 @@ package final class Inference {
     package func reconstruct(_ images: [Float]) -> [Float] { decode(means(images)) }
 
     /// The logits of the reconstructions decoded from mu (for a numerically stable BCE).
-    package func reconstructLogits(_ images: [Float]) -> [Float] { decode(means(images), probabilities: false) }
+    func reconstructLogits(_ images: [Float]) -> [Float] { decode(means(images), probabilities: false) }
 }
 
 @available(*, unavailable)

@@ -45,7 +45,7 @@ package struct LatentDimensionStatistics: Sendable {
     }
 
     /// The seed's measure: absolute column sums of the decoder's first weight matrix.
-    package static func firstDecoderLayerColumnSums(_ network: Network) -> [Double] {
+    static func firstDecoderLayerColumnSums(_ network: Network) -> [Double] {
         let layer = network.layout.decoder[0]
         var sums = [Double](repeating: 0, count: layer.inputs)
         let weights = network.parameters.pointer + layer.weightOffset

@@ -21,23 +21,23 @@ package struct ModelEvaluation: Sendable {
     /// BCE of the reconstruction decoded from mu (from the code, for an AE) against the image.
     package var reconstructionBCE: Double
     /// PSNR (dB) of that reconstruction: 10·log10(1 / MSE), MSE over all pixels of all images, values in [0, 1].
-    package var reconstructionPSNR: Double
+    var reconstructionPSNR: Double
     /// Mean KL(q(z_j|x) ‖ N(0, 1)) per dimension.
-    package var klPerDimension: [Double]?
+    var klPerDimension: [Double]?
     /// Variance of mu per dimension over the test set.
     package var meanVariance: [Double]
     /// Dimensions whose mu varies more than 0.01 (Burda et al.).
-    package var activeUnits: Int
+    var activeUnits: Int
     /// The corruption of the denoising test, if any.
     package var noise: Double?
     /// BCE of the reconstruction of the corrupted image (decoded from mu) against the clean image.
-    package var denoisingBCE: Double?
+    var denoisingBCE: Double?
     /// PSNR (dB) of that reconstruction against the clean image.
-    package var denoisingPSNR: Double?
+    var denoisingPSNR: Double?
     /// PSNR (dB) of the corrupted input itself against the clean image: what denoising starts from.
-    package var noisyInputPSNR: Double?
+    var noisyInputPSNR: Double?
 
-    package var totalKL: Double? { klPerDimension?.reduce(0, +) }
+    var totalKL: Double? { klPerDimension?.reduce(0, +) }
 }
 
 /// Computes a `ModelEvaluation`.

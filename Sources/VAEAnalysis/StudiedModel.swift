@@ -23,17 +23,17 @@ package final class StudiedModel {
 
     package var architecture: Architecture { network.architecture }
     package var zDim: Int { network.architecture.zDim }
-    package var isVariational: Bool { network.architecture.kind == .vae }
+    var isVariational: Bool { network.architecture.kind == .vae }
 
     /// The dataset the model was trained on, from its metadata; nil when the file does not record a known one.
-    package var datasetKind: DatasetKind? { metadata.training.dataset.name.flatMap(DatasetKind.init(argument:)) }
+    var datasetKind: DatasetKind? { metadata.training.dataset.name.flatMap(DatasetKind.init(argument:)) }
 
     /// The class the model was trained on (`--class`), if any.
     package var classLabel: Int? { metadata.training.classLabel }
 
     /// The training set's latent mean and standard deviation per dimension, as the file records them.
-    package var latentMean: [Float] { metadata.latent.mean.map(Float.init) }
-    package var latentStandardDeviation: [Float] { metadata.latent.std.map(Float.init) }
+    var latentMean: [Float] { metadata.latent.mean.map(Float.init) }
+    var latentStandardDeviation: [Float] { metadata.latent.std.map(Float.init) }
 
     /// A short description for titles: "fashion-mnist VAE, z = 2" (with the class when trained on one).
     package var caption: String {

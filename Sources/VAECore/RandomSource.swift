@@ -47,7 +47,7 @@ package struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable
 
     /// A Double uniformly distributed in (0, 1], never 0 (safe for a logarithm).
     @inline(__always)
-    package mutating func nextOpenUnitDouble() -> Double {
+    mutating func nextOpenUnitDouble() -> Double {
         (Double(next() >> 11) + 1) * 0x1p-53
     }
 

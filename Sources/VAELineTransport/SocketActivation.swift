@@ -10,7 +10,7 @@ import Glibc
 /// systemd socket activation (sd_listen_fds(3)): the listening socket arrives as fd 3 when LISTEN_PID names this
 /// process and LISTEN_FDS is at least 1.
 package enum SocketActivation {
-    package static let firstFileDescriptor: Int32 = 3
+    static let firstFileDescriptor: Int32 = 3
 
     /// The passed socket, or nil when none was passed to this process. The variables are removed so that child
     /// processes do not take the socket for theirs.

@@ -11,7 +11,7 @@ import VAEProtocol
 extension SocketPath {
     /// Creates the private `/tmp/vaed-<uid>` directory (mode 0700) when `path` lives in it, and refuses one that
     /// another user owns or others can enter.
-    package static func preparePrivateDirectory(for path: String) throws {
+    static func preparePrivateDirectory(for path: String) throws {
         let directory = "/tmp/vaed-\(getuid())"
         guard path.hasPrefix(directory + "/"), !path.dropFirst(directory.count + 1).contains("/") else { return }
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
@@ -26,7 +26,7 @@ extension SocketPath {
 }
 
 /// A socket problem, with a message for the user.
-package struct SocketError: Error, CustomStringConvertible, Sendable {
+struct SocketError: Error, CustomStringConvertible, Sendable {
     package let description: String
     package init(_ description: String) { self.description = description }
 }

@@ -44,7 +44,7 @@ package struct DenseLayer: Sendable, Hashable {
 
     /// `forward` for one input row that is mostly zeros, with this layer's weights given input-major
     /// (`inputs` × `outputs`, the transpose of the parameters' layout): only the weights of nonzero inputs are read.
-    package func forwardSparseRow(
+    func forwardSparseRow(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, parameters: UnsafePointer<Float>,
         inputMajorWeights: UnsafePointer<Float>
     ) {

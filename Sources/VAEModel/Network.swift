@@ -121,7 +121,7 @@ package final class Network {
     }
 
     /// Sets `workspace.z` from the head: sampled for a VAE (noise from `random`), mu for an AE. Returns the KL sum.
-    package func sampleLatent(batch: Int, workspace: Workspace, random: inout RandomSource) -> Double {
+    func sampleLatent(batch: Int, workspace: Workspace, random: inout RandomSource) -> Double {
         let zDim = architecture.zDim
         switch architecture.kind {
         case .vae:

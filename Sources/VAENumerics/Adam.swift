@@ -7,8 +7,8 @@ import CVAEKernels
 package final class Adam {
     package struct Hyperparameters: Sendable, Equatable, Codable {
         package var learningRate: Float
-        package var beta1: Float
-        package var beta2: Float
+        var beta1: Float
+        var beta2: Float
         package var epsilon: Float
 
         package init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {

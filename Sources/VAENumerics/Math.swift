@@ -12,4 +12,4 @@ import Darwin
 @inline(__always) func _exp(_ x: Double) -> Double { exp(x) }
 @inline(__always) func _erfc(_ x: Double) -> Double { erfc(x) }
 @inline(__always) package func expf32(_ x: Float) -> Float { expf(x) }
-@inline(__always) package func logf32(_ x: Float) -> Float { logf(x) }
+@inline(__always) func logf32(_ x: Float) -> Float { logf(x) }

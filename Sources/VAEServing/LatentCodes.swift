@@ -3,7 +3,7 @@ import VAENumerics
 
 /// Deterministic latent draws: code i depends only on (seed, i), so results do not change with batching,
 /// concurrency or the number of codes asked for.
-package enum LatentCodes {
+enum LatentCodes {
     /// ε_i ~ N(0, I) of `zDim` values for code `index` of `seed`.
     package static func noise(seed: UInt64, index: Int, zDim: Int, into out: UnsafeMutablePointer<Float>) {
         var random = RandomSource(seed: seed, stream: UInt64(index) &+ 1)

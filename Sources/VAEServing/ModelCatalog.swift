@@ -71,7 +71,7 @@ package final class ModelCatalog: Sendable {
     }
 
     /// Runs `body` with the served models after every reload that changed them.
-    package func onChange(_ body: @escaping @Sendable ([ServedModel]) -> Void) {
+    func onChange(_ body: @escaping @Sendable ([ServedModel]) -> Void) {
         onChange.withLock { $0 = body }
     }
 
@@ -123,7 +123,7 @@ package final class ModelCatalog: Sendable {
     }
 
     /// What the directory looks like now (names, sizes, times, inodes), to notice changes cheaply.
-    package func directorySignature() -> [String] {
+    func directorySignature() -> [String] {
         guard let directory else { return [] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".vaez") }.sorted().map { name in

@@ -23,8 +23,8 @@ package final class ServedModel: @unchecked Sendable {
     package let loadedAt: Date
     package let architecture: Architecture
     /// Where `sample` centres and scales its draws: the prior N(0, I) for a VAE, the stored statistics for an AE.
-    package let samplingMean: [Float]
-    package let samplingStd: [Float]
+    let samplingMean: [Float]
+    let samplingStd: [Float]
     let network: Network
 
     /// Reads and fully verifies `path`.

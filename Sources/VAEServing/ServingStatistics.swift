@@ -119,7 +119,7 @@ package final class ServingStatistics: Sendable {
         package var modelErrors: [String: Int]
         /// Latency quantiles in microseconds, as (name, fraction, value).
         package var latency: [(name: String, fraction: Double, microseconds: Double)]
-        package var latencyCount: Int
+        var latencyCount: Int
         /// Requests by rows carried, per `sizeBuckets`.
         package var requestRows: [Int]
         /// Compute batches run by rows gathered, per `sizeBuckets`.

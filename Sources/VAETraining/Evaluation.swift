@@ -46,7 +46,7 @@ package struct Evaluation {
     }
 
     /// Mean and standard deviation of mu over `dataset` (clean images, encoder only).
-    package func latentStatistics(of dataset: Dataset) -> LatentStatistics {
+    func latentStatistics(of dataset: Dataset) -> LatentStatistics {
         let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
         dataset.images.withUnsafeBufferPointer { images in
@@ -61,7 +61,7 @@ package struct Evaluation {
     }
 
     /// The stream the trainer uses to score epoch `epoch` of a run seeded `seed`.
-    package static func testStream(seed: UInt64, epoch: Int) -> RandomSource {
+    static func testStream(seed: UInt64, epoch: Int) -> RandomSource {
         RandomSource(seed: seed, stream: 0x7E57_0000 + UInt64(epoch))
     }
 }

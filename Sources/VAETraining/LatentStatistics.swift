@@ -4,7 +4,7 @@
 /// An AE has no prior to sample from; it samples z = mean + std·ε from these instead.
 package struct LatentStatistics: Sendable, Equatable, Codable {
     package var mean: [Float]
-    package var standardDeviation: [Float]
+    var standardDeviation: [Float]
 
     struct Accumulator {
         var sum: [Double]

@@ -5,7 +5,7 @@ import VAEFormat
 
 extension Trainer {
     /// The name of the trained model in the output folder.
-    package static let modelFileName = "model.vaez"
+    static let modelFileName = "model.vaez"
 
     /// The .vaez metadata of the model as trained so far: architecture, the training record, latent statistics over
     /// the training set, and the producer.
@@ -32,7 +32,7 @@ extension Trainer {
 
     /// Writes the trained model as `.vaez` (atomically) to `path`, by default `model.vaez` in the output folder.
     @discardableResult
-    package func exportModel(dtype: TensorDType = .f32, to path: String? = nil) throws(TrainingError) -> String {
+    func exportModel(dtype: TensorDType = .f32, to path: String? = nil) throws(TrainingError) -> String {
         let path = path ?? "\(configuration.outputDirectory)/\(Self.modelFileName)"
         let metadata = try modelMetadata()
         do {
@@ -62,7 +62,7 @@ private extension String {
 }
 
 /// This build's version, and its git commit when the build recorded one (`VAE_GIT_COMMIT` at run time).
-package enum VAEVersion {
+enum VAEVersion {
     package static let current = "0.1.0"
 
     package static var gitCommit: String? {

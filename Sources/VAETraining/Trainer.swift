@@ -66,7 +66,7 @@ package final class Trainer {
     package let configuration: TrainingConfiguration
     package let data: DatasetSplit
     package let network: Network
-    package private(set) var history: [EpochMetrics] = []
+    private(set) var history: [EpochMetrics] = []
 
     let optimizer: Adam
     let workspace: Workspace
@@ -308,7 +308,7 @@ package final class Trainer {
 
     /// Mean and standard deviation of mu over the whole training set (clean images): what an AE samples from,
     /// and what the .vaez file records.
-    package func trainingSetLatentStatistics() -> LatentStatistics {
+    func trainingSetLatentStatistics() -> LatentStatistics {
         evaluation.latentStatistics(of: data.train)
     }
 

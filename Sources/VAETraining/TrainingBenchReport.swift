@@ -48,24 +48,24 @@ package struct TrainingBenchReport: Sendable {
     }
 
     /// "vae 784-400-256-128-z20".
-    package var architectureName: String {
+    var architectureName: String {
         let layers = [architecture.input.pixelCount] + architecture.hidden
         return "\(architecture.kind.rawValue) \(layers.map(String.init).joined(separator: "-"))-z\(architecture.zDim)"
     }
 
     /// The fastest epoch's samples per second (load from elsewhere only ever slows a run down).
-    package var bestSamplesPerSecond: Double { samplesPerSecondByEpoch.max() ?? .nan }
+    var bestSamplesPerSecond: Double { samplesPerSecondByEpoch.max() ?? .nan }
 
-    package var medianSamplesPerSecond: Double {
+    var medianSamplesPerSecond: Double {
         let sorted = samplesPerSecondByEpoch.sorted()
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
     }
 
-    package var bestEpochSeconds: Double { Double(trainingImages) / bestSamplesPerSecond }
-    package var trainingGFLOPS: Double { flopsPerSample * bestSamplesPerSecond / 1e9 }
-    package var fractionOfSgemmPeak: Double { trainingGFLOPS / sgemmPeakGFLOPS }
-    package var gemmOnlyFloorSamplesPerSecond: Double { Double(trainingImages) / gemmOnlyEpochSeconds }
-    package var fractionOfGemmFloor: Double { bestSamplesPerSecond / gemmOnlyFloorSamplesPerSecond }
+    var bestEpochSeconds: Double { Double(trainingImages) / bestSamplesPerSecond }
+    var trainingGFLOPS: Double { flopsPerSample * bestSamplesPerSecond / 1e9 }
+    var fractionOfSgemmPeak: Double { trainingGFLOPS / sgemmPeakGFLOPS }
+    var gemmOnlyFloorSamplesPerSecond: Double { Double(trainingImages) / gemmOnlyEpochSeconds }
+    var fractionOfGemmFloor: Double { bestSamplesPerSecond / gemmOnlyFloorSamplesPerSecond }
 
     /// Every figure under its full name; rates in whole samples, times and fractions to three decimals.
     package var json: JSONValue {

@@ -21,7 +21,7 @@ package struct LabelledImage: Sendable {
     /// Display pixels per image pixel.
     package var scale: Double = 1
     package var title: String?
-    package var subtitle: String?
+    var subtitle: String?
     package var xLabel: String?
     package var yLabel: String?
     /// Labels under the image, at column positions.

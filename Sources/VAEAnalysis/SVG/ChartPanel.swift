@@ -16,9 +16,9 @@ package struct ChartPanel: Sendable {
     /// Tick labels on the x axis in place of numbers (categories such as dimension indices), at data positions.
     package var xCategories: [(position: Double, label: String)]?
     /// Light grid lines at the y ticks.
-    package var horizontalGrid = true
+    var horizontalGrid = true
     /// Only whole-number ticks on the x axis (epochs).
-    package var integerXTicks = false
+    var integerXTicks = false
 
     package init(
         left: Double, top: Double, width: Double, height: Double,

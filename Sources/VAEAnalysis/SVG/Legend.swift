@@ -65,7 +65,7 @@ package struct Legend: Sendable {
 
 /// Colours that stay distinct for ten classes (matplotlib's tab10).
 package enum Palette {
-    package static let categorical = [
+    static let categorical = [
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     ]
 

@@ -12,8 +12,8 @@ package struct PlotScale: Sendable {
     package let kind: Kind
     package let domain: ClosedRange<Double>
     /// Pixel positions of the domain's lower and upper ends (the upper may be the smaller, as on a y axis).
-    package let lowerPosition: Double
-    package let upperPosition: Double
+    let lowerPosition: Double
+    let upperPosition: Double
 
     /// - Parameters:
     ///   - domain: the data range; an empty range is widened so that every value still maps somewhere sensible.
@@ -77,7 +77,7 @@ package struct PlotScale: Sendable {
 
     /// A domain covering `values` with a little room on both sides (`margin` of the span), on round numbers when
     /// `nice`.
-    package static func paddedDomain(_ values: [Double], margin: Double = 0.05) -> ClosedRange<Double> {
+    static func paddedDomain(_ values: [Double], margin: Double = 0.05) -> ClosedRange<Double> {
         let finite = values.filter(\.isFinite)
         guard let low = finite.min(), let high = finite.max() else { return 0...1 }
         let span = high - low
