@@ -16,7 +16,9 @@ package enum Kernels {
 
     /// `y = sigmoid(y + bias)` row by row.
     @inline(__always)
-    package static func biasSigmoid(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    package static func biasSigmoid(
+        _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int
+    ) {
         vk_bias_sigmoid(y, bias, rows, cols)
     }
 
