@@ -3,16 +3,16 @@ import VAEModel
 import VAENumerics
 
 /// A dataset's latent codes: mu (and logvar for a VAE) of every image, with the images' labels.
-public struct EncodedSet: Sendable {
-    public let count: Int
-    public let zDim: Int
+package struct EncodedSet: Sendable {
+    package let count: Int
+    package let zDim: Int
     /// Row-major `count × zDim`.
-    public let means: [Float]
+    package let means: [Float]
     /// Row-major `count × zDim`; nil for an AE, which has no variance.
-    public let logVariances: [Float]?
-    public let labels: [UInt8]
+    let logVariances: [Float]?
+    package let labels: [UInt8]
 
-    public init(count: Int, zDim: Int, means: [Float], logVariances: [Float]?, labels: [UInt8]) {
+    package init(count: Int, zDim: Int, means: [Float], logVariances: [Float]?, labels: [UInt8]) {
         precondition(means.count == count * zDim && labels.count == count, "codes and labels disagree in count")
         precondition(logVariances == nil || logVariances!.count == count * zDim, "logvar has the wrong size")
         self.count = count
@@ -23,7 +23,7 @@ public struct EncodedSet: Sendable {
     }
 
     /// Encodes every image of `dataset` (clean) in batches of `batchSize`.
-    public init(network: Network, dataset: Dataset, batchSize: Int = 500, threads: Int = 1) {
+    package init(network: Network, dataset: Dataset, batchSize: Int = 500, threads: Int = 1) {
         let zDim = network.architecture.zDim, headWidth = network.architecture.headWidth
         let pixels = dataset.shape.pixelCount, capacity = max(1, min(batchSize, dataset.count))
         let workspace = Workspace(network: network, capacity: capacity, threads: threads)
@@ -48,5 +48,5 @@ public struct EncodedSet: Sendable {
     }
 
     /// mu of image `index`.
-    public func mean(of index: Int) -> ArraySlice<Float> { means[(index * zDim)..<((index + 1) * zDim)] }
+    package func mean(of index: Int) -> ArraySlice<Float> { means[(index * zDim)..<((index + 1) * zDim)] }
 }

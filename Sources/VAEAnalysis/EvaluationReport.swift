@@ -6,18 +6,18 @@ import VAEJSON
 ///
 /// What does not apply to the model (the terms with q(z|x) or the prior, for an AE) is `null` in the JSON and
 /// `n/a` in the table; so is a figure that could not be computed (NaN or infinite).
-public struct EvaluationReport: Sendable {
-    public var evaluation: ModelEvaluation
+package struct EvaluationReport: Sendable {
+    package var evaluation: ModelEvaluation
     /// The model as the user named it (a file or a training folder).
-    public var model: String
+    package var model: String
     /// "fashion-mnist VAE, z = 2" (`StudiedModel.caption`).
-    public var caption: String
+    package var caption: String
     /// The dataset the model's metadata names, if any.
-    public var dataset: String?
+    package var dataset: String?
     /// The class the model was trained on, if any.
-    public var classLabel: Int?
+    package var classLabel: Int?
 
-    public init(evaluation: ModelEvaluation, model: String, caption: String, dataset: String?, classLabel: Int?) {
+    package init(evaluation: ModelEvaluation, model: String, caption: String, dataset: String?, classLabel: Int?) {
         self.evaluation = evaluation
         self.model = model
         self.caption = caption
@@ -26,13 +26,13 @@ public struct EvaluationReport: Sendable {
     }
 
     /// The report of `evaluation` of `studied`, read from `path`.
-    public init(_ evaluation: ModelEvaluation, of studied: StudiedModel, path: String) {
+    package init(_ evaluation: ModelEvaluation, of studied: StudiedModel, path: String) {
         self.init(
             evaluation: evaluation, model: path, caption: studied.caption,
             dataset: studied.metadata.training.dataset.name, classLabel: studied.classLabel)
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         let r = evaluation
         return .object([
             "model": .string(model),
@@ -58,7 +58,7 @@ public struct EvaluationReport: Sendable {
         ])
     }
 
-    public var text: String {
+    package var text: String {
         let r = evaluation
         func value(_ x: Double?, _ digits: Int = 3, unit: String = "") -> String {
             guard let x else { return "n/a (AE)" }

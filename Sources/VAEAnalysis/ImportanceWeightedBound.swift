@@ -13,22 +13,22 @@ import VAENumerics
 ///
 /// Image i draws its noise from its own stream of `seed`, so its estimate does not depend on the batch size, on
 /// `--limit` or on the other images, and the draws for k samples are the first k of those for any larger k.
-public struct ImportanceWeightedBound: Sendable {
+package struct ImportanceWeightedBound: Sendable {
     /// Images averaged over.
-    public let imageCount: Int
+    let imageCount: Int
     /// k, the samples per image.
-    public let samples: Int
+    package let samples: Int
     /// Mean over the images of log (1/k) Σ w_i, in nats (the bound on log p(x); higher is tighter).
-    public let logLikelihood: Double
+    package let logLikelihood: Double
     /// Mean over the images of (1/k) Σ log w_i, in nats (the ELBO estimated with k samples).
-    public let elbo: Double
+    package let elbo: Double
 
     /// Estimates the bound for `network` (a VAE) on the clean images of `dataset`.
     ///
     /// - Parameters:
     ///   - samples: k ≥ 1.
     ///   - capacity: rows per decoder pass; images share passes when k is small.
-    public init(network: Network, dataset: Dataset, samples: Int, seed: UInt64, capacity: Int = 1024, threads: Int = 1) {
+    package init(network: Network, dataset: Dataset, samples: Int, seed: UInt64, capacity: Int = 1024, threads: Int = 1) {
         precondition(network.architecture.kind == .vae, "the importance-weighted bound needs a VAE")
         precondition(samples >= 1, "at least one sample per image")
         let codes = EncodedSet(network: network, dataset: dataset, threads: threads)

@@ -2,12 +2,12 @@ import VAEModel
 import VAENumerics
 
 /// Encoding and decoding of arbitrarily many images or codes, in batches through one preallocated workspace.
-public final class Inference {
-    public let network: Network
+package final class Inference {
+    package let network: Network
     let workspace: Workspace
     let input: FloatBuffer
 
-    public init(network: Network, capacity: Int = 256, threads: Int = 1) {
+    package init(network: Network, capacity: Int = 256, threads: Int = 1) {
         self.network = network
         workspace = Workspace(network: network, capacity: capacity, threads: threads)
         input = FloatBuffer(count: capacity * network.architecture.input.pixelCount)
@@ -18,7 +18,7 @@ public final class Inference {
 
     /// Decoder outputs for the codes in `z` (row-major, z_dim values each): probabilities in [0, 1], or the
     /// logits when `probabilities` is false.
-    public func decode(_ z: [Float], probabilities: Bool = true) -> [Float] {
+    package func decode(_ z: [Float], probabilities: Bool = true) -> [Float] {
         precondition(z.count % zDim == 0, "codes are not a whole number of rows")
         let count = z.count / zDim
         var images = [Float](repeating: 0, count: count * pixels)
@@ -34,7 +34,7 @@ public final class Inference {
     }
 
     /// mu of each image in `images` (row-major, values in [0, 1]).
-    public func means(_ images: [Float]) -> [Float] {
+    package func means(_ images: [Float]) -> [Float] {
         precondition(images.count % pixels == 0, "images are not a whole number of rows")
         let count = images.count / pixels
         var means = [Float](repeating: 0, count: count * zDim)
@@ -50,10 +50,10 @@ public final class Inference {
     }
 
     /// Reconstructions decoded from mu (the deterministic reconstruction).
-    public func reconstruct(_ images: [Float]) -> [Float] { decode(means(images)) }
+    package func reconstruct(_ images: [Float]) -> [Float] { decode(means(images)) }
 
     /// The logits of the reconstructions decoded from mu (for a numerically stable BCE).
-    public func reconstructLogits(_ images: [Float]) -> [Float] { decode(means(images), probabilities: false) }
+    func reconstructLogits(_ images: [Float]) -> [Float] { decode(means(images), probabilities: false) }
 }
 
 @available(*, unavailable)

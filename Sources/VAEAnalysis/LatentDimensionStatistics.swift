@@ -7,25 +7,25 @@ import VAEModel
 /// across images and their KL to the prior drops to zero. Burda et al. (2015) count a dimension as *active* when the
 /// variance of mu over the data exceeds 0.01. The seed project measured the same thing through the decoder: the
 /// absolute column sums of its first layer's weights, which shrink for dimensions the decoder ignores.
-public struct LatentDimensionStatistics: Sendable {
+package struct LatentDimensionStatistics: Sendable {
     /// Burda et al.'s activity threshold on the variance of mu.
-    public static let activeThreshold = 0.01
+    package static let activeThreshold = 0.01
 
     /// Mean over the images of KL(q(z_j|x) ‖ N(0, 1)) per dimension, in nats; nil for an AE.
-    public let averageKL: [Double]?
+    package let averageKL: [Double]?
     /// Variance of mu_j across the images (population variance).
-    public let meanVariance: [Double]
+    package let meanVariance: [Double]
     /// Σ_i |W_ij| of the decoder's first layer (`decoder.0.weight`, shape [out, z]) per dimension j.
-    public let decoderColumnSums: [Double]
+    package let decoderColumnSums: [Double]
 
-    public init(averageKL: [Double]?, meanVariance: [Double], decoderColumnSums: [Double]) {
+    package init(averageKL: [Double]?, meanVariance: [Double], decoderColumnSums: [Double]) {
         self.averageKL = averageKL
         self.meanVariance = meanVariance
         self.decoderColumnSums = decoderColumnSums
     }
 
     /// Measures `network` on the codes of a dataset.
-    public init(network: Network, codes: EncodedSet) {
+    package init(network: Network, codes: EncodedSet) {
         let zDim = codes.zDim, n = Double(max(codes.count, 1))
         var sum = [Double](repeating: 0, count: zDim), sumSquares = sum, kl = sum
         for i in 0..<codes.count {
@@ -45,7 +45,7 @@ public struct LatentDimensionStatistics: Sendable {
     }
 
     /// The seed's measure: absolute column sums of the decoder's first weight matrix.
-    public static func firstDecoderLayerColumnSums(_ network: Network) -> [Double] {
+    static func firstDecoderLayerColumnSums(_ network: Network) -> [Double] {
         let layer = network.layout.decoder[0]
         var sums = [Double](repeating: 0, count: layer.inputs)
         let weights = network.parameters.pointer + layer.weightOffset
@@ -55,15 +55,15 @@ public struct LatentDimensionStatistics: Sendable {
         return sums
     }
 
-    public var zDim: Int { meanVariance.count }
+    package var zDim: Int { meanVariance.count }
 
     /// The dimensions whose mu varies more than `threshold` across the images, in index order.
-    public func activeDimensions(threshold: Double = activeThreshold) -> [Int] {
+    package func activeDimensions(threshold: Double = activeThreshold) -> [Int] {
         meanVariance.indices.filter { meanVariance[$0] > threshold }
     }
 
     /// Dimension indices, most used first: by average KL for a VAE, by the variance of mu for an AE (ties by index).
-    public var orderByUse: [Int] {
+    package var orderByUse: [Int] {
         let key = averageKL ?? meanVariance
         return key.indices.sorted { key[$0] != key[$1] ? key[$0] > key[$1] : $0 < $1 }
     }

@@ -6,49 +6,49 @@ import VAENumerics
 
 /// The numbers `vae eval` reports for a model on a test set. Losses are per image, in nats; values that do not
 /// apply to an AE (everything involving q(z|x) or the prior) are nil.
-public struct ModelEvaluation: Sendable {
-    public var kind: Architecture.Kind
-    public var zDim: Int
-    public var images: Int
+package struct ModelEvaluation: Sendable {
+    package var kind: Architecture.Kind
+    package var zDim: Int
+    package var images: Int
     /// The negative ELBO with one z per image and the KL in closed form (the trainer's test loss on clean images).
-    public var negativeELBO: Double?
+    package var negativeELBO: Double?
     /// The negative ELBO estimated from the k importance samples (−(1/k) Σ log w_i).
-    public var negativeELBOSampled: Double?
+    package var negativeELBOSampled: Double?
     /// k.
-    public var importanceSamples: Int?
+    package var importanceSamples: Int?
     /// −log (1/k) Σ w_i: the importance-weighted estimate of −log p(x), an upper bound on the true value.
-    public var importanceWeightedNLL: Double?
+    package var importanceWeightedNLL: Double?
     /// BCE of the reconstruction decoded from mu (from the code, for an AE) against the image.
-    public var reconstructionBCE: Double
+    package var reconstructionBCE: Double
     /// PSNR (dB) of that reconstruction: 10·log10(1 / MSE), MSE over all pixels of all images, values in [0, 1].
-    public var reconstructionPSNR: Double
+    var reconstructionPSNR: Double
     /// Mean KL(q(z_j|x) ‖ N(0, 1)) per dimension.
-    public var klPerDimension: [Double]?
+    var klPerDimension: [Double]?
     /// Variance of mu per dimension over the test set.
-    public var meanVariance: [Double]
+    package var meanVariance: [Double]
     /// Dimensions whose mu varies more than 0.01 (Burda et al.).
-    public var activeUnits: Int
+    var activeUnits: Int
     /// The corruption of the denoising test, if any.
-    public var noise: Double?
+    package var noise: Double?
     /// BCE of the reconstruction of the corrupted image (decoded from mu) against the clean image.
-    public var denoisingBCE: Double?
+    var denoisingBCE: Double?
     /// PSNR (dB) of that reconstruction against the clean image.
-    public var denoisingPSNR: Double?
+    var denoisingPSNR: Double?
     /// PSNR (dB) of the corrupted input itself against the clean image: what denoising starts from.
-    public var noisyInputPSNR: Double?
+    var noisyInputPSNR: Double?
 
-    public var totalKL: Double? { klPerDimension?.reduce(0, +) }
+    var totalKL: Double? { klPerDimension?.reduce(0, +) }
 }
 
 /// Computes a `ModelEvaluation`.
-public enum ModelEvaluator {
+package enum ModelEvaluator {
     /// Evaluates `model` on `test`.
     ///
     /// - Parameters:
     ///   - importanceSamples: k for the importance-weighted bound (VAE only).
     ///   - noise: when set, also measures denoising: corrupted inputs, scored against the clean images.
     ///   - seed: seeds every draw (the one-sample ELBO's z, the importance samples, the corruption).
-    public static func evaluate(
+    package static func evaluate(
         _ model: StudiedModel, on test: Dataset, importanceSamples: Int, noise: NoiseCorruption?, seed: UInt64,
         threads: Int = 1
     ) -> ModelEvaluation {

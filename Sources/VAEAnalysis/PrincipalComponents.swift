@@ -1,14 +1,14 @@
 /// Principal component analysis of a point cloud: its mean, principal axes and the variance along each.
-public struct PrincipalComponents: Sendable {
+package struct PrincipalComponents: Sendable {
     /// The mean of the points.
-    public let mean: [Double]
+    package let mean: [Double]
     /// Unit principal axes, the direction of largest variance first.
-    public let axes: [[Double]]
+    package let axes: [[Double]]
     /// The variance along each axis (eigenvalues of the covariance, with the 1/n of a population covariance).
-    public let variances: [Double]
+    package let variances: [Double]
 
     /// Analyses `count` points of `dimension` values each, stored row-major in `points`.
-    public init(points: [Float], count: Int, dimension: Int) {
+    package init(points: [Float], count: Int, dimension: Int) {
         precondition(count >= 1 && dimension >= 1 && points.count == count * dimension, "points must be count × dimension")
         var mean = [Double](repeating: 0, count: dimension)
         for i in 0..<count {
@@ -31,13 +31,13 @@ public struct PrincipalComponents: Sendable {
     }
 
     /// The fraction of the total variance along each axis.
-    public var explainedVarianceRatio: [Double] {
+    package var explainedVarianceRatio: [Double] {
         let total = variances.reduce(0, +)
         return variances.map { total > 0 ? $0 / total : 0 }
     }
 
     /// The coordinates of `point` on the first `components` axes.
-    public func project(_ point: ArraySlice<Float>, components: Int) -> [Double] {
+    package func project(_ point: ArraySlice<Float>, components: Int) -> [Double] {
         precondition(point.count == mean.count && components <= axes.count, "point or component count out of range")
         return (0..<components).map { c in
             var sum = 0.0

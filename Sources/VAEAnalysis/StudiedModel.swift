@@ -3,40 +3,40 @@ import VAEFormat
 import VAEModel
 
 /// A trained model under analysis: its network, what its metadata says about it, and how to find its test set.
-public final class StudiedModel {
-    public let network: Network
-    public let metadata: ModelMetadata
+package final class StudiedModel {
+    package let network: Network
+    package let metadata: ModelMetadata
 
     /// - Throws: `ArchitectureError` or `VAEZError` when the file's network cannot be built.
-    public init(file: VAEZFile) throws {
+    package init(file: VAEZFile) throws {
         network = try Network.load(file, trainable: false)
         metadata = file.metadata
     }
 
     /// A model built in code (tests), with prior latent statistics unless given.
-    public init(network: Network, metadata: ModelMetadata? = nil) {
+    package init(network: Network, metadata: ModelMetadata? = nil) {
         self.network = network
         self.metadata = metadata ?? ModelMetadata(
             architecture: .init(network.architecture), latent: .prior(zDim: network.architecture.zDim),
             producer: .init(name: "test", version: "0"))
     }
 
-    public var architecture: Architecture { network.architecture }
-    public var zDim: Int { network.architecture.zDim }
-    public var isVariational: Bool { network.architecture.kind == .vae }
+    package var architecture: Architecture { network.architecture }
+    package var zDim: Int { network.architecture.zDim }
+    var isVariational: Bool { network.architecture.kind == .vae }
 
     /// The dataset the model was trained on, from its metadata; nil when the file does not record a known one.
-    public var datasetKind: DatasetKind? { metadata.training.dataset.name.flatMap(DatasetKind.init(argument:)) }
+    var datasetKind: DatasetKind? { metadata.training.dataset.name.flatMap(DatasetKind.init(argument:)) }
 
     /// The class the model was trained on (`--class`), if any.
-    public var classLabel: Int? { metadata.training.classLabel }
+    package var classLabel: Int? { metadata.training.classLabel }
 
     /// The training set's latent mean and standard deviation per dimension, as the file records them.
-    public var latentMean: [Float] { metadata.latent.mean.map(Float.init) }
-    public var latentStandardDeviation: [Float] { metadata.latent.std.map(Float.init) }
+    var latentMean: [Float] { metadata.latent.mean.map(Float.init) }
+    var latentStandardDeviation: [Float] { metadata.latent.std.map(Float.init) }
 
     /// A short description for titles: "fashion-mnist VAE, z = 2" (with the class when trained on one).
-    public var caption: String {
+    package var caption: String {
         var text = "\(metadata.training.dataset.name ?? "model") \(architecture.kind.rawValue.uppercased()), z = \(zDim)"
         if let classLabel {
             let names = datasetKind?.classNames ?? []
@@ -52,7 +52,7 @@ public final class StudiedModel {
     ///   - dataset: overrides the dataset named in the metadata (for imported models that record none).
     ///   - directory: where the IDX files are (default: the dataset's usual place).
     /// - Throws: `AnalysisError` naming the missing dataset, file or class, or a shape that does not fit the model.
-    public func testSet(dataset: DatasetKind? = nil, directory: String? = nil, limit: Int? = nil) throws(AnalysisError) -> Dataset {
+    package func testSet(dataset: DatasetKind? = nil, directory: String? = nil, limit: Int? = nil) throws(AnalysisError) -> Dataset {
         guard let kind = dataset ?? datasetKind else {
             throw AnalysisError("the model does not record a known dataset (it says \(metadata.training.dataset.name.map { "'\($0)'" } ?? "nothing")); pass --dataset mnist or fashion-mnist")
         }
@@ -75,7 +75,7 @@ public final class StudiedModel {
     }
 
     /// The class names of the model's dataset, or the labels as numbers when it is unknown.
-    public func classNames(dataset: DatasetKind? = nil) -> [String] {
+    package func classNames(dataset: DatasetKind? = nil) -> [String] {
         (dataset ?? datasetKind)?.classNames ?? (0..<256).map(String.init)
     }
 }

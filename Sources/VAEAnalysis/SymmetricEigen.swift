@@ -4,17 +4,17 @@
 /// would not pay. The matrices here are
 /// covariances of latent codes (d = z_dim, a few dozen at most), where Jacobi in Double is exact to rounding,
 /// simple to check and takes microseconds.
-public struct SymmetricEigen: Sendable {
+package struct SymmetricEigen: Sendable {
     /// Eigenvalues, largest first.
-    public let values: [Double]
+    package let values: [Double]
     /// `vectors[i]` is the unit eigenvector of `values[i]`.
-    public let vectors: [[Double]]
+    package let vectors: [[Double]]
 
     /// Decomposes the `n`×`n` symmetric matrix stored row-major in `matrix`.
     ///
     /// Only the upper triangle is read (the matrix is assumed symmetric). Sweeps until the off-diagonal mass is
     /// negligible against the diagonal, at most 100 sweeps.
-    public init(matrix: [Double], dimension n: Int) {
+    package init(matrix: [Double], dimension n: Int) {
         precondition(n >= 0 && matrix.count == n * n, "matrix must have n × n values")
         var a = matrix
         for i in 0..<n {

@@ -2,17 +2,17 @@ import VAEFiles
 import VAEJSON
 
 /// One training run's per-epoch losses, read from its `metrics.jsonl`.
-public struct TrainingRun: Sendable {
-    public var name: String
-    public var epochs: [Int]
-    public var trainLoss: [Double]
-    public var testLoss: [Double]
-    public var testKL: [Double]
+package struct TrainingRun: Sendable {
+    package var name: String
+    package var epochs: [Int]
+    package var trainLoss: [Double]
+    package var testLoss: [Double]
+    package var testKL: [Double]
 
     /// Reads `metrics.jsonl` (one JSON object per line with `epoch`, `train_loss`, `test_loss`, `test_kl`).
     ///
     /// - Throws: `AnalysisError` naming the file and line that is not such an object.
-    public init(path: String, name: String) throws(AnalysisError) {
+    package init(path: String, name: String) throws(AnalysisError) {
         let bytes: [UInt8]
         do { bytes = try Files.read(path) } catch { throw AnalysisError(error.description) }
         self.name = name

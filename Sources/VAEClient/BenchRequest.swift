@@ -4,16 +4,16 @@ import VAEImage
 import VAEJSON
 
 /// Builds the one request line a load run repeats.
-public enum BenchRequest {
+package enum BenchRequest {
     /// How images travel in the request (Formats/protocol.md section 3).
-    public enum Payload: String, Sendable, CaseIterable {
+    package enum Payload: String, Sendable, CaseIterable {
         case u8
         case array
         case png
     }
 
     /// `count` copies of `image` as request items in `payload` form.
-    public static func images(_ image: PixelImage, count: Int, payload: Payload) throws(DataError) -> [JSONValue] {
+    package static func images(_ image: PixelImage, count: Int, payload: Payload) throws(DataError) -> [JSONValue] {
         let item: JSONValue
         switch payload {
         case .u8:
@@ -27,7 +27,7 @@ public enum BenchRequest {
     }
 
     /// `count` latent codes of `zDim` values in [-1, 1], the same every run.
-    public static func latentCodes(count: Int, zDim: Int) -> JSONValue {
+    package static func latentCodes(count: Int, zDim: Int) -> JSONValue {
         var codes: [JSONValue] = []
         for i in 0..<count {
             var code: [JSONValue] = []
@@ -41,7 +41,7 @@ public enum BenchRequest {
     }
 
     /// A soft bright ellipse on black, of the given size: a stand-in for a digit, the same every run.
-    public static func syntheticImage(height: Int, width: Int) -> PixelImage {
+    package static func syntheticImage(height: Int, width: Int) -> PixelImage {
         let cy = Double(height - 1) / 2
         let cx = Double(width - 1) / 2
         let ry = max(Double(height) * 0.35, 1)

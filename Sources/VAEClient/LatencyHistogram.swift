@@ -1,23 +1,23 @@
 /// Counts of latencies in fixed memory, precise to within 1/64 (1.6%) of each value: exact below 128 ns, then 64
 /// buckets per power of two (HdrHistogram's layout). Recording is an index computation and an increment.
-public struct LatencyHistogram: Sendable, Equatable {
+package struct LatencyHistogram: Sendable, Equatable {
     static let exactBelow: UInt64 = 128
     static let bucketCount = 128 + 57 * 64
 
     private(set) var counts: [UInt64]
     /// Latencies recorded.
-    public private(set) var total: UInt64 = 0
+    package private(set) var total: UInt64 = 0
     /// The largest latency recorded, exactly, in nanoseconds.
-    public private(set) var maximum: UInt64 = 0
+    package private(set) var maximum: UInt64 = 0
     /// The sum of every latency recorded, in nanoseconds (for the mean).
-    public private(set) var sum: UInt64 = 0
+    package private(set) var sum: UInt64 = 0
 
-    public init() {
+    package init() {
         counts = [UInt64](repeating: 0, count: Self.bucketCount)
     }
 
     /// Records one latency in nanoseconds.
-    public mutating func record(nanoseconds value: UInt64) {
+    package mutating func record(nanoseconds value: UInt64) {
         counts[Self.index(of: value)] &+= 1
         total &+= 1
         sum &+= value
@@ -25,7 +25,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     }
 
     /// Adds another histogram's counts to this one.
-    public mutating func merge(_ other: LatencyHistogram) {
+    package mutating func merge(_ other: LatencyHistogram) {
         for i in 0..<counts.count { counts[i] &+= other.counts[i] }
         total &+= other.total
         sum &+= other.sum
@@ -34,7 +34,7 @@ public struct LatencyHistogram: Sendable, Equatable {
 
     /// The latency at or below which `percent` of the recorded ones lie, in nanoseconds: the middle of its bucket,
     /// never above the maximum; 0 when nothing was recorded.
-    public func percentile(_ percent: Double) -> UInt64 {
+    package func percentile(_ percent: Double) -> UInt64 {
         guard total > 0 else { return 0 }
         let rank = max(1, UInt64((percent / 100 * Double(total)).rounded(.up)))
         var seen: UInt64 = 0
@@ -46,7 +46,7 @@ public struct LatencyHistogram: Sendable, Equatable {
     }
 
     /// The mean latency in nanoseconds (0 when empty).
-    public var mean: Double { total == 0 ? 0 : Double(sum) / Double(total) }
+    package var mean: Double { total == 0 ? 0 : Double(sum) / Double(total) }
 
     static func index(of value: UInt64) -> Int {
         if value < exactBelow { return Int(value) }

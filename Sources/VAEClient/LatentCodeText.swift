@@ -2,12 +2,12 @@ import Foundation
 import VAEJSON
 
 /// Reads latent codes the ways `vaectl decode` takes them.
-public enum LatentCodeText {
+package enum LatentCodeText {
     /// Codes from a file or standard input: `encode --json` output (`{"z": [[…], …]}`), a JSON array of codes, one
     /// code as a flat JSON array, JSON Lines of any of these (one value per line, such as `jq -c '.z[]'` prints;
     /// their codes in order), or plain text with one code per line, numbers separated by commas or spaces.
     /// - Throws: `InputError` naming `source` (and the line, for JSON Lines) and what is wrong.
-    public static func parse(_ text: String, source: String) throws(InputError) -> [[Double]] {
+    package static func parse(_ text: String, source: String) throws(InputError) -> [[Double]] {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         var codes: [[Double]] = []
         if trimmed.first == "{" || trimmed.first == "[" {
@@ -56,7 +56,7 @@ public enum LatentCodeText {
     }
 
     /// One code from `--z 0.5,-1.2`.
-    public static func parseCode(_ text: String) throws(InputError) -> [Double] {
+    package static func parseCode(_ text: String) throws(InputError) -> [Double] {
         let fields = text.split { $0 == "," || $0 == " " }
         guard !fields.isEmpty else {
             throw InputError("--z takes numbers separated by commas, such as 0.5,-1.2 (got '\(text)')")

@@ -3,26 +3,26 @@ import VAEJSON
 
 /// What `vaectl bench` runs: closed-loop load on `connections` connections, each keeping `depth` copies of one
 /// request in flight for `warmup + duration` seconds.
-public struct LoadConfiguration: Sendable {
-    public var path: String
+package struct LoadConfiguration: Sendable {
+    package var path: String
     /// One request line, ending in `\n`, sent again and again (responses come back in order per connection, so
     /// its id may stay the same).
-    public var requestLine: [UInt8]
-    public var connections: Int
-    public var depth: Int
+    package var requestLine: [UInt8]
+    package var connections: Int
+    package var depth: Int
     /// Seconds measured, after the warm-up.
-    public var duration: Double
+    package var duration: Double
     /// Seconds of load before measuring starts.
-    public var warmup: Double
+    package var warmup: Double
     /// How long the run waits without any answer before giving up.
-    public var timeoutSeconds: Double
+    package var timeoutSeconds: Double
     /// Threads sharing the connections, each running one epoll loop.
-    public var threads: Int
+    package var threads: Int
     /// Busy-poll instead of sleeping in poll(2): the figures then leave out the generator's own wake-up from sleep
     /// (tens of µs on a virtual machine), at the cost of a busy core per thread.
-    public var spin: Bool
+    package var spin: Bool
 
-    public init(
+    package init(
         path: String, requestLine: [UInt8], connections: Int, depth: Int, duration: Double, warmup: Double,
         timeoutSeconds: Double = 30, threads: Int = 1, spin: Bool = false
     ) {
@@ -43,21 +43,21 @@ public struct LoadConfiguration: Sendable {
 }
 
 /// The figures of one load run, over the measured window only.
-public struct LoadReport: Sendable {
+package struct LoadReport: Sendable {
     /// Responses received inside the window, errors included.
-    public var responses: UInt64 = 0
+    package var responses: UInt64 = 0
     /// Error responses inside the window, by `data.type` (`unreadable` when the error could not be read).
-    public var errors: [String: UInt64] = [:]
+    package var errors: [String: UInt64] = [:]
     /// Latency from sending a request to receiving its whole response, for the responses inside the window.
-    public var latency = LatencyHistogram()
+    package var latency = LatencyHistogram()
     /// The measured window in seconds: from the start of measuring until the run stopped measuring, which is
     /// `duration` unless the run started late or broke off early (every connection failed).
-    public var seconds: Double = 0
+    package var seconds: Double = 0
     /// Connections that broke off during the run, with why.
-    public var failures: [String] = []
+    package var failures: [String] = []
 
-    public var errorCount: UInt64 { errors.values.reduce(0, +) }
-    public var responsesPerSecond: Double { seconds > 0 ? Double(responses) / seconds : 0 }
+    package var errorCount: UInt64 { errors.values.reduce(0, +) }
+    package var responsesPerSecond: Double { seconds > 0 ? Double(responses) / seconds : 0 }
 
     mutating func add(_ other: LoadReport) {
         responses += other.responses
@@ -71,13 +71,13 @@ public struct LoadReport: Sendable {
 /// run a poll(2) loop over their share of the connections (one wake-up serves every connection that has answers),
 /// new requests go out in one write per batch of answers, successful responses are only scanned for their newline,
 /// and latencies go into a fixed-size histogram.
-public enum LoadGenerator {
+package enum LoadGenerator {
     /// How long connections wait for the answers still due when the run ends before closing anyway.
     static let drainNanoseconds: UInt64 = 1_000_000_000
 
     /// Connects every connection, runs the load, and merges the figures.
     /// - Throws: `ConnectionError` when a connection cannot be made (before any load is sent).
-    public static func run(_ configuration: LoadConfiguration) throws(ConnectionError) -> LoadReport {
+    package static func run(_ configuration: LoadConfiguration) throws(ConnectionError) -> LoadReport {
         var connections: [LoadConnection] = []
         for _ in 0..<configuration.connections {
             let socket = try UnixSocket(connectingTo: configuration.path, receiveTimeout: nil)

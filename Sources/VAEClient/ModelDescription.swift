@@ -12,7 +12,7 @@ public struct ServerHello: Sendable, Equatable {
     public let gemm: String?
 
     /// A `gemm` member of `hello` or `stats` in the words `vae --version` uses, or nil when it is missing.
-    public static func describeGEMM(_ gemm: JSONValue?) -> String? {
+    package static func describeGEMM(_ gemm: JSONValue?) -> String? {
         guard let gemm, let library = gemm["library"]?.stringValue, let version = gemm["version"]?.stringValue,
             let isa = gemm["isa"]?.stringValue, let cpuISA = gemm["cpu_isa"]?.stringValue
         else { return nil }

@@ -9,11 +9,11 @@ import Darwin
 /// A seedable, splittable pseudo-random generator: xoshiro256** seeded through SplitMix64.
 ///
 /// Its whole state is four words, so a checkpoint can save and restore it exactly.
-public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable {
-    public private(set) var state: [UInt64]
+package struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable {
+    package private(set) var state: [UInt64]
 
     /// A generator for `seed`; different `stream`s give independent sequences for the same seed.
-    public init(seed: UInt64, stream: UInt64 = 0) {
+    package init(seed: UInt64, stream: UInt64 = 0) {
         var mixer = SplitMix64(state: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
         if stream != 0 { _ = mixer.next() }
         state = [mixer.next(), mixer.next(), mixer.next(), mixer.next()]
@@ -21,13 +21,13 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
     }
 
     /// Restores a generator from a saved `state`.
-    public init(state: [UInt64]) {
+    package init(state: [UInt64]) {
         precondition(state.count == 4 && !state.allSatisfy { $0 == 0 }, "invalid xoshiro256** state")
         self.state = state
     }
 
     @inline(__always)
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotateLeft(state[1] &* 5, 7) &* 9
         let t = state[1] << 17
         state[2] ^= state[0]
@@ -41,18 +41,18 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
 
     /// A Float uniformly distributed in [0, 1), with 24 random bits.
     @inline(__always)
-    public mutating func nextUnitFloat() -> Float {
+    package mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * 0x1p-24
     }
 
     /// A Double uniformly distributed in (0, 1], never 0 (safe for a logarithm).
     @inline(__always)
-    public mutating func nextOpenUnitDouble() -> Double {
+    mutating func nextOpenUnitDouble() -> Double {
         (Double(next() >> 11) + 1) * 0x1p-53
     }
 
     /// Fills `count` floats with N(0, 1) draws (Box–Muller, both values of each pair used).
-    public mutating func fillNormal(_ destination: UnsafeMutablePointer<Float>, count: Int) {
+    package mutating func fillNormal(_ destination: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i < count {
             let (a, b) = nextNormalPair()
@@ -64,14 +64,14 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
 
     /// Two independent N(0, 1) draws.
     @inline(__always)
-    public mutating func nextNormalPair() -> (Float, Float) {
+    package mutating func nextNormalPair() -> (Float, Float) {
         let radius = (-2 * log(nextOpenUnitDouble())).squareRoot()
         let angle = 2 * Double.pi * Double(next() >> 11) * 0x1p-53
         return (Float(radius * cos(angle)), Float(radius * sin(angle)))
     }
 
     /// A uniformly random permutation of 0..<count (Fisher–Yates).
-    public mutating func permutation(_ count: Int) -> [Int] {
+    package mutating func permutation(_ count: Int) -> [Int] {
         var order = Array(0..<count)
         var i = count - 1
         while i > 0 {

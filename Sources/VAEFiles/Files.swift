@@ -5,10 +5,10 @@ import Darwin
 #endif
 
 /// Whole-file reads and crash-safe writes.
-public enum Files {
+package enum Files {
     /// Reads a whole file.
     /// - Throws: `DataError.fileNotFound` or `.unreadable`, naming the path and the system's reason.
-    public static func read(_ path: String) throws(DataError) -> [UInt8] {
+    package static func read(_ path: String) throws(DataError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = systemError()
@@ -30,20 +30,20 @@ public enum Files {
     }
 
     /// True when `path` names a directory (following symbolic links).
-    public static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// True when `path` names an existing file or directory.
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
     }
 
     /// Writes `bytes` so that `path` holds either its old content or all of the new, never a mix:
     /// a temporary file in the same directory, fsync, rename over `path`, fsync of the directory.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(DataError) {
+    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(DataError) {
         let directory = parentDirectory(of: path)
         var template = Array("\(directory)/.\(baseName(of: path)).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -81,7 +81,7 @@ public enum Files {
     }
 
     /// Appends one line to a file, creating it if needed, and syncs it.
-    public static func appendLine(_ line: String, to path: String) throws(DataError) {
+    package static func appendLine(_ line: String, to path: String) throws(DataError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DataError(.unwritable, "\(path): \(systemError())") }
         defer { close(fd) }
@@ -92,7 +92,7 @@ public enum Files {
     }
 
     /// Creates `path` and its parents (mode 0755) if missing, and checks that files can be created in it.
-    public static func makeDirectory(_ path: String) throws(DataError) {
+    package static func makeDirectory(_ path: String) throws(DataError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
@@ -109,7 +109,7 @@ public enum Files {
         }
     }
 
-    public static func remove(_ path: String) { unlink(path) }
+    package static func remove(_ path: String) { unlink(path) }
 
     static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

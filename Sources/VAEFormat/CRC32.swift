@@ -1,8 +1,8 @@
 import CZlib
 
 /// CRC-32 (ISO-HDLC, the one zlib and Python's `zlib.crc32` compute).
-public enum CRC32 {
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+package enum CRC32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return previous }
         var crc = UInt(previous)
         var offset = 0
@@ -15,7 +15,7 @@ public enum CRC32 {
         return UInt32(crc)
     }
 
-    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 }

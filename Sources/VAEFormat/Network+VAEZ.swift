@@ -7,7 +7,7 @@ extension Network {
     ///
     /// - Throws: `ArchitectureError` when the network cannot run this architecture (e.g. another activation);
     ///   `VAEZError` (`shape_contract`) when the tensors disagree with the network's layout.
-    public static func load(_ file: VAEZFile, trainable: Bool = true) throws -> Network {
+    package static func load(_ file: VAEZFile, trainable: Bool = true) throws -> Network {
         let network = try Network(architecture: file.metadata.architecture.modelArchitecture, trainable: trainable)
         try network.loadParameters(from: file)
         return network
@@ -18,7 +18,7 @@ extension Network {
     /// The file's tensors must be exactly this network's, by name and shape, as its `ParameterLayout` lists them;
     /// nothing is changed when they are not.
     /// - Throws: `shape_contract`, naming the first tensor that is unexpected, has another shape, or is missing.
-    public func loadParameters(from file: VAEZFile) throws(VAEZError) {
+    package func loadParameters(from file: VAEZFile) throws(VAEZError) {
         var expected: [String: TensorSpec] = [:]
         for spec in layout.tensors { expected[spec.name] = spec }
         var targets: [(TensorSpec, VAEZFile.Tensor)] = []
@@ -40,7 +40,7 @@ extension Network {
     }
 
     /// The network's tensors in contract order (Formats/vaez.md section 8), ready for `VAEZWriter`.
-    public func contractTensors() -> [NamedTensor] {
+    package func contractTensors() -> [NamedTensor] {
         let contract = ShapeContract(ModelMetadata.ArchitectureInfo(architecture))
         return (0..<contract.count).map { position in
             let spec = tensor(named: contract.tensor(at: position).name)!

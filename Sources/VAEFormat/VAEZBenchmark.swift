@@ -1,12 +1,12 @@
 import VAENumerics
 
 /// Timing of a full load for performance checks (not used by tests: timings on a shared machine are not results).
-public enum VAEZBenchmark {
+package enum VAEZBenchmark {
     /// Reads and fully verifies the file at `path` `repeats` times (file read, SHA-256, every CRC, decompression,
     /// dequantisation), after one untimed warm-up read.
     ///
     /// - Returns: the fastest and the median wall time of one read, in seconds.
-    public static func measureLoad(path: String, repeats: Int) throws -> (best: Double, median: Double) {
+    package static func measureLoad(path: String, repeats: Int) throws -> (best: Double, median: Double) {
         precondition(repeats >= 1, "measureLoad needs at least one repeat")
         _ = try VAEZReader.read(path: path)
         let clock = ContinuousClock()

@@ -1,12 +1,12 @@
 import VAECore
 
 /// Lays images out in a grid, the way torchvision's `save_image` does: `padding` pixels of black around every cell.
-public struct ImageGrid: Sendable {
-    public let shape: ImageShape
-    public let columns: Int
-    public let padding: Int
+package struct ImageGrid: Sendable {
+    package let shape: ImageShape
+    package let columns: Int
+    package let padding: Int
 
-    public init(shape: ImageShape, columns: Int, padding: Int = 2) {
+    package init(shape: ImageShape, columns: Int, padding: Int = 2) {
         precondition(columns >= 1 && padding >= 0, "grid needs at least one column and non-negative padding")
         self.shape = shape
         self.columns = columns
@@ -14,7 +14,7 @@ public struct ImageGrid: Sendable {
     }
 
     /// The grid of `count` images taken from `values` (each `shape.pixelCount` floats in [0, 1], row-major HWC).
-    public func render(_ values: UnsafePointer<Float>, count: Int) -> PixelImage {
+    package func render(_ values: UnsafePointer<Float>, count: Int) -> PixelImage {
         let rows = max(1, (count + columns - 1) / columns)
         let cellW = shape.width + padding, cellH = shape.height + padding
         let width = columns * cellW + padding, height = rows * cellH + padding
@@ -37,7 +37,7 @@ public struct ImageGrid: Sendable {
     }
 
     /// Convenience over an array.
-    public func render(_ values: [Float]) -> PixelImage {
+    package func render(_ values: [Float]) -> PixelImage {
         precondition(values.count % shape.pixelCount == 0, "values are not a whole number of images")
         return values.withUnsafeBufferPointer { render($0.baseAddress!, count: values.count / shape.pixelCount) }
     }

@@ -21,11 +21,11 @@ public struct PixelImage: Sendable, Equatable {
 
 /// PNG encoding and decoding through libpng's simplified API (which reports errors instead of longjmp-ing); the
 /// uncompressed encoding, for served images, is CPNGStored's direct writer.
-public enum PNG {
+package enum PNG {
     /// Encodes `image` as a PNG file.
     /// - Parameter uncompressed: store the pixels without compressing them: much faster and several
     ///   times larger, for images that are sent and dropped (the daemon's answers), not for files people keep.
-    public static func encode(_ image: PixelImage, uncompressed: Bool = false) throws(DataError) -> [UInt8] {
+    package static func encode(_ image: PixelImage, uncompressed: Bool = false) throws(DataError) -> [UInt8] {
         if uncompressed { return try encodeStored(image) }
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
@@ -70,7 +70,7 @@ public enum PNG {
     /// Decodes a PNG file of any PNG colour type and bit depth, converting it to 8-bit `channels` (1 = grey, which
     /// also folds colour into grey; alpha is composited onto black when the output has none).
     /// - Throws: `DataError.badImage` naming `source` and libpng's reason.
-    public static func decode(_ bytes: [UInt8], channels: Int = 1, source: String = "PNG") throws(DataError) -> PixelImage {
+    package static func decode(_ bytes: [UInt8], channels: Int = 1, source: String = "PNG") throws(DataError) -> PixelImage {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
         let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
@@ -93,7 +93,7 @@ public enum PNG {
     }
 
     /// Encodes and writes atomically.
-    public static func write(_ image: PixelImage, to path: String) throws(DataError) {
+    package static func write(_ image: PixelImage, to path: String) throws(DataError) {
         try Files.writeAtomically(encode(image), to: path)
     }
 

@@ -5,10 +5,10 @@ import CVAEKernels
 ///
 /// The same vectorised C kernels as the numeric core's, without its GEMM, so image code (and the client) has them
 /// without linking oneDNN.
-public enum PixelValues {
+package enum PixelValues {
     /// Bytes 0...255 to floats in [0, 1].
     @inline(__always)
-    public static func bytesToUnit(
+    package static func bytesToUnit(
         _ source: UnsafePointer<UInt8>, _ destination: UnsafeMutablePointer<Float>, count: Int
     ) {
         vk_u8_to_unit(source, destination, count)
@@ -16,7 +16,7 @@ public enum PixelValues {
 
     /// Floats (clamped to [0, 1]) to bytes, rounded to nearest.
     @inline(__always)
-    public static func unitToBytes(
+    package static func unitToBytes(
         _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt8>, count: Int
     ) {
         vk_unit_to_u8(source, destination, count)
@@ -25,7 +25,7 @@ public enum PixelValues {
 
 extension PixelImage {
     /// The pixels as floats in [0, 1] (`PixelValues.bytesToUnit`).
-    public var unitValues: [Float] {
+    package var unitValues: [Float] {
         [Float](unsafeUninitializedCapacity: pixels.count) { buffer, initialized in
             pixels.withUnsafeBufferPointer {
                 if let source = $0.baseAddress, let destination = buffer.baseAddress {
@@ -37,7 +37,7 @@ extension PixelImage {
     }
 
     /// An image of `width`×`height`×`channels` from floats in [0, 1] (`PixelValues.unitToBytes`).
-    public init(width: Int, height: Int, channels: Int = 1, unitValues: [Float]) {
+    package init(width: Int, height: Int, channels: Int = 1, unitValues: [Float]) {
         precondition(unitValues.count == width * height * channels, "value count disagrees with the size")
         let pixels = [UInt8](unsafeUninitializedCapacity: unitValues.count) { buffer, initialized in
             unitValues.withUnsafeBufferPointer {

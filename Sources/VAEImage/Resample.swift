@@ -4,7 +4,7 @@ extension PixelImage {
     /// Each axis is resampled on its own: an axis that shrinks averages the source pixels each output pixel covers
     /// (weighted by overlap, so thin strokes fade rather than vanish), an axis that grows interpolates linearly
     /// between the nearest pixel centres (clamped at the edges). Equal sizes return the image unchanged.
-    public func resized(width newWidth: Int, height newHeight: Int) -> PixelImage {
+    package func resized(width newWidth: Int, height newHeight: Int) -> PixelImage {
         precondition(newWidth >= 1 && newHeight >= 1, "a resized image needs at least one pixel")
         if newWidth == width && newHeight == height { return self }
         let columns = ResampleTaps(source: width, target: newWidth)

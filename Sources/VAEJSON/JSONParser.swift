@@ -1,6 +1,6 @@
 /// Why a JSON text was refused, and where.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: String, Sendable {
+package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Reason: String, Sendable {
         case unexpectedEnd = "unexpected end of input"
         case unexpectedCharacter = "unexpected character"
         case invalidUTF8 = "invalid UTF-8"
@@ -14,13 +14,13 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case trailingCharacters = "trailing characters after the value"
     }
 
-    public let reason: Reason
+    package let reason: Reason
     /// Byte offset into the input.
-    public let offset: Int
+    package let offset: Int
     /// For duplicate keys, the key.
-    public let detail: String?
+    package let detail: String?
 
-    public var description: String {
+    package var description: String {
         "\(reason.rawValue) at byte \(offset)" + (detail.map { ": \($0)" } ?? "")
     }
 }
@@ -32,23 +32,23 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// (compared byte for byte, at any depth), nesting past `maximumDepth`, `NaN`/`Infinity`, numbers that are not
 /// finite as binary64 (`1e400`), invalid UTF-8 in strings, unpaired UTF-16 surrogate escapes. Never recurses deeper
 /// than the limit, so hostile input cannot exhaust the stack.
-public struct JSONParser {
+package struct JSONParser {
     /// The most arrays and objects that may enclose one another; the top-level container is at depth 1.
-    public var maximumDepth: Int
+    package var maximumDepth: Int
 
-    public init(maximumDepth: Int = 64) {
+    package init(maximumDepth: Int = 64) {
         self.maximumDepth = maximumDepth
     }
 
-    public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    package func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try parse(buffer) }
     }
 
-    public func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    package func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 
-    public func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+    package func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
         var cursor = Cursor(bytes: buffer, maximumDepth: maximumDepth)
         cursor.skipWhitespace()
         let value = try cursor.value(depth: 0)

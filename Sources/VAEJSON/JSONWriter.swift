@@ -1,26 +1,26 @@
 /// Writes JSON straight into a byte buffer: compact, keys in the order given, floats in their shortest exact form.
 ///
 /// Building responses this way is several times faster than encoding Codable values through Foundation.
-public struct JSONWriter {
-    public private(set) var bytes: [UInt8]
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8]
 
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    public mutating func raw(_ text: StaticString) {
+    package mutating func raw(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    public mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    package mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
-    public mutating func byte(_ value: UInt8) { bytes.append(value) }
+    package mutating func byte(_ value: UInt8) { bytes.append(value) }
 
     /// Appends already-encoded JSON.
-    public mutating func raw(bytes encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
+    package mutating func raw(bytes encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
 
-    public mutating func string(_ text: String) {
+    package mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -40,18 +40,18 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    public mutating func int(_ value: Int) { raw(String(value)) }
+    package mutating func int(_ value: Int) { raw(String(value)) }
 
     /// A finite float in its shortest round-trip form; non-finite values become `null` (JSON has no NaN).
-    public mutating func float(_ value: Float) {
+    package mutating func float(_ value: Float) {
         if value.isFinite { raw(value.description) } else { raw("null") }
     }
 
-    public mutating func double(_ value: Double) {
+    package mutating func double(_ value: Double) {
         if value.isFinite { raw(value.description) } else { raw("null") }
     }
 
-    public mutating func floats(_ values: UnsafeBufferPointer<Float>) {
+    package mutating func floats(_ values: UnsafeBufferPointer<Float>) {
         bytes.append(UInt8(ascii: "["))
         for (i, v) in values.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -61,7 +61,7 @@ public struct JSONWriter {
     }
 
     /// Writes a parsed value back out (numbers by their source text).
-    public mutating func value(_ value: JSONValue) {
+    package mutating func value(_ value: JSONValue) {
         switch value {
         case .null: raw("null")
         case .bool(let b): raw(b ? "true" : "false")

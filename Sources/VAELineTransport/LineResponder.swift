@@ -5,14 +5,14 @@ import VAEServing
 /// Answers protocol v1 request lines (line-delimited JSON-RPC 2.0, Formats/protocol.md) through a serving engine:
 /// parses a line, decodes each request, submits it, and writes each result or error as a response object.
 /// Free of any socket, so the line transport and tests share it.
-public final class LineResponder: Sendable {
-    public let engine: ServingEngine
+package final class LineResponder: Sendable {
+    package let engine: ServingEngine
     /// Longest accepted line, without its ending.
-    public let maxLineBytes: Int
+    package let maxLineBytes: Int
     private let decoder: RPCCallDecoder
     private let writer: ResultWriter
 
-    public init(engine: ServingEngine, maxLineBytes: Int = 1 << 20) {
+    package init(engine: ServingEngine, maxLineBytes: Int = 1 << 20) {
         self.engine = engine
         self.maxLineBytes = maxLineBytes
         decoder = RPCCallDecoder(engine: engine)
@@ -23,7 +23,7 @@ public final class LineResponder: Sendable {
     /// the response line (nil when nothing is owed: a blank line, a notification, a batch of notifications) and
     /// what each request was.
     /// - Parameter mayRunInline: a small job may run on this thread when the engine is idle.
-    public func answer(_ line: UnsafeBufferPointer<UInt8>, mayRunInline: Bool = false,
+    package func answer(_ line: UnsafeBufferPointer<UInt8>, mayRunInline: Bool = false,
                        deliver: @escaping @Sendable (_ line: [UInt8]?, _ records: [RequestRecord]) -> Void) {
         guard line.count <= maxLineBytes else {
             let error = RPCError.lineTooLong(limit: maxLineBytes)
@@ -96,7 +96,7 @@ public final class LineResponder: Sendable {
 extension LineResponder {
     /// The response line for one request line (nil when nothing is owed), waiting for the engine, which must be
     /// running. For tests and tools; the line transport answers without waiting.
-    public func respond(toLine line: [UInt8]) async -> [UInt8]? {
+    package func respond(toLine line: [UInt8]) async -> [UInt8]? {
         await withCheckedContinuation { continuation in
             line.withUnsafeBufferPointer { answer($0) { response, _ in continuation.resume(returning: response) } }
         }

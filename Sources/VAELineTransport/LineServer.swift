@@ -13,19 +13,19 @@ import VAEProtocol
 import VAEServing
 
 /// How the line transport listens.
-public struct LineServerConfiguration: Sendable {
-    public var socketPath: String
+package struct LineServerConfiguration: Sendable {
+    package var socketPath: String
     /// Mode of the socket file (0600: only this user; 0660 lets the group in).
-    public var socketMode: mode_t
+    package var socketMode: mode_t
     /// A listening socket passed in by systemd (fd 3): served as is, never chmod-ed or unlinked.
-    public var activatedSocket: Int32?
+    package var activatedSocket: Int32?
     /// Unanswered lines per connection before it stops being read.
-    public var maxPipeline: Int
-    public var maxConnections: Int
+    package var maxPipeline: Int
+    package var maxConnections: Int
     /// How long in-flight requests may take to finish after graceful shutdown begins.
-    public var drainTimeout: Duration
+    package var drainTimeout: Duration
 
-    public init(socketPath: String, socketMode: mode_t = 0o600, activatedSocket: Int32? = nil, maxPipeline: Int = 128,
+    package init(socketPath: String, socketMode: mode_t = 0o600, activatedSocket: Int32? = nil, maxPipeline: Int = 128,
                 maxConnections: Int = 1024, drainTimeout: Duration = .seconds(10)) {
         self.socketPath = socketPath
         self.socketMode = socketMode
@@ -44,13 +44,13 @@ public struct LineServerConfiguration: Sendable {
 /// listener and tells every connection to quiesce: each stops reading, writes what it owes and closes. At the drain
 /// timeout what is still queued is answered `shutting_down` and the remaining connections are closed. The socket
 /// file it created is removed.
-public final class LineServer: Service, Sendable {
+package final class LineServer: Service, Sendable {
     let configuration: LineServerConfiguration
     let responder: LineResponder
     let logger: Logger
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    public init(configuration: LineServerConfiguration, responder: LineResponder, logger: Logger) {
+    package init(configuration: LineServerConfiguration, responder: LineResponder, logger: Logger) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
@@ -58,10 +58,10 @@ public final class LineServer: Service, Sendable {
 
     /// Runs `body` (a finished compute batch's completions) so that the event-loop hops they make are gathered:
     /// one task per event loop, however many connections the batch answers. Give it to the engine as `deliver`.
-    public static let gatherEventLoopHops: @Sendable (() -> Void) -> Void = { EventLoopBatching.collecting($0) }
+    package static let gatherEventLoopHops: @Sendable (() -> Void) -> Void = { EventLoopBatching.collecting($0) }
 
     /// Checks the socket path: refuses a live daemon or a non-socket, removes a stale socket file.
-    public static func claimSocketPath(_ path: String) throws {
+    package static func claimSocketPath(_ path: String) throws {
         try SocketPath.preparePrivateDirectory(for: path)
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         var info = stat()
@@ -77,7 +77,7 @@ public final class LineServer: Service, Sendable {
         }
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let quiescing = ServerQuiescingHelper(group: MultiThreadedEventLoopGroup.singleton)
         let server = try await listen(quiescing)
         let source = configuration.activatedSocket.map { "systemd fd \($0)" } ?? configuration.socketPath

@@ -11,7 +11,7 @@ import VAEProtocol
 extension SocketPath {
     /// Creates the private `/tmp/vaed-<uid>` directory (mode 0700) when `path` lives in it, and refuses one that
     /// another user owns or others can enter.
-    public static func preparePrivateDirectory(for path: String) throws {
+    static func preparePrivateDirectory(for path: String) throws {
         let directory = "/tmp/vaed-\(getuid())"
         guard path.hasPrefix(directory + "/"), !path.dropFirst(directory.count + 1).contains("/") else { return }
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
@@ -26,13 +26,13 @@ extension SocketPath {
 }
 
 /// A socket problem, with a message for the user.
-public struct SocketError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+struct SocketError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// What is at a socket path before we bind it.
-public enum SocketProbe: Equatable, Sendable {
+package enum SocketProbe: Equatable, Sendable {
     case absent
     /// A socket file nobody answers on: left by a daemon that died; safe to replace.
     case stale
@@ -40,7 +40,7 @@ public enum SocketProbe: Equatable, Sendable {
     case live
     case notASocket
 
-    public static func probe(_ path: String) -> SocketProbe {
+    package static func probe(_ path: String) -> SocketProbe {
         var info = stat()
         guard lstat(path, &info) == 0 else { return .absent }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else { return .notASocket }

@@ -27,7 +27,7 @@ public struct Architecture: Sendable, Hashable, Codable {
     }
 
     /// Checks every size; the message names the first bad one.
-    public func validate() throws(ArchitectureError) {
+    package func validate() throws(ArchitectureError) {
         guard zDim >= 1 else { throw ArchitectureError("z_dim must be at least 1 (got \(zDim))") }
         guard input.height >= 1, input.width >= 1, input.channels >= 1 else {
             throw ArchitectureError("input shape must be positive (got \(input.height)×\(input.width)×\(input.channels))")
@@ -41,25 +41,25 @@ public struct Architecture: Sendable, Hashable, Codable {
     }
 
     /// Width of the encoder head: mu and logvar side by side for a VAE, mu alone for an AE.
-    public var headWidth: Int { kind == .vae ? 2 * zDim : zDim }
+    package var headWidth: Int { kind == .vae ? 2 * zDim : zDim }
 
     /// Every tensor the model has, in storage order, with PyTorch-style names and `[out, in]` shapes.
-    public var tensors: [TensorSpec] { ParameterLayout(self).tensors }
+    package var tensors: [TensorSpec] { ParameterLayout(self).tensors }
 
     /// Total number of trainable values.
-    public var parameterCount: Int { ParameterLayout(self).parameterCount }
+    package var parameterCount: Int { ParameterLayout(self).parameterCount }
 }
 
-public struct ArchitectureError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ArchitectureError: Error, CustomStringConvertible, Sendable, Equatable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// One named tensor of the model and where it lives in the contiguous parameter buffer.
-public struct TensorSpec: Sendable, Hashable {
-    public let name: String
-    public let shape: [Int]
-    public let offset: Int
+package struct TensorSpec: Sendable, Hashable {
+    package let name: String
+    package let shape: [Int]
+    package let offset: Int
 
-    public var count: Int { shape.reduce(1, *) }
+    package var count: Int { shape.reduce(1, *) }
 }

@@ -3,21 +3,21 @@ import VAENumerics
 /// A fully connected layer `y = act(x Wᵀ + b)` whose parameters live at fixed offsets of a shared buffer.
 ///
 /// `forward` keeps its output (the activation), which is all `backward` needs besides the layer input.
-public struct DenseLayer: Sendable, Hashable {
-    public enum Activation: Sendable, Hashable {
+package struct DenseLayer: Sendable, Hashable {
+    package enum Activation: Sendable, Hashable {
         case identity
         case relu
         /// Inference only: the decoder's output as probabilities. Training keeps logits and uses BCE-with-logits.
         case sigmoid
     }
 
-    public let inputs: Int
-    public let outputs: Int
-    public let weightOffset: Int
-    public let biasOffset: Int
-    public let activation: Activation
+    package let inputs: Int
+    package let outputs: Int
+    package let weightOffset: Int
+    package let biasOffset: Int
+    package let activation: Activation
 
-    public init(inputs: Int, outputs: Int, weightOffset: Int, biasOffset: Int, activation: Activation) {
+    package init(inputs: Int, outputs: Int, weightOffset: Int, biasOffset: Int, activation: Activation) {
         self.inputs = inputs
         self.outputs = outputs
         self.weightOffset = weightOffset
@@ -26,14 +26,14 @@ public struct DenseLayer: Sendable, Hashable {
     }
 
     /// The same layer with another activation (the decoder's last layer switches to sigmoid for inference).
-    public func with(activation: Activation) -> DenseLayer {
+    package func with(activation: Activation) -> DenseLayer {
         DenseLayer(inputs: inputs, outputs: outputs, weightOffset: weightOffset, biasOffset: biasOffset,
                    activation: activation)
     }
 
     /// `output[batch, outputs] = act(input[batch, inputs] · Wᵀ + b)`.
     @inline(__always)
-    public func forward(
+    package func forward(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
         parameters: UnsafePointer<Float>
     ) {
@@ -44,7 +44,7 @@ public struct DenseLayer: Sendable, Hashable {
 
     /// `forward` for one input row that is mostly zeros, with this layer's weights given input-major
     /// (`inputs` × `outputs`, the transpose of the parameters' layout): only the weights of nonzero inputs are read.
-    public func forwardSparseRow(
+    func forwardSparseRow(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, parameters: UnsafePointer<Float>,
         inputMajorWeights: UnsafePointer<Float>
     ) {
@@ -70,7 +70,7 @@ public struct DenseLayer: Sendable, Hashable {
     ///   - gradients: the parameter-gradient buffer; this layer's dW and db are overwritten (not accumulated).
     ///   - inputGradient: where dL/d(input) goes, or nil when nobody needs it (the first layer).
     @inline(__always)
-    public func backward(
+    package func backward(
         outputGradient: UnsafeMutablePointer<Float>, output: UnsafePointer<Float>, input: UnsafePointer<Float>,
         batch: Int, parameters: UnsafePointer<Float>, gradients: UnsafeMutablePointer<Float>,
         inputGradient: UnsafeMutablePointer<Float>?

@@ -3,9 +3,9 @@ import VAENumerics
 /// The VAE's latent layer: z = mu + ε·exp(logvar/2), and the KL divergence of N(mu, σ²) from N(0, I).
 ///
 /// The encoder head is one `[batch, 2·z_dim]` block: mu in the first z_dim columns, logvar in the rest.
-public enum GaussianLatent {
+package enum GaussianLatent {
     /// Draws z by reparameterisation and returns the summed KL = -½ Σ (1 + logvar - mu² - exp(logvar)).
-    public static func forward(
+    package static func forward(
         head: UnsafePointer<Float>, noise: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>,
         batch: Int, zDim: Int
     ) -> Double {
@@ -24,7 +24,7 @@ public enum GaussianLatent {
     }
 
     /// KL alone (no sampling), summed over the batch.
-    public static func divergence(head: UnsafePointer<Float>, batch: Int, zDim: Int) -> Double {
+    package static func divergence(head: UnsafePointer<Float>, batch: Int, zDim: Int) -> Double {
         var kl = 0.0
         for row in 0..<batch {
             let mu = head + row * 2 * zDim, logvar = mu + zDim
@@ -38,7 +38,7 @@ public enum GaussianLatent {
     /// Gradient of (reconstruction loss + KL) w.r.t. the head, given dL/dz from the decoder.
     ///
     /// d/dmu = dz + mu; d/dlogvar = dz·ε·σ/2 + (exp(logvar) - 1)/2.
-    public static func backward(
+    package static func backward(
         zGradient: UnsafePointer<Float>, head: UnsafePointer<Float>, noise: UnsafePointer<Float>,
         headGradient: UnsafeMutablePointer<Float>, batch: Int, zDim: Int
     ) {

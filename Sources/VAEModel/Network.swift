@@ -2,21 +2,21 @@ import VAECore
 import VAENumerics
 
 /// Loss sums over a batch (not yet divided by the batch size).
-public struct LossSums: Sendable, Equatable {
+package struct LossSums: Sendable, Equatable {
     /// Binary cross-entropy of the reconstruction against the target, summed over pixels and images.
-    public var reconstruction: Double = 0
+    package var reconstruction: Double = 0
     /// KL(q(z|x) ‖ N(0, I)) summed over images; zero for an AE.
-    public var kl: Double = 0
+    package var kl: Double = 0
 
-    public init(reconstruction: Double = 0, kl: Double = 0) {
+    package init(reconstruction: Double = 0, kl: Double = 0) {
         self.reconstruction = reconstruction
         self.kl = kl
     }
 
     /// The negative ELBO (VAE) or the reconstruction loss (AE).
-    public var total: Double { reconstruction + kl }
+    package var total: Double { reconstruction + kl }
 
-    public static func += (lhs: inout LossSums, rhs: LossSums) {
+    package static func += (lhs: inout LossSums, rhs: LossSums) {
         lhs.reconstruction += rhs.reconstruction
         lhs.kl += rhs.kl
     }
@@ -26,17 +26,17 @@ public struct LossSums: Sendable, Equatable {
 /// beside them.
 ///
 /// The passes themselves take a `Workspace` of preallocated activations, so a training step allocates nothing.
-public final class Network {
-    public let architecture: Architecture
-    public let layout: ParameterLayout
-    public let parameters: FloatBuffer
+package final class Network {
+    package let architecture: Architecture
+    package let layout: ParameterLayout
+    package let parameters: FloatBuffer
     /// dL/dθ, laid out like `parameters`; empty for a network made with `trainable: false`.
-    public let gradients: FloatBuffer
+    package let gradients: FloatBuffer
 
     /// A network with all parameters zero; call `initializeParameters` or load weights.
     /// - Parameter trainable: false for forward passes only (serving, analysis): no gradient buffer, which is as
     ///   large as the parameters.
-    public init(architecture: Architecture, trainable: Bool = true) throws(ArchitectureError) {
+    package init(architecture: Architecture, trainable: Bool = true) throws(ArchitectureError) {
         try architecture.validate()
         self.architecture = architecture
         layout = ParameterLayout(architecture)
@@ -44,7 +44,7 @@ public final class Network {
         gradients = FloatBuffer(count: trainable ? layout.parameterCount : 0)
     }
 
-    public var isTrainable: Bool { gradients.count == parameters.count }
+    package var isTrainable: Bool { gradients.count == parameters.count }
 
     /// The first encoder layer's weights input-major, for single mostly-zero images (see `prepareSparseFirstLayer`).
     private var firstLayerInputMajor: FloatBuffer?
@@ -53,7 +53,7 @@ public final class Network {
     /// mostly zeros (a digit's or garment's background) reads only the weights of its nonzero pixels. For networks
     /// whose weights no longer change (serving): `setValues` and `initializeParameters` drop the copy, but writes
     /// straight into `parameters` (an optimiser's) do not.
-    public func prepareSparseFirstLayer() {
+    package func prepareSparseFirstLayer() {
         guard let layer = layout.encoder.first else { return }
         let copy = FloatBuffer(count: layer.inputs * layer.outputs)
         let weights = parameters.pointer + layer.weightOffset
@@ -64,7 +64,7 @@ public final class Network {
     }
 
     /// PyTorch's `nn.Linear` initialisation: weights and biases uniform in ±1/√fan_in, layer by layer.
-    public func initializeParameters(using random: inout RandomSource) {
+    package func initializeParameters(using random: inout RandomSource) {
         firstLayerInputMajor = nil
         for layer in layout.layers {
             let bound = 1 / Float(layer.inputs).squareRoot()
@@ -78,17 +78,17 @@ public final class Network {
     }
 
     /// The spec of the tensor called `name`, if the model has one.
-    public func tensor(named name: String) -> TensorSpec? {
+    package func tensor(named name: String) -> TensorSpec? {
         layout.tensors.first { $0.name == name }
     }
 
     /// A copy of one tensor's values.
-    public func values(of tensor: TensorSpec) -> [Float] {
+    package func values(of tensor: TensorSpec) -> [Float] {
         Array(UnsafeBufferPointer(start: parameters.pointer + tensor.offset, count: tensor.count))
     }
 
     /// Replaces one tensor's values.
-    public func setValues(_ values: [Float], of tensor: TensorSpec) {
+    package func setValues(_ values: [Float], of tensor: TensorSpec) {
         precondition(values.count == tensor.count, "\(tensor.name) needs \(tensor.count) values, got \(values.count)")
         values.withUnsafeBufferPointer { (parameters.pointer + tensor.offset).update(from: $0.baseAddress!, count: $0.count) }
         firstLayerInputMajor = nil
@@ -97,7 +97,7 @@ public final class Network {
     // MARK: Passes
 
     /// Runs the encoder; the head (mu, and logvar for a VAE) is left in `workspace.head`.
-    public func encode(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace) {
+    package func encode(_ input: UnsafePointer<Float>, batch: Int, workspace: Workspace) {
         precondition(batch <= workspace.capacity, "batch \(batch) exceeds workspace capacity \(workspace.capacity)")
         let p = UnsafePointer(parameters.pointer)
         var current = input
@@ -121,7 +121,7 @@ public final class Network {
     }
 
     /// Sets `workspace.z` from the head: sampled for a VAE (noise from `random`), mu for an AE. Returns the KL sum.
-    public func sampleLatent(batch: Int, workspace: Workspace, random: inout RandomSource) -> Double {
+    func sampleLatent(batch: Int, workspace: Workspace, random: inout RandomSource) -> Double {
         let zDim = architecture.zDim
         switch architecture.kind {
         case .vae:
@@ -135,7 +135,7 @@ public final class Network {
     }
 
     /// Copies mu from the head into `workspace.z` (the deterministic code used for reconstructions).
-    public func latentMeans(batch: Int, workspace: Workspace) {
+    package func latentMeans(batch: Int, workspace: Workspace) {
         let zDim = architecture.zDim, stride = architecture.headWidth
         for row in 0..<batch {
             (workspace.z.pointer + row * zDim).update(from: workspace.head.pointer + row * stride, count: zDim)
@@ -144,7 +144,7 @@ public final class Network {
 
     /// Runs the decoder on `z`; returns the output block (logits, or probabilities when `probabilities`).
     @discardableResult
-    public func decode(
+    package func decode(
         _ z: UnsafePointer<Float>, batch: Int, workspace: Workspace, probabilities: Bool
     ) -> UnsafeMutablePointer<Float> {
         precondition(batch <= workspace.capacity, "batch \(batch) exceeds workspace capacity \(workspace.capacity)")
@@ -183,7 +183,7 @@ public final class Network {
     }
 
     /// Forward pass and loss with one z sample per image, without gradients.
-    public func evaluate(
+    package func evaluate(
         input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
         workspace: Workspace, random: inout RandomSource
     ) -> LossSums {
@@ -197,7 +197,7 @@ public final class Network {
     /// Forward and backward pass: returns the batch's loss sums and leaves dL/dθ in `gradients`.
     ///
     /// The loss is summed over the batch (as the PyTorch reference does), not averaged.
-    public func computeGradients(
+    package func computeGradients(
         input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int,
         workspace: Workspace, random: inout RandomSource
     ) -> LossSums {
@@ -253,23 +253,23 @@ extension Network: Sendable {}
 ///
 /// A training workspace keeps every layer's output for the backward pass. An inference workspace keeps only two
 /// buffers that the layers' outputs alternate between, and no gradients: a third of the memory for serving.
-public final class Workspace {
-    public let capacity: Int
-    public let parallel: ParallelLoop
-    public let encoderOutputs: [FloatBuffer]
-    public let head: FloatBuffer
-    public let noise: FloatBuffer
-    public let z: FloatBuffer
-    public let decoderOutputs: [FloatBuffer]
+package final class Workspace {
+    package let capacity: Int
+    package let parallel: ParallelLoop
+    package let encoderOutputs: [FloatBuffer]
+    package let head: FloatBuffer
+    package let noise: FloatBuffer
+    package let z: FloatBuffer
+    package let decoderOutputs: [FloatBuffer]
     let gradientA: FloatBuffer
     let gradientB: FloatBuffer
     let partialSums: FloatBuffer
     /// Whether each layer's output survives the next layer (false for inference): needed for backward passes.
-    public let keepsActivations: Bool
+    package let keepsActivations: Bool
 
     /// - Parameter inference: forward passes only (serving): layer outputs alternate between two buffers, and
     ///   there is no room for gradients. Only the last layer's output of a pass is valid after it.
-    public init(network: Network, capacity: Int, threads: Int = 1, inference: Bool = false) {
+    package init(network: Network, capacity: Int, threads: Int = 1, inference: Bool = false) {
         precondition(capacity >= 1, "workspace capacity must be at least 1")
         self.capacity = capacity
         parallel = ParallelLoop(threadCount: threads)

@@ -2,14 +2,14 @@
 ///
 /// Keeping every parameter in one buffer lets Adam update all of them in a single vectorised pass. The VAE's mu and
 /// logvar heads are one dense layer of width 2·z_dim (mu rows first), so their GEMM runs once.
-public struct ParameterLayout: Sendable {
-    public let encoder: [DenseLayer]
-    public let head: DenseLayer
-    public let decoder: [DenseLayer]
-    public let tensors: [TensorSpec]
-    public let parameterCount: Int
+package struct ParameterLayout: Sendable {
+    package let encoder: [DenseLayer]
+    package let head: DenseLayer
+    package let decoder: [DenseLayer]
+    package let tensors: [TensorSpec]
+    package let parameterCount: Int
 
-    public init(_ architecture: Architecture) {
+    package init(_ architecture: Architecture) {
         var offset = 0
         var tensors: [TensorSpec] = []
         func dense(_ name: String, _ inputs: Int, _ outputs: Int, _ activation: DenseLayer.Activation) -> DenseLayer {
@@ -60,5 +60,5 @@ public struct ParameterLayout: Sendable {
     }
 
     /// Every dense layer, encoder first.
-    public var layers: [DenseLayer] { encoder + [head] + decoder }
+    package var layers: [DenseLayer] { encoder + [head] + decoder }
 }

@@ -4,14 +4,14 @@ import CVAEKernels
 ///
 /// The moments live in two contiguous buffers the size of the parameter buffer, so one vectorised pass,
 /// split across threads, updates every parameter.
-public final class Adam {
-    public struct Hyperparameters: Sendable, Equatable, Codable {
-        public var learningRate: Float
-        public var beta1: Float
-        public var beta2: Float
-        public var epsilon: Float
+package final class Adam {
+    package struct Hyperparameters: Sendable, Equatable, Codable {
+        package var learningRate: Float
+        var beta1: Float
+        var beta2: Float
+        package var epsilon: Float
 
-        public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        package init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
             self.learningRate = learningRate
             self.beta1 = beta1
             self.beta2 = beta2
@@ -19,20 +19,20 @@ public final class Adam {
         }
     }
 
-    public let hyperparameters: Hyperparameters
-    public let firstMoment: FloatBuffer
-    public let secondMoment: FloatBuffer
+    package let hyperparameters: Hyperparameters
+    package let firstMoment: FloatBuffer
+    package let secondMoment: FloatBuffer
     /// Number of updates taken so far (PyTorch's `step`).
-    public var step: Int = 0
+    package var step: Int = 0
 
-    public init(parameterCount: Int, hyperparameters: Hyperparameters = .init()) {
+    package init(parameterCount: Int, hyperparameters: Hyperparameters = .init()) {
         self.hyperparameters = hyperparameters
         firstMoment = FloatBuffer(count: parameterCount)
         secondMoment = FloatBuffer(count: parameterCount)
     }
 
     /// Applies one update to `parameters` from `gradients`.
-    public func update(_ parameters: FloatBuffer, gradients: FloatBuffer, parallel: ParallelLoop) {
+    package func update(_ parameters: FloatBuffer, gradients: FloatBuffer, parallel: ParallelLoop) {
         precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,
                      "Adam: parameter, gradient and moment buffers must have one size")
         step += 1

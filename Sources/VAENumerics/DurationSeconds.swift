@@ -1,6 +1,6 @@
 extension Duration {
     /// The duration in seconds as a Double (whole seconds plus the attosecond part).
-    public var inSeconds: Double {
+    package var inSeconds: Double {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

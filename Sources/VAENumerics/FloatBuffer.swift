@@ -2,11 +2,11 @@
 ///
 /// Training reuses the same buffers for every batch, so the hot loop never allocates; pointers into it stay valid
 /// for the buffer's lifetime. Not thread-safe: callers split work by disjoint ranges.
-public final class FloatBuffer {
-    public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+package final class FloatBuffer {
+    package let count: Int
+    package let pointer: UnsafeMutablePointer<Float>
 
-    public init(count: Int) {
+    package init(count: Int) {
         precondition(count >= 0, "buffer size must not be negative")
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
@@ -14,14 +14,14 @@ public final class FloatBuffer {
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
-    public convenience init(_ values: [Float]) {
+    package convenience init(_ values: [Float]) {
         self.init(count: values.count)
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
     deinit { pointer.deallocate() }
 
-    public subscript(index: Int) -> Float {
+    package subscript(index: Int) -> Float {
         get {
             precondition(index >= 0 && index < count, "index \(index) out of range 0..<\(count)")
             return pointer[index]
@@ -32,14 +32,14 @@ public final class FloatBuffer {
         }
     }
 
-    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    package var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
-    public func copy(from other: FloatBuffer) {
+    package func copy(from other: FloatBuffer) {
         precondition(other.count == count, "buffer sizes differ: \(other.count) vs \(count)")
         pointer.update(from: other.pointer, count: count)
     }
 
-    public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
+    package func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
 }
 
 @available(*, unavailable)

@@ -10,19 +10,19 @@ import Glibc
 /// installed library (Debian 12's 0.3.21 on Emerald Rapids) it falls back to SSE3 kernels at a fifth of the speed,
 /// and `OPENBLAS_CORETYPE` can only be set before the library initialises. oneDNN chooses by CPU features, is what
 /// PyTorch runs on CPUs, and measured faster than OpenBLAS's best kernels on every GEMM of a training step.
-public enum GEMM {
+package enum GEMM {
     /// Sets how many threads each GEMM uses, in every thread of the process.
-    public static func setThreadCount(_ count: Int) {
+    package static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "GEMM thread count must be at least 1")
         vae_gemm_set_threads(Int32(clamping: count))
     }
 
     /// The number of threads each GEMM on the calling thread uses.
-    public static var threadCount: Int { Int(vae_gemm_threads()) }
+    package static var threadCount: Int { Int(vae_gemm_threads()) }
 
     /// Runs `body` with `count` GEMM threads for the calling thread only, whatever the process-wide count is or
     /// becomes meanwhile: results can depend on the thread count, and a trainer's must not change under it.
-    public static func withThreadCount<Result, Failure: Error>(
+    package static func withThreadCount<Result, Failure: Error>(
         _ count: Int, _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result {
         precondition(count >= 1, "GEMM thread count must be at least 1")
@@ -37,7 +37,7 @@ public enum GEMM {
     ///   - transposeA: use aᵀ (a is then stored k×m).
     ///   - transposeB: use bᵀ (b is then stored n×k).
     @inline(__always)
-    public static func multiply(
+    package static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -52,22 +52,22 @@ public enum GEMM {
     }
 
     /// The GEMM library and the kernels it runs on this CPU.
-    public static let kernels = GEMMKernels()
+    package static let kernels = GEMMKernels()
 }
 
 /// Which GEMM library runs, and whether its kernels are the best this CPU's features allow.
-public struct GEMMKernels: Sendable, CustomStringConvertible {
-    public let library = "oneDNN"
-    public let version: String
+package struct GEMMKernels: Sendable, CustomStringConvertible {
+    package let library = "oneDNN"
+    package let version: String
     /// The instruction set of the kernels in use (oneDNN's name, e.g. `avx512_core_bf16`).
-    public let instructionSet: String
+    package let instructionSet: String
     /// The best instruction set the CPU's features allow, read from CPUID.
-    public let cpuInstructionSet: String
+    package let cpuInstructionSet: String
     /// Whether the kernels in use cover every feature the CPU offers (false only when limited, e.g. by
     /// `DNNL_MAX_CPU_ISA`, or on a CPU the library does not know how to use).
-    public let usesBestKernels: Bool
+    package let usesBestKernels: Bool
     /// The CPU's brand string and display family and model from CPUID, e.g. "AMD EPYC (family 26, model 2)".
-    public let cpuModel: String
+    package let cpuModel: String
 
     init() {
         var name = [CChar](repeating: 0, count: 64)
@@ -86,19 +86,19 @@ public struct GEMMKernels: Sendable, CustomStringConvertible {
     }
 
     /// "oneDNN 2.6.3, avx512_core_bf16 kernels".
-    public var summary: String { "\(library) \(version), \(instructionSet) kernels" }
+    package var summary: String { "\(library) \(version), \(instructionSet) kernels" }
 
     /// "best for this CPU", or why not: "weaker than this CPU's avx512_core_bf16, by DNNL_MAX_CPU_ISA=AVX2".
-    public var verdict: String {
+    package var verdict: String {
         if usesBestKernels { return "best for this CPU" }
         let weaker = "weaker than this CPU's \(cpuInstructionSet)"
         return getenv("DNNL_MAX_CPU_ISA").map { "\(weaker), by DNNL_MAX_CPU_ISA=\(String(cString: $0))" } ?? weaker
     }
 
     /// For logs: "oneDNN 2.6.3, avx512_core_bf16 kernels (best for this CPU)".
-    public var description: String { "\(summary) (\(verdict))" }
+    package var description: String { "\(summary) (\(verdict))" }
 
     /// For a terminal: the description on one line when the kernels are the best, else the summary and the verdict
     /// on two, so that neither wraps at 80 columns.
-    public var lines: [String] { usesBestKernels ? [description] : [summary, verdict] }
+    package var lines: [String] { usesBestKernels ? [description] : [summary, verdict] }
 }

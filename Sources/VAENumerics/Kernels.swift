@@ -1,28 +1,30 @@
 import CVAEKernels
 
 /// The element-wise passes between GEMMs, as thin wrappers over the vectorised C kernels.
-public enum Kernels {
+package enum Kernels {
     /// `y = relu(y + bias)` row by row.
     @inline(__always)
-    public static func biasReLU(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    package static func biasReLU(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
         vk_bias_relu(y, bias, rows, cols)
     }
 
     /// `y = y + bias` row by row.
     @inline(__always)
-    public static func biasAdd(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    package static func biasAdd(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
         vk_bias_add(y, bias, rows, cols)
     }
 
     /// `y = sigmoid(y + bias)` row by row.
     @inline(__always)
-    public static func biasSigmoid(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    package static func biasSigmoid(
+        _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int
+    ) {
         vk_bias_sigmoid(y, bias, rows, cols)
     }
 
     /// Zeroes `grad` where the ReLU output `activation` is not positive.
     @inline(__always)
-    public static func reluBackward(
+    package static func reluBackward(
         _ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, rows: Int, cols: Int
     ) {
         vk_relu_backward(grad, activation, rows, cols)
@@ -30,13 +32,13 @@ public enum Kernels {
 
     /// `out[c] = Σ_r m[r][c]`.
     @inline(__always)
-    public static func columnSums(_ m: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    package static func columnSums(_ m: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
         vk_column_sums(m, out, rows, cols)
     }
 
     /// Summed binary cross-entropy of `sigmoid(logits)` against `target`, and its gradient w.r.t. the logits.
     @inline(__always)
-    public static func bceWithLogits(
+    package static func bceWithLogits(
         logits: UnsafePointer<Float>, target: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>?, count: Int
     ) -> Double {
         vk_bce_logits(logits, target, gradient, count)
@@ -44,14 +46,14 @@ public enum Kernels {
 
     /// Bytes 0...255 to floats in [0, 1].
     @inline(__always)
-    public static func bytesToUnit(_ source: UnsafePointer<UInt8>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+    package static func bytesToUnit(_ source: UnsafePointer<UInt8>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
         vk_u8_to_unit(source, destination, count)
     }
 
     /// y = x · W for one row `x` and an input-major `w` (`inputs` × `outputs`), reading only the rows of `w` that
     /// nonzero inputs select.
     @inline(__always)
-    public static func sparseRowTimesMatrix(
+    package static func sparseRowTimesMatrix(
         _ x: UnsafePointer<Float>, inputs: Int, _ w: UnsafePointer<Float>, outputs: Int, into y: UnsafeMutablePointer<Float>
     ) {
         vk_sparse_row_times_matrix(x, inputs, w, outputs, y)
@@ -59,7 +61,7 @@ public enum Kernels {
 
     /// Floats (clamped to [0, 1]) to bytes, rounded to nearest.
     @inline(__always)
-    public static func unitToBytes(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt8>, count: Int) {
+    package static func unitToBytes(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt8>, count: Int) {
         vk_unit_to_u8(source, destination, count)
     }
 }

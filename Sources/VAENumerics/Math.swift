@@ -11,5 +11,5 @@ import Darwin
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 @inline(__always) func _exp(_ x: Double) -> Double { exp(x) }
 @inline(__always) func _erfc(_ x: Double) -> Double { erfc(x) }
-@inline(__always) public func expf32(_ x: Float) -> Float { expf(x) }
-@inline(__always) public func logf32(_ x: Float) -> Float { logf(x) }
+@inline(__always) package func expf32(_ x: Float) -> Float { expf(x) }
+@inline(__always) func logf32(_ x: Float) -> Float { logf(x) }

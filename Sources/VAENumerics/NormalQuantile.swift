@@ -1,7 +1,7 @@
 /// The standard normal distribution's quantile function Φ⁻¹(p), for p in (0, 1).
 ///
 /// Acklam's rational approximation (relative error below 1.2e-9) refined by one Halley step.
-public func normalQuantile(_ p: Double) -> Double {
+package func normalQuantile(_ p: Double) -> Double {
     precondition(p > 0 && p < 1, "normalQuantile needs p in (0, 1), got \(p)")
     let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
              1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
@@ -33,7 +33,7 @@ public func normalQuantile(_ p: Double) -> Double {
 }
 
 /// `count` evenly spaced values from `start` to `end` inclusive (NumPy's linspace).
-public func linearSpace(from start: Double, to end: Double, count: Int) -> [Double] {
+package func linearSpace(from start: Double, to end: Double, count: Int) -> [Double] {
     precondition(count >= 1, "linearSpace needs at least one point")
     if count == 1 { return [start] }
     return (0..<count).map { start + (end - start) * Double($0) / Double(count - 1) }

@@ -6,16 +6,16 @@ import CGEMM
 /// start at once, and no second pool competes with them for the cores (with Dispatch's pool beside them, a 2-thread
 /// training step ran its element-wise passes no faster than one thread did). Chunks are multiples of 16 floats (one
 /// cache line), so two threads never write the same line.
-public struct ParallelLoop: Sendable {
-    public let threadCount: Int
+package struct ParallelLoop: Sendable {
+    package let threadCount: Int
 
-    public init(threadCount: Int) {
+    package init(threadCount: Int) {
         precondition(threadCount >= 1, "thread count must be at least 1")
         self.threadCount = threadCount
     }
 
     /// Calls `body` on disjoint ranges covering 0..<count, in parallel when the work is large enough to pay.
-    public func forEachChunk(count: Int, minimumChunk: Int = 16_384, _ body: (Range<Int>) -> Void) {
+    package func forEachChunk(count: Int, minimumChunk: Int = 16_384, _ body: (Range<Int>) -> Void) {
         let chunks = min(threadCount, max(1, count / max(minimumChunk, 1)))
         if chunks <= 1 {
             body(0..<count)

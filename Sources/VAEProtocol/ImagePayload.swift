@@ -105,7 +105,7 @@ public struct ImagePayload: Sendable {
     }
 
     /// Writes `count` images (floats in [0, 1]) as a JSON array in `format`.
-    public func write(_ images: UnsafePointer<Float>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
+    package func write(_ images: UnsafePointer<Float>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
         guard format == .array else {
             var bytes = [UInt8](repeating: 0, count: count * pixelCount)
             bytes.withUnsafeMutableBufferPointer {
@@ -123,7 +123,7 @@ public struct ImagePayload: Sendable {
     }
 
     /// Writes `count` 8-bit images (the floats' `PixelValues.unitToBytes`) as a JSON array in `format`, u8 or png.
-    public func write(bytes images: UnsafePointer<UInt8>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
+    package func write(bytes images: UnsafePointer<UInt8>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
         precondition(format != .array, "8-bit images are written as u8 or png")
         writer.byte(UInt8(ascii: "["))
         for index in 0..<count {
@@ -140,7 +140,7 @@ public struct ImagePayload: Sendable {
     }
 
     /// About how many bytes `write` produces for `count` images in `format` (to size a buffer once).
-    public func encodedSize(count: Int, format: ImageOutputFormat) -> Int {
+    package func encodedSize(count: Int, format: ImageOutputFormat) -> Int {
         let base64 = { (bytes: Int) in (bytes + 2) / 3 * 4 }
         switch format {
         case .array: return count * (pixelCount * 12 + 2) + 2

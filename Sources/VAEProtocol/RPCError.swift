@@ -55,7 +55,7 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The `error` object of a response.
-    public func write(to writer: inout JSONWriter) {
+    package func write(to writer: inout JSONWriter) {
         writer.raw("{\"code\":")
         writer.int(code)
         writer.raw(",\"message\":")

@@ -76,7 +76,7 @@ public struct RPCFailure: Error, Sendable, Equatable {
 }
 
 /// What one line of input holds.
-public enum RPCIncoming: Sendable {
+package enum RPCIncoming: Sendable {
     /// Nothing to answer (a blank line).
     case empty
     /// One request (or one invalid one).
@@ -85,7 +85,7 @@ public enum RPCIncoming: Sendable {
     case batch([Result<RPCRequest, RPCFailure>])
 
     /// Parses one line (without its line ending; a trailing \r is accepted).
-    public static func parse(line: UnsafeBufferPointer<UInt8>, parser: JSONParser = JSONParser()) -> RPCIncoming {
+    package static func parse(line: UnsafeBufferPointer<UInt8>, parser: JSONParser = JSONParser()) -> RPCIncoming {
         var end = line.count
         if end > 0 && line[end - 1] == 0x0D { end -= 1 }
         let body = UnsafeBufferPointer(rebasing: line[0..<end])
@@ -105,7 +105,7 @@ public enum RPCIncoming: Sendable {
         return .single(RPCRequest.validate(value))
     }
 
-    public static func parse(line: [UInt8], parser: JSONParser = JSONParser()) -> RPCIncoming {
+    package static func parse(line: [UInt8], parser: JSONParser = JSONParser()) -> RPCIncoming {
         line.withUnsafeBufferPointer { parse(line: $0, parser: parser) }
     }
 }

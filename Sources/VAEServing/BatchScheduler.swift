@@ -5,20 +5,20 @@ import Foundation
 #endif
 
 /// How the compute threads gather work into batches.
-public struct BatchingConfiguration: Sendable {
+package struct BatchingConfiguration: Sendable {
     /// Most rows (images or codes) in one GEMM batch; 1 turns batching off.
-    public var maxBatchRows: Int
+    package var maxBatchRows: Int
     /// Longest a started batch waits for more rows while requests are still on their way; 0 never waits.
-    public var window: Duration
+    package var window: Duration
     /// Most rows queued per model; beyond it requests are refused with `overloaded`.
-    public var maxQueueRows: Int
-    public var threads: Int
+    package var maxQueueRows: Int
+    package var threads: Int
     /// Jobs of at most this many rows run on the submitting thread when every compute thread is idle and nothing
     /// is queued (0: never): there is nothing to batch them with, and waking a sleeping thread costs more than the
     /// work.
-    public var inlineRows: Int
+    package var inlineRows: Int
 
-    public init(maxBatchRows: Int = 256, window: Duration = .microseconds(200), maxQueueRows: Int = 4096, threads: Int = 1,
+    package init(maxBatchRows: Int = 256, window: Duration = .microseconds(200), maxQueueRows: Int = 4096, threads: Int = 1,
                 inlineRows: Int = 2) {
         self.maxBatchRows = maxBatchRows
         self.window = window

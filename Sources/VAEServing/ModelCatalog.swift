@@ -16,30 +16,30 @@ import VAENumerics
 ///
 /// A reload reads and fully verifies every source before anything is swapped; a file that fails keeps its old model
 /// serving and is reported. Reloads are serialised.
-public final class ModelCatalog: Sendable {
+package final class ModelCatalog: Sendable {
     /// What a reload did to one model.
-    public enum Action: String, Sendable {
+    package enum Action: String, Sendable {
         case loaded, reloaded, unchanged, removed
     }
 
-    public struct Report: Sendable, Equatable {
-        public struct Change: Sendable, Equatable {
-            public var name: String
-            public var action: Action
+    package struct Report: Sendable, Equatable {
+        package struct Change: Sendable, Equatable {
+            package var name: String
+            package var action: Action
         }
 
-        public struct Failure: Sendable, Equatable {
-            public var name: String
-            public var reason: String
+        package struct Failure: Sendable, Equatable {
+            package var name: String
+            package var reason: String
         }
 
-        public var actions: [Change] = []
-        public var failures: [Failure] = []
+        package var actions: [Change] = []
+        package var failures: [Failure] = []
     }
 
-    public let explicit: [(name: String, path: String)]
-    public let directory: String?
-    public let registry: ModelRegistry
+    package let explicit: [(name: String, path: String)]
+    package let directory: String?
+    package let registry: ModelRegistry
     let logger: Logger
     private let reloadLock = Mutex(())
     /// Called with the models served after each reload that changed something.
@@ -47,7 +47,7 @@ public final class ModelCatalog: Sendable {
 
     /// Loads every source.
     /// - Throws: `CatalogError` naming the first model that cannot be loaded, or a name given twice.
-    public init(explicit: [(name: String, path: String)], directory: String?, logger: Logger) throws {
+    package init(explicit: [(name: String, path: String)], directory: String?, logger: Logger) throws {
         self.explicit = explicit
         self.directory = directory
         self.logger = logger
@@ -71,12 +71,12 @@ public final class ModelCatalog: Sendable {
     }
 
     /// Runs `body` with the served models after every reload that changed them.
-    public func onChange(_ body: @escaping @Sendable ([ServedModel]) -> Void) {
+    func onChange(_ body: @escaping @Sendable ([ServedModel]) -> Void) {
         onChange.withLock { $0 = body }
     }
 
     /// Re-reads every source: new names are loaded, changed files reloaded, vanished directory entries removed.
-    public func reload() -> Report {
+    package func reload() -> Report {
         reloadLock.withLock { _ in
             var report = Report()
             let sources: [(name: String, path: String)]
@@ -123,7 +123,7 @@ public final class ModelCatalog: Sendable {
     }
 
     /// What the directory looks like now (names, sizes, times, inodes), to notice changes cheaply.
-    public func directorySignature() -> [String] {
+    func directorySignature() -> [String] {
         guard let directory else { return [] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".vaez") }.sorted().map { name in
@@ -176,7 +176,7 @@ public final class ModelCatalog: Sendable {
 }
 
 /// A model set that cannot be served, with a message for the user.
-public struct CatalogError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct CatalogError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

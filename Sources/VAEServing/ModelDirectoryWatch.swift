@@ -2,12 +2,12 @@ import Logging
 import ServiceLifecycle
 
 /// Polls a catalog's `--model-dir` and reloads through the engine when a file appears, changes or goes.
-public struct ModelDirectoryWatch: Service {
+package struct ModelDirectoryWatch: Service {
     let engine: ServingEngine
     let interval: Duration
     let logger: Logger
 
-    public init(engine: ServingEngine, every interval: Duration, logger: Logger) {
+    package init(engine: ServingEngine, every interval: Duration, logger: Logger) {
         self.engine = engine
         self.interval = interval
         self.logger = logger
@@ -15,7 +15,7 @@ public struct ModelDirectoryWatch: Service {
 
     /// Watches until graceful shutdown or cancellation (idle when the engine has no model directory: a service that
     /// returns early would end the group).
-    public func run() async throws {
+    package func run() async throws {
         guard let catalog = engine.catalog, let directory = catalog.directory else {
             try? await gracefulShutdown()
             return

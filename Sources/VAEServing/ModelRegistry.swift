@@ -2,22 +2,22 @@ import Synchronization
 
 /// The models being served, by name. A reload swaps entries atomically; a request holds on to the model it
 /// started with, so it finishes on that model whatever is swapped meanwhile.
-public final class ModelRegistry: Sendable {
+package final class ModelRegistry: Sendable {
     private let models: Mutex<[String: ServedModel]>
 
-    public init(_ models: [ServedModel]) {
+    package init(_ models: [ServedModel]) {
         self.models = Mutex(Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// The models now, by name.
-    public var current: [String: ServedModel] { models.withLock { $0 } }
+    package var current: [String: ServedModel] { models.withLock { $0 } }
 
-    public var names: [String] { models.withLock { $0.keys.sorted() } }
+    package var names: [String] { models.withLock { $0.keys.sorted() } }
 
-    public subscript(name: String) -> ServedModel? { models.withLock { $0[name] } }
+    package subscript(name: String) -> ServedModel? { models.withLock { $0[name] } }
 
     /// Installs `updated` and removes `removed`, in one step.
-    public func apply(updated: [ServedModel], removed: [String]) {
+    package func apply(updated: [ServedModel], removed: [String]) {
         models.withLock { models in
             for name in removed { models[name] = nil }
             for model in updated { models[model.name] = model }

@@ -12,25 +12,25 @@ import VAENumerics
 /// Immutable after loading (serving never writes the parameters), so one instance is shared by every compute
 /// thread; each thread brings its own `Workspace`. A reload builds a new instance and swaps it in, so requests in
 /// flight finish on the model they started with.
-public final class ServedModel: @unchecked Sendable {
-    public let name: String
-    public let path: String
-    public let fileBytes: Int
-    public let fileSHA256: String
-    public let formatVersion: String
-    public let dtype: String
-    public let dataset: String?
-    public let loadedAt: Date
-    public let architecture: Architecture
+package final class ServedModel: @unchecked Sendable {
+    package let name: String
+    package let path: String
+    package let fileBytes: Int
+    package let fileSHA256: String
+    package let formatVersion: String
+    package let dtype: String
+    package let dataset: String?
+    package let loadedAt: Date
+    package let architecture: Architecture
     /// Where `sample` centres and scales its draws: the prior N(0, I) for a VAE, the stored statistics for an AE.
-    public let samplingMean: [Float]
-    public let samplingStd: [Float]
+    let samplingMean: [Float]
+    let samplingStd: [Float]
     let network: Network
 
     /// Reads and fully verifies `path`.
     /// - Throws: a `VAEZError` naming the broken rule, a `DataError` for an unreadable file, or an
     ///   `ArchitectureError` for a model this server cannot run.
-    public init(name: String, path: String) throws {
+    package init(name: String, path: String) throws {
         let file = try VAEZReader.read(path: path)
         let network = try Network.load(file, trainable: false)
         // Requests of one image are common here, and an image's background is mostly zeros.
@@ -56,6 +56,6 @@ public final class ServedModel: @unchecked Sendable {
         }
     }
 
-    public var zDim: Int { architecture.zDim }
-    public var pixelCount: Int { architecture.input.pixelCount }
+    package var zDim: Int { architecture.zDim }
+    package var pixelCount: Int { architecture.input.pixelCount }
 }

@@ -18,12 +18,12 @@ import VAENumerics
 /// each output row is written by the one compute thread that computed it, published by the scheduler's lock
 /// before its completion runs. Compute threads start when ``run()`` starts and stop when it ends: at graceful
 /// shutdown (after the transports, which shut down first, have drained) it lets queued work finish and returns.
-public final class ServingEngine: Service, Sendable {
-    public let limits: ServingLimits
-    public let version: String
-    public let statistics = ServingStatistics()
+package final class ServingEngine: Service, Sendable {
+    package let limits: ServingLimits
+    package let version: String
+    package let statistics = ServingStatistics()
     /// The model set, when it came from a catalog (so `reload` works).
-    public let catalog: ModelCatalog?
+    package let catalog: ModelCatalog?
     private let registry: ModelRegistry
     private let scheduler: BatchScheduler
     private let reloads = DispatchQueue(label: "vaed.reload")
@@ -31,7 +31,7 @@ public final class ServingEngine: Service, Sendable {
 
     /// - Parameter deliver: runs the completions of one finished batch; a transport passes a function that gathers
     ///   the event-loop hops they make, so a batch answering forty connections wakes each event loop once.
-    public init(catalog: ModelCatalog, limits: ServingLimits = .init(), batching: BatchingConfiguration = .init(),
+    package init(catalog: ModelCatalog, limits: ServingLimits = .init(), batching: BatchingConfiguration = .init(),
                 version: String, deliver: @escaping @Sendable (() -> Void) -> Void = { $0() }) {
         self.catalog = catalog
         self.limits = limits
@@ -44,7 +44,7 @@ public final class ServingEngine: Service, Sendable {
     }
 
     /// An engine over a fixed set of models (no reload), for tools and tests.
-    public init(models: [ServedModel], limits: ServingLimits = .init(), batching: BatchingConfiguration = .init(),
+    package init(models: [ServedModel], limits: ServingLimits = .init(), batching: BatchingConfiguration = .init(),
                 version: String = "0.1.0") {
         catalog = nil
         self.limits = limits
@@ -57,7 +57,7 @@ public final class ServingEngine: Service, Sendable {
     // MARK: Requests
 
     /// The named model, or the only one when no name is given.
-    public func model(named name: String?) throws(ServingError) -> ServedModel {
+    package func model(named name: String?) throws(ServingError) -> ServedModel {
         if let name {
             guard let model = registry[name] else { throw .modelNotFound(name, loaded: registry.names) }
             return model
@@ -70,7 +70,7 @@ public final class ServingEngine: Service, Sendable {
     /// Answers one request; `completion` is called exactly once (on which thread: see the type's documentation).
     /// - Parameter mayRunInline: the caller can afford to compute a small job itself when the engine is idle (the
     ///   first request of a read, not the tail of a pipelined burst that is better batched).
-    public func submit(_ request: ServingRequest, mayRunInline: Bool = false,
+    package func submit(_ request: ServingRequest, mayRunInline: Bool = false,
                        completion: @escaping @Sendable (Result<ServingResult, ServingError>) -> Void) {
         if request.model != nil && isDraining { return completion(.failure(.shuttingDown)) }
         switch request {
@@ -124,7 +124,7 @@ public final class ServingEngine: Service, Sendable {
     }
 
     /// Reloads as if a client had asked (SIGHUP, a changed model directory), in turn with other reloads.
-    public func reloadInBackground() {
+    package func reloadInBackground() {
         guard let catalog else { return }
         reloads.async { _ = catalog.reload() }
     }
@@ -132,23 +132,23 @@ public final class ServingEngine: Service, Sendable {
     // MARK: Arrivals and draining
 
     /// A transport started handing over the requests of one read: a started batch may wait for them.
-    public func readingStarted() { scheduler.readingStarted() }
+    package func readingStarted() { scheduler.readingStarted() }
 
     /// The transport that called `readingStarted()` has submitted every request of that read.
-    public func readingFinished() { scheduler.readingFinished() }
+    package func readingFinished() { scheduler.readingFinished() }
 
     /// Set once shutdown begins: model requests are then refused with `shuttingDown`, and health says draining.
-    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+    package var isDraining: Bool { draining.load(ordering: .relaxed) }
 
-    public func beginDraining() { draining.store(true, ordering: .relaxed) }
+    package func beginDraining() { draining.store(true, ordering: .relaxed) }
 
     /// Answers every queued job that has not started with `shuttingDown` (a transport's drain deadline).
-    public func abandonQueued() { scheduler.abandonQueued(with: .shuttingDown) }
+    package func abandonQueued() { scheduler.abandonQueued(with: .shuttingDown) }
 
     // MARK: Service
 
     /// Runs the compute threads until graceful shutdown or cancellation, then lets queued work finish.
-    public func run() async throws {
+    package func run() async throws {
         scheduler.start()
         try? await gracefulShutdown()
         beginDraining()

@@ -1,6 +1,6 @@
 /// Why the engine refused or failed a request, in terms every transport can map to its own wire format
 /// (JSON-RPC error objects, HTTP status codes, gRPC status codes).
-public enum ServingError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ServingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No model of that name is loaded; `loaded` lists the names that are.
     case modelNotFound(String, loaded: [String])
     /// Several models are loaded and the request named none.
@@ -14,7 +14,7 @@ public enum ServingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// This engine cannot do what was asked (say, reload without a catalog).
     case unavailable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .modelNotFound(let name, _): "No model named '\(name)' is loaded."
         case .modelRequired: "Several models are loaded; name one."

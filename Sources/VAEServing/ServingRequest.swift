@@ -2,7 +2,7 @@
 ///
 /// Model requests carry the `ServedModel` they resolved (``ServingEngine/model(named:)``), so a request finishes on
 /// the model it started with whatever a reload swaps in meanwhile.
-public enum ServingRequest: Sendable {
+package enum ServingRequest: Sendable {
     case hello
     case models
     case health
@@ -14,7 +14,7 @@ public enum ServingRequest: Sendable {
     case denoise(DenoiseRequest)
 
     /// The method's name, as every transport reports it in statistics.
-    public var method: String {
+    package var method: String {
         switch self {
         case .hello: "hello"
         case .models: "models"
@@ -29,7 +29,7 @@ public enum ServingRequest: Sendable {
     }
 
     /// The model a model request runs on (nil for the others).
-    public var model: ServedModel? {
+    package var model: ServedModel? {
         switch self {
         case .encode(let r): r.model
         case .decode(let r): r.model
@@ -40,7 +40,7 @@ public enum ServingRequest: Sendable {
     }
 
     /// Images or codes the request carries: its share of compute.
-    public var rows: Int {
+    package var rows: Int {
         switch self {
         case .encode(let r): r.count
         case .decode(let r): r.count
@@ -53,22 +53,22 @@ public enum ServingRequest: Sendable {
 
 /// How generated images are kept until the transport writes them: bytes (0...255, a quarter of the memory, what
 /// u8 and PNG answers need) or the decoder's probabilities as floats.
-public enum PixelStorage: Sendable {
+package enum PixelStorage: Sendable {
     case bytes
     case floats
 }
 
 /// Images → latent codes: mu (and logvar for a VAE); z is mu, or a draw around it when `sample` is set.
-public struct EncodeRequest: Sendable {
-    public var model: ServedModel
+package struct EncodeRequest: Sendable {
+    package var model: ServedModel
     /// `count` images of `model.pixelCount` values in [0, 1], row after row.
-    public var images: [Float]
-    public var count: Int
-    public var sample: Bool
+    package var images: [Float]
+    package var count: Int
+    package var sample: Bool
     /// Draw i of a sampled z depends only on (seed, i).
-    public var seed: UInt64
+    package var seed: UInt64
 
-    public init(model: ServedModel, images: [Float], count: Int, sample: Bool = false, seed: UInt64 = 0) {
+    package init(model: ServedModel, images: [Float], count: Int, sample: Bool = false, seed: UInt64 = 0) {
         precondition(images.count == count * model.pixelCount, "images must hold count × pixels values")
         self.model = model
         self.images = images
@@ -79,14 +79,14 @@ public struct EncodeRequest: Sendable {
 }
 
 /// Latent codes → images.
-public struct DecodeRequest: Sendable {
-    public var model: ServedModel
+package struct DecodeRequest: Sendable {
+    package var model: ServedModel
     /// `count` codes of `model.zDim` values, row after row.
-    public var codes: [Float]
-    public var count: Int
-    public var pixels: PixelStorage
+    package var codes: [Float]
+    package var count: Int
+    package var pixels: PixelStorage
 
-    public init(model: ServedModel, codes: [Float], count: Int, pixels: PixelStorage) {
+    package init(model: ServedModel, codes: [Float], count: Int, pixels: PixelStorage) {
         precondition(codes.count == count * model.zDim, "codes must hold count × z_dim values")
         self.model = model
         self.codes = codes
@@ -97,17 +97,17 @@ public struct DecodeRequest: Sendable {
 
 /// New images from codes drawn around the model's sampling distribution: code i of a seed is the same whatever
 /// `count`, `start` or batching, so a client may split a large sample into requests.
-public struct SampleRequest: Sendable {
-    public var model: ServedModel
-    public var count: Int
+package struct SampleRequest: Sendable {
+    package var model: ServedModel
+    package var count: Int
     /// Scales the spread of the draws (1: the model's own).
-    public var temperature: Float
-    public var seed: UInt64
+    package var temperature: Float
+    package var seed: UInt64
     /// The first code's index.
-    public var start: Int
-    public var pixels: PixelStorage
+    package var start: Int
+    package var pixels: PixelStorage
 
-    public init(model: ServedModel, count: Int, temperature: Float = 1, seed: UInt64, start: Int = 0,
+    package init(model: ServedModel, count: Int, temperature: Float = 1, seed: UInt64, start: Int = 0,
                 pixels: PixelStorage) {
         precondition(count >= 1 && start >= 0 && temperature.isFinite && temperature > 0)
         self.model = model
@@ -120,13 +120,13 @@ public struct SampleRequest: Sendable {
 }
 
 /// Images → mu → decoded images: reconstruction that smooths over small defects.
-public struct DenoiseRequest: Sendable {
-    public var model: ServedModel
-    public var images: [Float]
-    public var count: Int
-    public var pixels: PixelStorage
+package struct DenoiseRequest: Sendable {
+    package var model: ServedModel
+    package var images: [Float]
+    package var count: Int
+    package var pixels: PixelStorage
 
-    public init(model: ServedModel, images: [Float], count: Int, pixels: PixelStorage) {
+    package init(model: ServedModel, images: [Float], count: Int, pixels: PixelStorage) {
         precondition(images.count == count * model.pixelCount, "images must hold count × pixels values")
         self.model = model
         self.images = images

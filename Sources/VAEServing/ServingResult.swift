@@ -1,7 +1,7 @@
 import VAENumerics
 
 /// What the engine answers a request with; each transport writes it in its own wire format.
-public enum ServingResult: Sendable {
+package enum ServingResult: Sendable {
     case hello(ServerDescription)
     /// The loaded models, by name.
     case models([ServedModel])
@@ -13,61 +13,61 @@ public enum ServingResult: Sendable {
 }
 
 /// Limits every transport announces and enforces.
-public struct ServingLimits: Sendable {
+package struct ServingLimits: Sendable {
     /// Most images or codes in one request.
-    public var maxBatch: Int
+    package var maxBatch: Int
 
-    public init(maxBatch: Int = 256) {
+    package init(maxBatch: Int = 256) {
         precondition(maxBatch >= 1)
         self.maxBatch = maxBatch
     }
 }
 
 /// Who is serving: the `hello` facts.
-public struct ServerDescription: Sendable {
-    public var version: String
-    public var limits: ServingLimits
-    public var modelNames: [String]
-    public var gemm: GEMMKernels
+package struct ServerDescription: Sendable {
+    package var version: String
+    package var limits: ServingLimits
+    package var modelNames: [String]
+    package var gemm: GEMMKernels
 }
 
 /// An encode's answer: row i of each array belongs to image i.
-public struct Encoding: Sendable {
-    public let zDim: Int
-    public let count: Int
+package struct Encoding: Sendable {
+    package let zDim: Int
+    package let count: Int
     /// mu, or a draw around it (sample).
-    public let z: [Float]
-    public let mu: [Float]
+    package let z: [Float]
+    package let mu: [Float]
     /// nil for a plain autoencoder.
-    public let logvar: [Float]?
+    package let logvar: [Float]?
 }
 
 /// The images of a decode, sample or denoise, and the codes a sample drew.
-public struct GeneratedImages: Sendable {
-    public let shape: ImageGeometry
-    public let count: Int
-    public let pixels: PixelRows
+package struct GeneratedImages: Sendable {
+    package let shape: ImageGeometry
+    package let count: Int
+    package let pixels: PixelRows
     /// sample: the codes drawn, `count × zDim` (empty for decode and denoise).
-    public let codes: [Float]
-    public let zDim: Int
+    package let codes: [Float]
+    package let zDim: Int
 }
 
 /// The height and width of a model's images (one channel).
-public struct ImageGeometry: Sendable, Equatable {
-    public let height: Int
-    public let width: Int
-    public var pixelCount: Int { height * width }
+package struct ImageGeometry: Sendable, Equatable {
+    package let height: Int
+    package let width: Int
+    package var pixelCount: Int { height * width }
 }
 
 /// Generated pixels, written once by the compute threads and read-only once handed to a transport.
 ///
 /// Kept as bytes or floats as the request asked (``PixelStorage``); the memory is owned here and freed with it.
-public final class PixelRows: @unchecked Sendable {
-    public let storage: PixelStorage
+package final class PixelRows: @unchecked Sendable {
+    package let storage: PixelStorage
     /// Filled when `storage` is `.bytes`, else empty.
-    public let bytes: UnsafeMutableBufferPointer<UInt8>
+    package let bytes: UnsafeMutableBufferPointer<UInt8>
     /// Filled when `storage` is `.floats`, else empty.
-    public let floats: UnsafeMutableBufferPointer<Float>
+    package let floats: UnsafeMutableBufferPointer<Float>
 
     init(storage: PixelStorage, count: Int) {
         self.storage = storage

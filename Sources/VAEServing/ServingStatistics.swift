@@ -36,16 +36,16 @@ struct LatencyHistogram {
 }
 
 /// What one answered request was, for the statistics.
-public struct RequestRecord: Sendable {
+package struct RequestRecord: Sendable {
     /// The method name if it is a known one.
-    public var method: String?
-    public var model: String?
+    package var method: String?
+    package var model: String?
     /// The transport's name for the error (protocol v1's `data.type`), or nil on success.
-    public var errorType: String?
+    package var errorType: String?
     /// Images or codes the request carried (its share of compute).
-    public var rows: Int
+    package var rows: Int
 
-    public init(method: String? = nil, model: String? = nil, errorType: String? = nil, rows: Int = 0) {
+    package init(method: String? = nil, model: String? = nil, errorType: String? = nil, rows: Int = 0) {
         self.method = method
         self.model = model
         self.errorType = errorType
@@ -57,9 +57,9 @@ public struct RequestRecord: Sendable {
 ///
 /// Transports report what only they see: connections, and each message from arrival to answer (a message may
 /// carry several requests, as a JSON-RPC batch does).
-public final class ServingStatistics: Sendable {
+package final class ServingStatistics: Sendable {
     /// Request and batch sizes are counted in these buckets.
-    public static let sizeBuckets: [(label: String, range: ClosedRange<Int>)] = [
+    package static let sizeBuckets: [(label: String, range: ClosedRange<Int>)] = [
         ("1", 1...1), ("2-4", 2...4), ("5-16", 5...16), ("17-64", 17...64), ("65-256", 65...256), ("257+", 257...Int.max),
     ]
 
@@ -80,16 +80,16 @@ public final class ServingStatistics: Sendable {
     private let counters = Mutex(Counters())
     private let started = ContinuousClock.now
 
-    public init() {}
+    package init() {}
 
-    public func connectionOpened() { counters.withLock { $0.connections += 1 } }
-    public func connectionClosed() { counters.withLock { $0.connections -= 1 } }
-    public func connectionRefused() { counters.withLock { $0.refusedConnections += 1 } }
+    package func connectionOpened() { counters.withLock { $0.connections += 1 } }
+    package func connectionClosed() { counters.withLock { $0.connections -= 1 } }
+    package func connectionRefused() { counters.withLock { $0.refusedConnections += 1 } }
     /// A message arrived; `answered` is called once for it.
-    public func messageArrived() { counters.withLock { $0.inFlight += 1 } }
+    package func messageArrived() { counters.withLock { $0.inFlight += 1 } }
 
     /// Records the requests one message carried and the time from its arrival to its answer.
-    public func answered(_ records: [RequestRecord], microseconds: Double) {
+    package func answered(_ records: [RequestRecord], microseconds: Double) {
         counters.withLock { state in
             state.inFlight -= 1
             for record in records {
@@ -106,25 +106,25 @@ public final class ServingStatistics: Sendable {
     }
 
     /// Everything `stats` reports, at one moment.
-    public struct Snapshot: Sendable {
-        public var uptimeSeconds: Double
-        public var connections: Int
-        public var refusedConnections: Int
-        public var inFlight: Int
+    package struct Snapshot: Sendable {
+        package var uptimeSeconds: Double
+        package var connections: Int
+        package var refusedConnections: Int
+        package var inFlight: Int
         /// Rows waiting for a compute thread, by model.
-        public var queuedRows: [String: Int]
-        public var requests: [String: Int]
-        public var errors: [String: Int]
-        public var modelRequests: [String: Int]
-        public var modelErrors: [String: Int]
+        package var queuedRows: [String: Int]
+        package var requests: [String: Int]
+        package var errors: [String: Int]
+        package var modelRequests: [String: Int]
+        package var modelErrors: [String: Int]
         /// Latency quantiles in microseconds, as (name, fraction, value).
-        public var latency: [(name: String, fraction: Double, microseconds: Double)]
-        public var latencyCount: Int
+        package var latency: [(name: String, fraction: Double, microseconds: Double)]
+        var latencyCount: Int
         /// Requests by rows carried, per `sizeBuckets`.
-        public var requestRows: [Int]
+        package var requestRows: [Int]
         /// Compute batches run by rows gathered, per `sizeBuckets`.
-        public var batchSizes: [Int]
-        public var gemm: GEMMKernels
+        package var batchSizes: [Int]
+        package var gemm: GEMMKernels
     }
 
     func snapshot(queuedRows: [String: Int], batchSizes: [Int]) -> Snapshot {
@@ -141,7 +141,7 @@ public final class ServingStatistics: Sendable {
 
 extension ServingStatistics.Snapshot {
     /// The Prometheus text exposition format (version 0.0.4).
-    public var prometheusText: String {
+    package var prometheusText: String {
         var lines: [String] = []
         func family(_ name: String, _ type: String, _ help: String) {
             lines.append("# HELP \(name) \(help)")

@@ -1,14 +1,14 @@
 import VAEJSON
 
 /// One line of `metrics.jsonl`: what an epoch achieved. Losses are per sample.
-public struct EpochMetrics: Sendable, Codable, Equatable {
-    public var epoch: Int
-    public var trainLoss: Double
-    public var testLoss: Double
-    public var testBCE: Double
-    public var testKL: Double
-    public var seconds: Double
-    public var samplesPerSecond: Double
+package struct EpochMetrics: Sendable, Codable, Equatable {
+    package var epoch: Int
+    package var trainLoss: Double
+    package var testLoss: Double
+    package var testBCE: Double
+    package var testKL: Double
+    package var seconds: Double
+    package var samplesPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
         case epoch
@@ -22,7 +22,7 @@ public struct EpochMetrics: Sendable, Codable, Equatable {
 
     /// The JSON line, keys in a fixed order, floats in their shortest exact form (`null` for a NaN or infinite
     /// loss, such as a diverged run's).
-    public var jsonLine: String {
+    package var jsonLine: String {
         JSONValue.object([
             "epoch": .int(epoch), "train_loss": .double(trainLoss), "test_loss": .double(testLoss),
             "test_bce": .double(testBCE), "test_kl": .double(testKL), "seconds": .double(seconds),

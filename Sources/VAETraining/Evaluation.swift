@@ -7,13 +7,13 @@ import VAENumerics
 ///
 /// The same random stream gives the same noise and the same z for every call, so two models (say a model and its
 /// f16 export) are compared on identical draws.
-public struct Evaluation {
-    public let network: Network
-    public let workspace: Workspace
+package struct Evaluation {
+    package let network: Network
+    package let workspace: Workspace
     let input: FloatBuffer
     let target: FloatBuffer
 
-    public init(network: Network, batchSize: Int, threads: Int = 1) {
+    package init(network: Network, batchSize: Int, threads: Int = 1) {
         self.network = network
         workspace = Workspace(network: network, capacity: batchSize, threads: threads)
         input = FloatBuffer(count: batchSize * network.architecture.input.pixelCount)
@@ -22,7 +22,7 @@ public struct Evaluation {
 
     /// Loss sums over `dataset` (inputs corrupted by `noise`, scored against the clean images), drawing noise and
     /// z from `random`.
-    public func run(on dataset: Dataset, noise: NoiseCorruption, random: inout RandomSource) -> (losses: LossSums, latent: LatentStatistics) {
+    package func run(on dataset: Dataset, noise: NoiseCorruption, random: inout RandomSource) -> (losses: LossSums, latent: LatentStatistics) {
         let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
         let target = target.pointer, corrupted = input.pointer
         var losses = LossSums()
@@ -46,7 +46,7 @@ public struct Evaluation {
     }
 
     /// Mean and standard deviation of mu over `dataset` (clean images, encoder only).
-    public func latentStatistics(of dataset: Dataset) -> LatentStatistics {
+    func latentStatistics(of dataset: Dataset) -> LatentStatistics {
         let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
         dataset.images.withUnsafeBufferPointer { images in
@@ -61,7 +61,7 @@ public struct Evaluation {
     }
 
     /// The stream the trainer uses to score epoch `epoch` of a run seeded `seed`.
-    public static func testStream(seed: UInt64, epoch: Int) -> RandomSource {
+    static func testStream(seed: UInt64, epoch: Int) -> RandomSource {
         RandomSource(seed: seed, stream: 0x7E57_0000 + UInt64(epoch))
     }
 }

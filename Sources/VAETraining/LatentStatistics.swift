@@ -2,9 +2,9 @@
 /// Mean and standard deviation of the latent means mu, per dimension, over a dataset.
 ///
 /// An AE has no prior to sample from; it samples z = mean + std·ε from these instead.
-public struct LatentStatistics: Sendable, Equatable, Codable {
-    public var mean: [Float]
-    public var standardDeviation: [Float]
+package struct LatentStatistics: Sendable, Equatable, Codable {
+    package var mean: [Float]
+    var standardDeviation: [Float]
 
     struct Accumulator {
         var sum: [Double]

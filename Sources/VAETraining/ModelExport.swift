@@ -5,11 +5,11 @@ import VAEFormat
 
 extension Trainer {
     /// The name of the trained model in the output folder.
-    public static let modelFileName = "model.vaez"
+    static let modelFileName = "model.vaez"
 
     /// The .vaez metadata of the model as trained so far: architecture, the training record, latent statistics over
     /// the training set, and the producer.
-    public func modelMetadata() throws(TrainingError) -> ModelMetadata {
+    package func modelMetadata() throws(TrainingError) -> ModelMetadata {
         let latent = trainingSetLatentStatistics()
         let last = history.last
         let training = ModelMetadata.Training(
@@ -32,7 +32,7 @@ extension Trainer {
 
     /// Writes the trained model as `.vaez` (atomically) to `path`, by default `model.vaez` in the output folder.
     @discardableResult
-    public func exportModel(dtype: TensorDType = .f32, to path: String? = nil) throws(TrainingError) -> String {
+    func exportModel(dtype: TensorDType = .f32, to path: String? = nil) throws(TrainingError) -> String {
         let path = path ?? "\(configuration.outputDirectory)/\(Self.modelFileName)"
         let metadata = try modelMetadata()
         do {
@@ -62,10 +62,10 @@ private extension String {
 }
 
 /// This build's version, and its git commit when the build recorded one (`VAE_GIT_COMMIT` at run time).
-public enum VAEVersion {
-    public static let current = "0.1.0"
+enum VAEVersion {
+    package static let current = "0.1.0"
 
-    public static var gitCommit: String? {
+    package static var gitCommit: String? {
         guard let commit = getenv("VAE_GIT_COMMIT").map({ String(cString: $0) }), !commit.isEmpty else { return nil }
         return commit
     }

@@ -7,29 +7,29 @@ import VAEModel
 import VAENumerics
 
 /// Where a training epoch is, reported after every batch.
-public struct BatchProgress: Sendable {
-    public var epoch: Int
-    public var epochs: Int
-    public var batch: Int
-    public var batches: Int
-    public var samplesDone: Int
-    public var samplesTotal: Int
+package struct BatchProgress: Sendable {
+    package var epoch: Int
+    package var epochs: Int
+    package var batch: Int
+    package var batches: Int
+    package var samplesDone: Int
+    package var samplesTotal: Int
     /// Mean loss per sample over the epoch so far.
-    public var runningLoss: Double
-    public var elapsedSeconds: Double
+    package var runningLoss: Double
+    package var elapsedSeconds: Double
 
-    public var samplesPerSecond: Double { elapsedSeconds > 0 ? Double(samplesDone) / elapsedSeconds : 0 }
+    package var samplesPerSecond: Double { elapsedSeconds > 0 ? Double(samplesDone) / elapsedSeconds : 0 }
     /// Seconds left in this epoch, at this epoch's pace so far.
-    public var etaSeconds: Double {
+    package var etaSeconds: Double {
         samplesDone > 0 ? elapsedSeconds * Double(samplesTotal - samplesDone) / Double(samplesDone) : 0
     }
     /// Seconds left in the whole run: this epoch and the later ones at this epoch's pace (test evaluations,
     /// a small share, not counted).
-    public var runEtaSeconds: Double {
+    package var runEtaSeconds: Double {
         samplesDone > 0 ? etaSeconds + Double(epochs - epoch) * elapsedSeconds * Double(samplesTotal) / Double(samplesDone) : 0
     }
 
-    public init(epoch: Int, epochs: Int, batch: Int, batches: Int, samplesDone: Int, samplesTotal: Int,
+    package init(epoch: Int, epochs: Int, batch: Int, batches: Int, samplesDone: Int, samplesTotal: Int,
                 runningLoss: Double, elapsedSeconds: Double) {
         self.epoch = epoch
         self.epochs = epochs
@@ -43,12 +43,12 @@ public struct BatchProgress: Sendable {
 }
 
 /// A point inside a run: `batchesDone` of `batches` in `epoch` (0 done: the epoch has not started).
-public struct TrainingPosition: Sendable, Equatable {
-    public var epoch: Int
-    public var batchesDone: Int
-    public var batches: Int
+package struct TrainingPosition: Sendable, Equatable {
+    package var epoch: Int
+    package var batchesDone: Int
+    package var batches: Int
 
-    public init(epoch: Int, batchesDone: Int, batches: Int) {
+    package init(epoch: Int, batchesDone: Int, batches: Int) {
         self.epoch = epoch
         self.batchesDone = batchesDone
         self.batches = batches
@@ -56,17 +56,17 @@ public struct TrainingPosition: Sendable, Equatable {
 }
 
 /// Receives the trainer's progress (the command line draws it; tests record it).
-public protocol TrainingObserver: AnyObject {
+package protocol TrainingObserver: AnyObject {
     func trainingBatchCompleted(_ progress: BatchProgress)
     func trainingEpochCompleted(_ metrics: EpochMetrics)
 }
 
 /// Trains a VAE or AE with Adam on an in-memory dataset, writing metrics, images and a checkpoint every epoch.
-public final class Trainer {
-    public let configuration: TrainingConfiguration
-    public let data: DatasetSplit
-    public let network: Network
-    public private(set) var history: [EpochMetrics] = []
+package final class Trainer {
+    package let configuration: TrainingConfiguration
+    package let data: DatasetSplit
+    package let network: Network
+    private(set) var history: [EpochMetrics] = []
 
     let optimizer: Adam
     let workspace: Workspace
@@ -82,17 +82,17 @@ public final class Trainer {
     var epochInProgress: Checkpoint.EpochInProgress?
 
     /// Where the last `run` stopped when asked to (its checkpoint holds this point); nil when it finished.
-    public private(set) var interruption: TrainingPosition?
+    package private(set) var interruption: TrainingPosition?
 
     /// The mid-epoch point that `run` continues from, after `resume()` read a checkpoint written by a stop.
-    public var resumePosition: TrainingPosition? {
+    package var resumePosition: TrainingPosition? {
         epochInProgress.map { .init(epoch: $0.epoch, batchesDone: $0.batchesDone, batches: batchesPerEpoch) }
     }
 
     var batchesPerEpoch: Int { (data.train.count + configuration.batchSize - 1) / configuration.batchSize }
 
     /// Sets up a fresh run: validates the configuration, creates the output folder, initialises the weights.
-    public init(configuration: TrainingConfiguration, data: DatasetSplit, logger: Logger) throws(TrainingError) {
+    package init(configuration: TrainingConfiguration, data: DatasetSplit, logger: Logger) throws(TrainingError) {
         try configuration.validate()
         self.configuration = configuration
         self.data = data
@@ -123,7 +123,7 @@ public final class Trainer {
 
     /// Loads the configured dataset and applies the class filter and limit.
     /// - Throws: a `TrainingError` naming the missing or bad file, or the empty class.
-    public static func loadData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
+    package static func loadData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
         guard let kind = DatasetKind(argument: configuration.dataset) else {
             throw TrainingError("unknown dataset '\(configuration.dataset)' (expected mnist or fashion-mnist)")
         }
@@ -154,7 +154,7 @@ public final class Trainer {
 
     /// Restores the last checkpoint in the output folder, if there is one. Returns the epochs already done.
     @discardableResult
-    public func resume() throws(TrainingError) -> Int {
+    package func resume() throws(TrainingError) -> Int {
         guard Files.exists(checkpointPath) else { return 0 }
         let bytes: [UInt8]
         do { bytes = try Files.read(checkpointPath) } catch { throw TrainingError(error.description) }
@@ -187,7 +187,7 @@ public final class Trainer {
     /// a checkpoint of that point, sets `interruption` and returns: `resume()` and `run` then finish with the
     /// same weights, bit for bit, as a run never stopped (with the same thread count). A stop in an epoch's last
     /// batch finishes that epoch first.
-    public func run(observer: TrainingObserver?, stopRequested: () -> Bool = { false }) throws(TrainingError)
+    package func run(observer: TrainingObserver?, stopRequested: () -> Bool = { false }) throws(TrainingError)
         -> [EpochMetrics]
     {
         try GEMM.withThreadCount(configuration.threads) { () throws(TrainingError) in
@@ -308,7 +308,7 @@ public final class Trainer {
 
     /// Mean and standard deviation of mu over the whole training set (clean images): what an AE samples from,
     /// and what the .vaez file records.
-    public func trainingSetLatentStatistics() -> LatentStatistics {
+    func trainingSetLatentStatistics() -> LatentStatistics {
         evaluation.latentStatistics(of: data.train)
     }
 

@@ -8,28 +8,28 @@ import VAENumerics
 ///
 /// A figure that could not be computed (NaN or infinite, such as the test loss of a run that diverged) is `null` in
 /// the JSON and `n/a` or `nan` in the text.
-public struct TrainingBenchReport: Sendable {
-    public var architecture: Architecture
+package struct TrainingBenchReport: Sendable {
+    package var architecture: Architecture
     /// The dataset's name.
-    public var dataset: String
+    package var dataset: String
     /// Images in the training set: one epoch.
-    public var trainingImages: Int
-    public var batchSize: Int
-    public var threads: Int
+    package var trainingImages: Int
+    package var batchSize: Int
+    package var threads: Int
     /// The GEMM library and kernels, and the CPU they run on.
-    public var kernels: GEMMKernels
+    package var kernels: GEMMKernels
     /// Samples per second of each epoch's training pass.
-    public var samplesPerSecondByEpoch: [Double]
+    package var samplesPerSecondByEpoch: [Double]
     /// sgemm GFLOP/s of a 1024³ product (`TrainingBenchmark.sgemmPeak`).
-    public var sgemmPeakGFLOPS: Double
+    package var sgemmPeakGFLOPS: Double
     /// Floating-point operations per training sample (`TrainingBenchmark.trainingFlopsPerSample`).
-    public var flopsPerSample: Double
+    package var flopsPerSample: Double
     /// Seconds of an epoch's GEMM calls alone (`TrainingBenchmark.gemmOnlyEpochSeconds`).
-    public var gemmOnlyEpochSeconds: Double
+    package var gemmOnlyEpochSeconds: Double
     /// Test loss per image after the last epoch.
-    public var finalTestLoss: Double?
+    package var finalTestLoss: Double?
 
-    public init(
+    package init(
         architecture: Architecture, dataset: String, trainingImages: Int, batchSize: Int, threads: Int,
         kernels: GEMMKernels, samplesPerSecondByEpoch: [Double], sgemmPeakGFLOPS: Double, flopsPerSample: Double,
         gemmOnlyEpochSeconds: Double, finalTestLoss: Double?
@@ -48,27 +48,27 @@ public struct TrainingBenchReport: Sendable {
     }
 
     /// "vae 784-400-256-128-z20".
-    public var architectureName: String {
+    var architectureName: String {
         let layers = [architecture.input.pixelCount] + architecture.hidden
         return "\(architecture.kind.rawValue) \(layers.map(String.init).joined(separator: "-"))-z\(architecture.zDim)"
     }
 
     /// The fastest epoch's samples per second (load from elsewhere only ever slows a run down).
-    public var bestSamplesPerSecond: Double { samplesPerSecondByEpoch.max() ?? .nan }
+    var bestSamplesPerSecond: Double { samplesPerSecondByEpoch.max() ?? .nan }
 
-    public var medianSamplesPerSecond: Double {
+    var medianSamplesPerSecond: Double {
         let sorted = samplesPerSecondByEpoch.sorted()
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
     }
 
-    public var bestEpochSeconds: Double { Double(trainingImages) / bestSamplesPerSecond }
-    public var trainingGFLOPS: Double { flopsPerSample * bestSamplesPerSecond / 1e9 }
-    public var fractionOfSgemmPeak: Double { trainingGFLOPS / sgemmPeakGFLOPS }
-    public var gemmOnlyFloorSamplesPerSecond: Double { Double(trainingImages) / gemmOnlyEpochSeconds }
-    public var fractionOfGemmFloor: Double { bestSamplesPerSecond / gemmOnlyFloorSamplesPerSecond }
+    var bestEpochSeconds: Double { Double(trainingImages) / bestSamplesPerSecond }
+    var trainingGFLOPS: Double { flopsPerSample * bestSamplesPerSecond / 1e9 }
+    var fractionOfSgemmPeak: Double { trainingGFLOPS / sgemmPeakGFLOPS }
+    var gemmOnlyFloorSamplesPerSecond: Double { Double(trainingImages) / gemmOnlyEpochSeconds }
+    var fractionOfGemmFloor: Double { bestSamplesPerSecond / gemmOnlyFloorSamplesPerSecond }
 
     /// Every figure under its full name; rates in whole samples, times and fractions to three decimals.
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "architecture": .string(architectureName),
             "dataset": .string("\(dataset), \(trainingImages) training images, batch \(batchSize)"),
@@ -90,7 +90,7 @@ public struct TrainingBenchReport: Sendable {
     }
 
     /// Short labelled lines that fit an 80-column terminal.
-    public var text: String {
+    package var text: String {
         let label = 19
         func line(_ name: String, _ value: String) -> String {
             name.padding(toLength: label, withPad: " ", startingAt: 0) + value

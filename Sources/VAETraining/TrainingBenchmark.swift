@@ -3,9 +3,9 @@ import VAEModel
 import VAENumerics
 
 /// Figures that put training speed in context: the machine's sgemm peak and the GEMM-only floor of an epoch.
-public enum TrainingBenchmark {
+package enum TrainingBenchmark {
     /// sgemm GFLOP/s on square `size`³ products with the current GEMM thread count (best of `repeats`).
-    public static func sgemmPeak(size: Int = 1024, repeats: Int = 5) -> Double {
+    package static func sgemmPeak(size: Int = 1024, repeats: Int = 5) -> Double {
         let a = FloatBuffer(count: size * size), b = FloatBuffer(count: size * size), c = FloatBuffer(count: size * size)
         var random = RandomSource(seed: 42)
         for i in 0..<(size * size) {
@@ -25,7 +25,7 @@ public enum TrainingBenchmark {
 
     /// Floating-point operations per training sample: forward, weight gradients, and input gradients for every
     /// layer but the first (the trainer skips dL/dx).
-    public static func trainingFlopsPerSample(_ architecture: Architecture) -> Double {
+    package static func trainingFlopsPerSample(_ architecture: Architecture) -> Double {
         let layout = ParameterLayout(architecture)
         let macs = layout.layers.enumerated().reduce(0) { total, item in
             let (index, layer) = item
@@ -36,7 +36,7 @@ public enum TrainingBenchmark {
     }
 
     /// Seconds that the GEMMs alone of one epoch take (the same calls and shapes as a training step).
-    public static func gemmOnlyEpochSeconds(_ architecture: Architecture, samples: Int, batchSize: Int) -> Double {
+    package static func gemmOnlyEpochSeconds(_ architecture: Architecture, samples: Int, batchSize: Int) -> Double {
         let layout = ParameterLayout(architecture)
         let widest = layout.layers.map { max($0.inputs, $0.outputs) }.max() ?? 1
         let parameters = FloatBuffer(count: layout.parameterCount), gradients = FloatBuffer(count: layout.parameterCount)

@@ -3,25 +3,25 @@ import VAEModel
 
 /// Everything that determines a training run. Two runs with equal configurations (and thread counts) give
 /// bit-identical results.
-public struct TrainingConfiguration: Sendable, Codable, Equatable {
-    public var dataset: String
-    public var dataDirectory: String?
-    public var kind: Architecture.Kind
-    public var hidden: [Int]
-    public var zDim: Int
-    public var epochs: Int
-    public var batchSize: Int
-    public var learningRate: Float
-    public var seed: UInt64
-    public var noise: Float
-    public var classFilter: Int?
+package struct TrainingConfiguration: Sendable, Codable, Equatable {
+    package var dataset: String
+    package var dataDirectory: String?
+    package var kind: Architecture.Kind
+    package var hidden: [Int]
+    package var zDim: Int
+    package var epochs: Int
+    package var batchSize: Int
+    package var learningRate: Float
+    package var seed: UInt64
+    package var noise: Float
+    package var classFilter: Int?
     /// Keep only the first N training and test images (for quick runs and tests).
-    public var limit: Int?
-    public var logInterval: Int
-    public var threads: Int
-    public var outputDirectory: String
+    package var limit: Int?
+    package var logInterval: Int
+    package var threads: Int
+    package var outputDirectory: String
 
-    public init(
+    package init(
         dataset: String = DatasetKind.fashionMNIST.rawValue, dataDirectory: String? = nil,
         kind: Architecture.Kind = .vae, hidden: [Int] = [400, 256, 128], zDim: Int = 10, epochs: Int = 15,
         batchSize: Int = 128, learningRate: Float = 1e-3, seed: UInt64 = 1, noise: Float = 0,
@@ -46,12 +46,12 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     }
 
     /// The default output folder: `models/<dataset>/<vae|ae>/<noise>`.
-    public static func defaultOutputDirectory(dataset: String, kind: Architecture.Kind, noise: Float) -> String {
+    package static func defaultOutputDirectory(dataset: String, kind: Architecture.Kind, noise: Float) -> String {
         "models/\(dataset)/\(kind.rawValue)/\(noise)"
     }
 
     /// Checks every value; the message names the first bad one.
-    public func validate() throws(TrainingError) {
+    package func validate() throws(TrainingError) {
         func fail(_ message: String) -> TrainingError { TrainingError(message) }
         guard DatasetKind(argument: dataset) != nil else {
             throw fail("unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
@@ -97,7 +97,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
 }
 
 /// A training problem, with a message for the user.
-public struct TrainingError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TrainingError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -1,28 +1,28 @@
 /// How far apart two results of the same computation may be when only float rounding separates them.
-public enum Tolerance {
+package enum Tolerance {
     /// Formats/protocol.md §6: encode, decode and denoise results do not depend on batching beyond float rounding,
     /// ≤ 1e-5 absolute. GEMM results differ in the last bits between batch sizes, row positions, thread counts, CPUs
     /// and GEMM libraries, so only comparisons within one batch composition may expect equal bits.
-    public static let batching = 1e-5
+    package static let batching = 1e-5
 
     /// One level of an 8-bit image: round(255·p) moves to the next level when p crosses a half-level boundary, by
     /// however little, so images that agree to float rounding give bytes at most one level apart.
-    public static let byteLevel = 1.0
+    package static let byteLevel = 1.0
 }
 
 /// Two sequences of numbers compared element by element within an absolute tolerance: `holds` when they have the
 /// same length and no pair is farther apart (a NaN is never within tolerance); `description` says how they differ.
-public struct Agreement: CustomStringConvertible, Sendable {
-    public let tolerance: Double
-    public let counts: (Int, Int)
+package struct Agreement: CustomStringConvertible, Sendable {
+    package let tolerance: Double
+    package let counts: (Int, Int)
     /// Pairs farther apart than the tolerance.
-    public let outside: Int
+    package let outside: Int
     /// The farthest pair: its index and values.
-    public let worst: (index: Int, a: Double, b: Double)?
+    package let worst: (index: Int, a: Double, b: Double)?
 
-    public var holds: Bool { counts.0 == counts.1 && outside == 0 }
+    package var holds: Bool { counts.0 == counts.1 && outside == 0 }
 
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         if counts.0 != counts.1 { parts.append("\(counts.0) values against \(counts.1)") }
         if outside > 0 { parts.append("\(outside) of \(min(counts.0, counts.1)) pairs differ by more than \(tolerance)") }
@@ -33,7 +33,7 @@ public struct Agreement: CustomStringConvertible, Sendable {
     }
 
     /// Compares `a` and `b`.
-    public init(_ a: [Double], _ b: [Double], within tolerance: Double) {
+    package init(_ a: [Double], _ b: [Double], within tolerance: Double) {
         self.tolerance = tolerance
         counts = (a.count, b.count)
         var outside = 0
@@ -53,12 +53,12 @@ public struct Agreement: CustomStringConvertible, Sendable {
 }
 
 /// Floats (of any width) compared within `tolerance`.
-public func agreement<A: Sequence, B: Sequence>(_ a: A, _ b: B, within tolerance: Double) -> Agreement
+package func agreement<A: Sequence, B: Sequence>(_ a: A, _ b: B, within tolerance: Double) -> Agreement
 where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {
     Agreement(a.map { Double($0) }, b.map { Double($0) }, within: tolerance)
 }
 
 /// 8-bit pixels compared within ±`levels`.
-public func pixelAgreement(_ a: [UInt8], _ b: [UInt8], levels: Double = Tolerance.byteLevel) -> Agreement {
+package func pixelAgreement(_ a: [UInt8], _ b: [UInt8], levels: Double = Tolerance.byteLevel) -> Agreement {
     Agreement(a.map { Double($0) }, b.map { Double($0) }, within: levels)
 }

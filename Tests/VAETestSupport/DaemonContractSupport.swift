@@ -6,7 +6,7 @@ import VAEModel
 // Helpers for Tests/VaedTests/DaemonContractTests.swift: other users, exact environments, a model worth computing.
 
 /// Why processes cannot be run as other users here, or nil when they can (root, with util-linux's setpriv).
-public let cannotActAsOtherUsers: String? = {
+package let cannotActAsOtherUsers: String? = {
     if getuid() != 0 { return "runs clients as other users, which needs root (running as uid \(getuid()))" }
     if !FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") {
         return "runs clients as other users with /usr/bin/setpriv (util-linux), which is not installed"
@@ -15,13 +15,13 @@ public let cannotActAsOtherUsers: String? = {
 }()
 
 /// The start of a command line that runs the rest as `uid`, with primary group `gid` and only `groups` besides.
-public func asUser(uid: uid_t, gid: gid_t, groups: [gid_t] = []) -> [String] {
+package func asUser(uid: uid_t, gid: gid_t, groups: [gid_t] = []) -> [String] {
     let supplementary = groups.isEmpty ? "--clear-groups" : "--groups=" + groups.map(String.init).joined(separator: ",")
     return ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", supplementary]
 }
 
 /// A uid no account uses and no daemon has a `/tmp/vaed-<uid>` directory for, so a test can own that fallback path.
-public func unusedUserID() -> uid_t {
+package func unusedUserID() -> uid_t {
     var uid = uid_t(61_000 + Int(getpid()) % 3_000)
     while getpwuid(uid) != nil || FileManager.default.fileExists(atPath: "/tmp/vaed-\(uid)") { uid += 1 }
     return uid
@@ -37,7 +37,7 @@ func exactly(_ environment: [String: String]) -> [String: String?] {
 
 /// Starts `command` (the executable first) with exactly `environment`; stdout and stderr go to files in
 /// `directory`, whose common path (without `.out`/`.err`) is returned.
-public func startProcess(_ command: [String], environment: [String: String], directory: String) throws
+package func startProcess(_ command: [String], environment: [String: String], directory: String) throws
     -> (Process, String)
 {
     try startCommand(command[0], Array(command.dropFirst()), directory: directory, environment: exactly(environment))
@@ -45,12 +45,12 @@ public func startProcess(_ command: [String], environment: [String: String], dir
 
 /// Runs `command` with exactly `environment` to completion (killed, and `CommandTimedOut` thrown, past the
 /// command timeout).
-public func runProcess(_ command: [String], environment: [String: String], directory: String) throws -> CommandResult {
+package func runProcess(_ command: [String], environment: [String: String], directory: String) throws -> CommandResult {
     try runCommand(command[0], Array(command.dropFirst()), directory: directory, environment: exactly(environment))
 }
 
 /// Polls until `path` exists, up to `seconds` (a hang guard): for sockets a test cannot connect to itself.
-public func waitForFile(_ path: String, seconds: Double = 30) -> Bool {
+package func waitForFile(_ path: String, seconds: Double = 30) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if FileManager.default.fileExists(atPath: path) { return true }
@@ -61,14 +61,14 @@ public func waitForFile(_ path: String, seconds: Double = 30) -> Bool {
 
 /// Waits for `process` to exit, up to `seconds` (a hang guard); kills it if it has not.
 /// - Returns: its exit status, or nil when it had to be killed.
-public func waitForExit(_ process: Process, seconds: Double = 30) -> Int32? {
+package func waitForExit(_ process: Process, seconds: Double = 30) -> Int32? {
     do { try waitForExit(process, timeout: seconds, what: "") } catch { return nil }
     return process.terminationStatus
 }
 
 /// A VAE of 4×4 images with wide hidden layers, written atomically to `path`: each row costs real compute, and
 /// answers stay small (16 pixels an image).
-public func writeWideModelFile(hidden: [Int], seed: UInt64 = 11, to path: String) throws {
+package func writeWideModelFile(hidden: [Int], seed: UInt64 = 11, to path: String) throws {
     try writeModelFile(Architecture(kind: .vae, input: ImageShape(height: 4, width: 4), hidden: hidden, zDim: 2),
                        seed: seed, to: path)
 }

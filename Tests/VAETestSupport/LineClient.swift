@@ -1,11 +1,11 @@
 import Foundation
 
 /// A blocking Unix-socket client for line-delimited JSON, with a receive timeout so a test can never hang.
-public final class LineClient {
+package final class LineClient {
     let fd: Int32
     var buffer: [UInt8] = []
 
-    public init(path: String, timeoutSeconds: Int = 10) throws {
+    package init(path: String, timeoutSeconds: Int = 10) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket() failed") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -24,9 +24,9 @@ public final class LineClient {
 
     deinit { close(fd) }
 
-    public func send(_ line: String) throws { try send(Array((line + "\n").utf8)) }
+    package func send(_ line: String) throws { try send(Array((line + "\n").utf8)) }
 
-    public func send(_ bytes: [UInt8]) throws {
+    package func send(_ bytes: [UInt8]) throws {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
@@ -36,10 +36,10 @@ public final class LineClient {
     }
 
     /// Half-closes: no more requests, but answers still come (as `nc` or `printf | socat` clients do).
-    public func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+    package func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// The next line without its \n, or nil when the server closed the connection.
-    public func readLine() throws -> String? {
+    package func readLine() throws -> String? {
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -55,20 +55,20 @@ public final class LineClient {
     }
 
     /// Sends one request and returns its response as JSON.
-    public func call(_ line: String) throws -> [String: Any] {
+    package func call(_ line: String) throws -> [String: Any] {
         try send(line)
         guard let response = try readLine() else { throw ClientError("connection closed") }
         return try JSONSerialization.jsonObject(with: Data(response.utf8)) as! [String: Any]
     }
 }
 
-public struct ClientError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ClientError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Polls until `path` exists (a daemon is listening), up to `seconds`.
-public func waitForSocket(_ path: String, seconds: Double = 30) -> Bool {
+package func waitForSocket(_ path: String, seconds: Double = 30) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? LineClient(path: path, timeoutSeconds: 1)) != nil { return true }

@@ -6,48 +6,52 @@ import FoundationXML
 #endif
 
 /// What an XML parse of an SVG found: element names with their attributes, and the text.
-public final class ParsedSVG: NSObject, XMLParserDelegate {
-    public struct Element {
-        public var name: String
-        public var attributes: [String: String]
-        public var text = ""
+package final class ParsedSVG: NSObject, XMLParserDelegate {
+    package struct Element {
+        package var name: String
+        package var attributes: [String: String]
+        package var text = ""
     }
 
-    public private(set) var elements: [Element] = []
+    package private(set) var elements: [Element] = []
     private var open: [Int] = []
-    public private(set) var error: Error?
+    package private(set) var error: Error?
 
     /// Parses `text`; `error` is set when it is not well-formed XML.
-    public init(_ text: String) {
+    package init(_ text: String) {
         super.init()
         let parser = XMLParser(data: Data(text.utf8))
         parser.delegate = self
         if !parser.parse() { error = parser.parserError ?? NSError(domain: "xml", code: 1) }
     }
 
-    public var isWellFormed: Bool { error == nil }
+    package var isWellFormed: Bool { error == nil }
 
-    public func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    package func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         open.append(elements.count)
         elements.append(Element(name: name, attributes: attributes))
     }
 
-    public func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    package func parser(
+        _ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?
+    ) {
         open.removeLast()
     }
 
-    public func parser(_ parser: XMLParser, foundCharacters string: String) {
+    package func parser(_ parser: XMLParser, foundCharacters string: String) {
         if let current = open.last { elements[current].text += string }
     }
 
-    public func named(_ name: String) -> [Element] { elements.filter { $0.name == name } }
+    package func named(_ name: String) -> [Element] { elements.filter { $0.name == name } }
 
     /// Every text element's content.
-    public var texts: [String] { named("text").map(\.text) }
+    package var texts: [String] { named("text").map(\.text) }
 
     /// The PNGs embedded as data URIs, decoded by libpng.
-    public func embeddedImages() throws -> [PixelImage] {
+    package func embeddedImages() throws -> [PixelImage] {
         try named("image").map { element in
             let uri = element.attributes["xlink:href"] ?? element.attributes["href"] ?? ""
             let prefix = "data:image/png;base64,"

@@ -6,9 +6,9 @@ import Foundation
 ///
 /// One thread may `send` while another `receive`s (a client that writes without reading); `receive` itself is not
 /// reentrant.
-public final class RawConnection: @unchecked Sendable {
+package final class RawConnection: @unchecked Sendable {
     /// What the next read brought.
-    public enum Received: Equatable, CustomStringConvertible {
+    package enum Received: Equatable, CustomStringConvertible {
         /// One line, without its line ending.
         case line(String)
         /// The daemon closed the connection: end of file, or a reset.
@@ -17,11 +17,11 @@ public final class RawConnection: @unchecked Sendable {
         case timedOut
         case failed(String)
 
-        public var isLine: Bool {
+        package var isLine: Bool {
             if case .line = self { true } else { false }
         }
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .line(let text): "line \(text.prefix(200))"
             case .closed: "closed"
@@ -37,7 +37,7 @@ public final class RawConnection: @unchecked Sendable {
     private var start = 0
 
     /// Connects to `path`; sends and receives give up after `timeoutSeconds` without progress (a hang guard).
-    public init(path: String, timeoutSeconds: Int = 30) throws {
+    package init(path: String, timeoutSeconds: Int = 30) throws {
         var address = sockaddr_un()
         guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
             throw ClientError("the socket path is too long for sockaddr_un: \(path)")
@@ -66,7 +66,7 @@ public final class RawConnection: @unchecked Sendable {
     /// Sends all of `bytes`, blocking while the socket buffer is full.
     /// - Returns: nil when everything was sent, else why not (a broken pipe or reset: the daemon closed).
     @discardableResult
-    public func send(_ bytes: [UInt8]) -> String? {
+    package func send(_ bytes: [UInt8]) -> String? {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes {
@@ -81,10 +81,10 @@ public final class RawConnection: @unchecked Sendable {
 
     /// Sends `line` and a line ending.
     @discardableResult
-    public func send(line: String) -> String? { send(Array((line + "\n").utf8)) }
+    package func send(line: String) -> String? { send(Array((line + "\n").utf8)) }
 
     /// The next line, or how the connection ended.
-    public func receive() -> Received {
+    package func receive() -> Received {
         while true {
             // memchr: this runs unoptimised in tests, and answers can be large.
             let found = buffer.withUnsafeBytes { raw -> Int? in
@@ -120,7 +120,7 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// Bytes sent that the daemon has not read yet (SIOCOUTQ).
-    public var unreadBytesSent: Int {
+    package var unreadBytesSent: Int {
         var count: Int32 = 0
         // SIOCOUTQ is TIOCOUTQ on Linux.
         _ = ioctl(fd, UInt(TIOCOUTQ), &count)

@@ -4,13 +4,13 @@ import VAEFormat
 import VAEModel
 
 /// A small random-weight model of 28×28 images (weights depend on `seed`), written atomically to `path`.
-public func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
+package func writeModelFile(kind: Architecture.Kind, seed: UInt64, to path: String) throws {
     try writeModelFile(Architecture(kind: kind, input: ImageShape(height: 28, width: 28), hidden: [32], zDim: 2),
                        seed: seed, to: path)
 }
 
 /// A random-weight model of `architecture` (weights depend on `seed`, latent prior N(0, I)), written atomically.
-public func writeModelFile(_ architecture: Architecture, seed: UInt64, to path: String) throws {
+package func writeModelFile(_ architecture: Architecture, seed: UInt64, to path: String) throws {
     let network = try Network(architecture: architecture)
     var random = RandomSource(seed: seed)
     network.initializeParameters(using: &random)
@@ -21,7 +21,7 @@ public func writeModelFile(_ architecture: Architecture, seed: UInt64, to path: 
 
 /// A tiny random-weight model (4×3 images, 8 hidden, z 2; an AE with stored latent statistics) written to a new
 /// folder as `<name>.vaez`, for engine and protocol tests that want it served.
-public func writeTinyModelFile(_ name: String, kind: Architecture.Kind, seed: UInt64 = 1) throws -> String {
+package func writeTinyModelFile(_ name: String, kind: Architecture.Kind, seed: UInt64 = 1) throws -> String {
     let architecture = Architecture(kind: kind, input: ImageShape(height: 4, width: 3), hidden: [8], zDim: 2)
     let network = try Network(architecture: architecture)
     var random = RandomSource(seed: seed)
@@ -35,29 +35,29 @@ public func writeTinyModelFile(_ name: String, kind: Architecture.Kind, seed: UI
 }
 
 /// Such a model as `<directory>/<kind>.vaez`.
-public func modelFile(kind: Architecture.Kind, directory: String, seed: UInt64 = 5) throws -> String {
+package func modelFile(kind: Architecture.Kind, directory: String, seed: UInt64 = 5) throws -> String {
     let path = "\(directory)/\(kind.rawValue).vaez"
     try writeModelFile(kind: kind, seed: seed, to: path)
     return path
 }
 
 /// A running built vaed on a private socket, stopped with SIGTERM by `stop()` (killed if a test forgets).
-public final class RunningDaemon {
-    public let process: Process
-    public let socket: String
-    public let directory: String
+package final class RunningDaemon {
+    package let process: Process
+    package let socket: String
+    package let directory: String
     /// Where its standard output and error go, without the `.out` / `.err` suffix.
-    public let logs: String
+    package let logs: String
 
     /// vaed serving `digits` (a VAE) and `auto` (an AE).
-    public convenience init(extraArguments: [String] = [], name: String = #function) throws {
+    package convenience init(extraArguments: [String] = [], name: String = #function) throws {
         let directory = temporaryDirectory(name)
         let vae = try modelFile(kind: .vae, directory: directory), ae = try modelFile(kind: .ae, directory: directory)
         try self.init(directory: directory, arguments: ["--model", "digits=\(vae)", "--model", "auto=\(ae)"] + extraArguments)
     }
 
     /// vaed with `arguments` (the models and options) on a socket in `directory`.
-    public init(directory: String, arguments: [String]) throws {
+    package init(directory: String, arguments: [String]) throws {
         self.directory = directory
         socket = "\(directory)/vaed.sock"
         (process, logs) = try startCommand(builtExecutable("vaed"), [
@@ -70,22 +70,22 @@ public final class RunningDaemon {
     }
 
     /// What the daemon has logged so far (its standard error).
-    public var log: String { (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "" }
 
     /// Waits until the daemon has logged `message` (at most `seconds`, a guard against hangs).
-    public func waitForLog(_ message: String, seconds: Double = 30) -> Bool {
+    package func waitForLog(_ message: String, seconds: Double = 30) -> Bool {
         waitUntil(seconds: seconds) { log.contains(message) }
     }
 
     /// Waits for the daemon to exit by itself (at most `seconds`, a guard against hangs; then it is killed and
     /// `CommandTimedOut` thrown) and returns its exit status.
-    public func waitForExit(seconds: Double = 30) throws -> Int32 {
+    package func waitForExit(seconds: Double = 30) throws -> Int32 {
         try VAETestSupport.waitForExit(process, timeout: seconds, what: "vaed")
         return process.terminationStatus
     }
 
     /// Stops the daemon with SIGTERM and returns its exit status.
-    public func stop() -> Int32 {
+    package func stop() -> Int32 {
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline { usleep(10_000) }

@@ -17,21 +17,21 @@ private let testRoot: String = {
 }()
 
 /// A fresh temporary directory for one test, inside this process's test folder (removed at exit).
-public func temporaryDirectory(_ name: String = #function) -> String {
+package func temporaryDirectory(_ name: String = #function) -> String {
     let path = "\(testRoot)/\(name.filter { $0.isLetter || $0.isNumber }.prefix(60))-\(UUID().uuidString.prefix(8))"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
 
 /// Runs `body` with a fresh temporary directory and removes it afterwards, whatever happens.
-public func withTemporaryDirectory<R>(_ name: String = #function, _ body: (String) throws -> R) throws -> R {
+package func withTemporaryDirectory<R>(_ name: String = #function, _ body: (String) throws -> R) throws -> R {
     let directory = temporaryDirectory(name)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     return try body(directory)
 }
 
 /// gzip-compresses with the system's gzip tool (an independent encoder for our zlib-based reader).
-public func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
+package func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
     try withTemporaryDirectory("gzip") { directory in
         let path = "\(directory)/data"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -43,7 +43,7 @@ public func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
 
 /// Writes a small MNIST-like dataset (4 IDX files) with `count` images of 28×28 per split. The same arguments give
 /// the same files: the noise comes from `seed`.
-public func writeSyntheticDataset(
+package func writeSyntheticDataset(
     to directory: String, trainCount: Int = 64, testCount: Int = 16, gzip: Bool = false, seed: UInt64 = 1
 ) throws {
     var random = RandomSource(seed: seed)
@@ -73,14 +73,14 @@ public func writeSyntheticDataset(
 }
 
 /// The result of running a command.
-public struct CommandResult: Sendable {
-    public let status: Int32
-    public let standardOutput: String
-    public let standardError: String
+package struct CommandResult: Sendable {
+    package let status: Int32
+    package let standardOutput: String
+    package let standardError: String
 }
 
 /// Where the package's executables were built: beside the test bundle, or `VAE_BIN_DIR`.
-public func builtExecutable(_ name: String) -> String {
+package func builtExecutable(_ name: String) -> String {
     if let directory = ProcessInfo.processInfo.environment["VAE_BIN_DIR"] { return "\(directory)/\(name)" }
     var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     while url.path != "/" {
@@ -93,16 +93,16 @@ public func builtExecutable(_ name: String) -> String {
 
 /// How long a test waits for a child process that should finish on its own before killing it: far beyond any
 /// command the tests run (the longest take seconds), so it only ends hangs.
-public let commandTimeout: Double = 120
+package let commandTimeout: Double = 120
 
 /// A child process that did not finish in time; it has been killed.
-public struct CommandTimedOut: Error, CustomStringConvertible {
-    public let description: String
+package struct CommandTimedOut: Error, CustomStringConvertible {
+    package let description: String
 }
 
 /// Starts `executable` with `arguments`; stdout and stderr go to files (`<logs>.out`, `<logs>.err`) so a long run
 /// cannot block on a pipe. `environment` adds (or, with nil, removes) variables of this process's environment.
-public func startCommand(
+package func startCommand(
     _ executable: String, _ arguments: [String], directory: String, environment: [String: String?] = [:]
 ) throws -> (Process, String) {
     let process = Process()
@@ -125,7 +125,7 @@ public func startCommand(
 
 /// Waits until `process` has exited, at most `seconds`; past that it is killed and `CommandTimedOut` thrown, so a
 /// hung child fails its test instead of hanging the run (`.timeLimit` cannot interrupt a blocking wait).
-public func waitForExit(_ process: Process, timeout seconds: Double = commandTimeout, what: String) throws {
+package func waitForExit(_ process: Process, timeout seconds: Double = commandTimeout, what: String) throws {
     let deadline = Date().addingTimeInterval(seconds)
     while process.isRunning && Date() < deadline { usleep(5_000) }
     if process.isRunning {
@@ -138,7 +138,7 @@ public func waitForExit(_ process: Process, timeout seconds: Double = commandTim
 
 /// Polls `condition` every 10 ms until it holds or `seconds` pass; returns whether it held. The deadline only
 /// guards against hangs: callers wait for something observable rather than for a fixed time.
-public func waitUntil(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+package func waitUntil(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while true {
         if try condition() { return true }
@@ -148,7 +148,7 @@ public func waitUntil(seconds: Double = 30, _ condition: () throws -> Bool) reth
 }
 
 /// Runs a command to completion (killed, and `CommandTimedOut` thrown, after `timeout` seconds).
-public func runCommand(
+package func runCommand(
     _ executable: String, _ arguments: [String], directory: String, environment: [String: String?] = [:],
     timeout: Double = commandTimeout
 ) throws -> CommandResult {

@@ -2,15 +2,15 @@ import VAEFormat
 
 /// A PNG writer independent of libpng, for testing the reader on files libpng's simplified writer cannot make
 /// (16-bit samples, grey+alpha): stored (uncompressed) deflate blocks, written byte by byte from the PNG spec.
-public enum TestPNG {
+package enum TestPNG {
     /// The PNG colour types.
-    public enum ColorType: UInt8, Sendable {
+    package enum ColorType: UInt8, Sendable {
         case grey = 0
         case rgb = 2
         case greyAlpha = 4
         case rgba = 6
 
-        public var channels: Int {
+        package var channels: Int {
             switch self {
             case .grey: 1
             case .rgb: 3
@@ -21,7 +21,7 @@ public enum TestPNG {
     }
 
     /// Encodes `samples` (row-major, `channels` per pixel, each below 2^bitDepth) as a PNG of depth 8 or 16.
-    public static func encode(width: Int, height: Int, colorType: ColorType, bitDepth: Int, samples: [UInt16])
+    package static func encode(width: Int, height: Int, colorType: ColorType, bitDepth: Int, samples: [UInt16])
         -> [UInt8]
     {
         precondition(bitDepth == 8 || bitDepth == 16)

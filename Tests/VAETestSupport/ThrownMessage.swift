@@ -1,5 +1,5 @@
 /// What `body` throws, as text; empty when it throws nothing.
-public func thrownMessage(_ body: () throws -> Void) -> String {
+package func thrownMessage(_ body: () throws -> Void) -> String {
     do {
         try body()
         return ""

@@ -1,7 +1,7 @@
 /// "Manifold dimension discovery": per latent dimension, sorted by use, the average KL to the prior, the variance
 /// of mu (log scale, with the active-unit threshold drawn) and the seed's decoder column sums, in stacked panels.
-public enum DimensionFigure {
-    public static func svg(_ statistics: LatentDimensionStatistics, caption: String) -> SVGDocument {
+package enum DimensionFigure {
+    package static func svg(_ statistics: LatentDimensionStatistics, caption: String) -> SVGDocument {
         let order = statistics.orderByUse
         let active = Set(statistics.activeDimensions())
         let zDim = statistics.zDim

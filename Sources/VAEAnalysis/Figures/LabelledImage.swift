@@ -5,34 +5,34 @@ import VAEImage
 /// text around it.
 ///
 /// PNG figures stay unlabelled (text in a PNG would need a font renderer); the SVG form carries the labels.
-public struct LabelledImage: Sendable {
+package struct LabelledImage: Sendable {
     /// A label at a pixel position along one edge of the image (in image pixels, before scaling).
-    public struct Tick: Sendable {
-        public var position: Double
-        public var label: String
+    package struct Tick: Sendable {
+        package var position: Double
+        package var label: String
 
-        public init(position: Double, label: String) {
+        package init(position: Double, label: String) {
             self.position = position
             self.label = label
         }
     }
 
-    public var image: PixelImage
+    package var image: PixelImage
     /// Display pixels per image pixel.
-    public var scale: Double = 1
-    public var title: String?
-    public var subtitle: String?
-    public var xLabel: String?
-    public var yLabel: String?
+    package var scale: Double = 1
+    package var title: String?
+    var subtitle: String?
+    package var xLabel: String?
+    package var yLabel: String?
     /// Labels under the image, at column positions.
-    public var columnTicks: [Tick] = []
+    package var columnTicks: [Tick] = []
     /// Labels left of the image, at row positions.
-    public var rowTicks: [Tick] = []
+    package var rowTicks: [Tick] = []
 
-    public init(image: PixelImage) { self.image = image }
+    package init(image: PixelImage) { self.image = image }
 
     /// The SVG document: the embedded PNG with every label.
-    public func svg() throws(DataError) -> SVGDocument {
+    package func svg() throws(DataError) -> SVGDocument {
         let png = try PNG.encode(image)
         let imageWidth = Double(image.width) * scale, imageHeight = Double(image.height) * scale
         let rowLabelWidth = Double(rowTicks.map(\.label.count).max() ?? 0) * 7 + (rowTicks.isEmpty ? 0 : 12)
@@ -73,7 +73,7 @@ public struct LabelledImage: Sendable {
     }
 
     /// Writes the labelled SVG when `path` ends in `.svg`, else the bare PNG.
-    public func write(to path: String) throws(DataError) {
+    package func write(to path: String) throws(DataError) {
         if path.lowercased().hasSuffix(".svg") {
             try svg().write(to: path)
         } else {

@@ -2,22 +2,22 @@ import VAECore
 
 /// The test set's latent means in two dimensions (two chosen latent dimensions, or the first two principal
 /// components of mu), one colour per class, with a legend of the class names and each class's name at its centroid.
-public struct LatentScatterFigure: Sendable {
+package struct LatentScatterFigure: Sendable {
     /// Which plane the points are shown in.
-    public enum Projection: Sendable, Equatable {
+    package enum Projection: Sendable, Equatable {
         case dimensions(Int, Int)
         case principalComponents
     }
 
-    public let x: [Double]
-    public let y: [Double]
-    public let labels: [UInt8]
-    public let xLabel: String
-    public let yLabel: String
-    public let title: String
+    package let x: [Double]
+    package let y: [Double]
+    package let labels: [UInt8]
+    package let xLabel: String
+    package let yLabel: String
+    package let title: String
 
     /// - Throws: `AnalysisError` when the dimensions do not exist or the model has fewer than two.
-    public init(codes: EncodedSet, projection: Projection, caption: String) throws(AnalysisError) {
+    package init(codes: EncodedSet, projection: Projection, caption: String) throws(AnalysisError) {
         guard codes.count > 0 else { throw AnalysisError("no test images to plot") }
         switch projection {
         case .dimensions(let a, let b):
@@ -44,7 +44,7 @@ public struct LatentScatterFigure: Sendable {
     }
 
     /// The figure, naming the classes with `classNames` (indexed by label).
-    public func svg(classNames: [String]) -> SVGDocument {
+    package func svg(classNames: [String]) -> SVGDocument {
         let panel = ChartPanel(
             left: 80, top: 50, width: 560, height: 520,
             xDomain: PlotScale.paddedDomain(x), yDomain: PlotScale.paddedDomain(y),

@@ -8,22 +8,22 @@ import VAENumerics
 /// probability under the prior. For a VAE the chosen dimensions take those values and the others 0 (the prior's
 /// mean). An AE has no prior, so its dimensions are placed by the latent statistics its file records: the chosen
 /// ones at mean + std·Φ⁻¹(p), the others at their mean. Positive values of the vertical dimension are at the top.
-public struct ManifoldFigure: Sendable {
-    public let horizontal: Int
-    public let vertical: Int
-    public let steps: Int
+package struct ManifoldFigure: Sendable {
+    package let horizontal: Int
+    package let vertical: Int
+    package let steps: Int
     /// The horizontal dimension's value in each column, left to right.
-    public let columnValues: [Float]
+    package let columnValues: [Float]
     /// The vertical dimension's value in each row, top to bottom (largest first).
-    public let rowValues: [Float]
+    package let rowValues: [Float]
     /// The value every dimension takes when it is not swept.
-    public let base: [Float]
+    package let base: [Float]
     let caption: String
     let shape: ImageShape
     let isVariational: Bool
 
     /// - Throws: `AnalysisError` when the dimensions are not two distinct indices below z_dim or `steps` < 2.
-    public init(model: StudiedModel, dimensions: [Int], steps: Int) throws(AnalysisError) {
+    package init(model: StudiedModel, dimensions: [Int], steps: Int) throws(AnalysisError) {
         try Self.check(dimensions: dimensions, zDim: model.zDim)
         guard (2...200).contains(steps) else { throw AnalysisError("--steps must be from 2 to 200 (got \(steps))") }
         let quantiles = linearSpace(from: 0.05, to: 0.95, count: steps).map { Float(normalQuantile($0)) }
@@ -47,7 +47,7 @@ public struct ManifoldFigure: Sendable {
     }
 
     /// Checks that `dimensions` names two distinct latent dimensions.
-    public static func check(dimensions: [Int], zDim: Int) throws(AnalysisError) {
+    package static func check(dimensions: [Int], zDim: Int) throws(AnalysisError) {
         guard dimensions.count == 2 else {
             throw AnalysisError("--dims takes two latent dimensions, like 0,1 (got \(dimensions.count))")
         }
@@ -59,7 +59,7 @@ public struct ManifoldFigure: Sendable {
     }
 
     /// Every grid point's code, row by row from the top.
-    public var codes: [Float] {
+    package var codes: [Float] {
         var z: [Float] = []
         z.reserveCapacity(steps * steps * base.count)
         for row in 0..<steps {
@@ -74,7 +74,7 @@ public struct ManifoldFigure: Sendable {
     }
 
     /// The decoded grid (no padding, like the trainer's manifold image) with its labels.
-    public func render(_ inference: Inference) -> LabelledImage {
+    package func render(_ inference: Inference) -> LabelledImage {
         let pixels = ImageGrid(shape: shape, columns: steps, padding: 0).render(inference.decode(codes))
         var figure = LabelledImage(image: pixels)
         figure.scale = steps <= 12 ? 2 : 1

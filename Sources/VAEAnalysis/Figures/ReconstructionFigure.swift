@@ -4,7 +4,7 @@ import VAEImage
 
 /// Test images above their reconstructions decoded from mu; with noise, three rows: the clean images, the images
 /// corrupted by the trainer's noise, and the reconstructions of the corrupted images (the denoised images).
-public enum ReconstructionFigure {
+package enum ReconstructionFigure {
     /// `count` images of `test`: the first ones, or evenly spaced over the test set when `spread` (for test sets
     /// sorted by class, like the MNIST subset).
     ///
@@ -12,7 +12,7 @@ public enum ReconstructionFigure {
     ///   - noise: the corruption; nil (or a zero fraction) for plain reconstructions.
     ///   - seed: seeds the corruption (stream shared with nothing else).
     /// - Throws: `AnalysisError` when `count` is not from 1 to 100.
-    public static func render(
+    package static func render(
         model: StudiedModel, test: Dataset, count: Int, spread: Bool = false, noise: NoiseCorruption?, seed: UInt64,
         inference: Inference
     ) throws(AnalysisError) -> LabelledImage {

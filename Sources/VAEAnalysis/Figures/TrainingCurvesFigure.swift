@@ -1,7 +1,7 @@
 /// Training curves: loss per image against epoch (train dashed, test solid) and, when any run is a VAE, the test
 /// KL per image, one colour per run.
-public enum TrainingCurvesFigure {
-    public static func svg(_ runs: [TrainingRun]) -> SVGDocument {
+package enum TrainingCurvesFigure {
+    package static func svg(_ runs: [TrainingRun]) -> SVGDocument {
         precondition(!runs.isEmpty, "at least one run")
         // An AE's KL is 0 throughout: it is left out of the KL panel (and the panel out when no run is a VAE).
         let variational = runs.filter { $0.testKL.contains { $0 > 0 } }

@@ -7,14 +7,14 @@ import VAENumerics
 ///
 /// A VAE's range is in the prior's units (z_j itself); an AE's in units of its training codes' spread
 /// (z_j = mean_j + t·std_j), since an AE's codes have no fixed scale.
-public enum TraversalFigure {
+package enum TraversalFigure {
     /// - Parameters:
     ///   - dimensions: the rows; every dimension when empty.
     ///   - range: the sweep's ends.
     ///   - imageIndex: which test image's mu to start from.
     /// - Throws: `AnalysisError` for a dimension outside the model, a bad range or step count, or an image index
     ///   beyond the test set.
-    public static func render(
+    package static func render(
         model: StudiedModel, test: Dataset, dimensions: [Int], range: (Double, Double), steps: Int,
         imageIndex: Int, inference: Inference
     ) throws(AnalysisError) -> LabelledImage {

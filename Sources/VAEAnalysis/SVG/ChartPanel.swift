@@ -2,25 +2,25 @@
 ///
 /// Figures place panels in an `SVGDocument` and draw data with `x.position`/`y.position`; the panel draws
 /// everything else.
-public struct ChartPanel: Sendable {
+package struct ChartPanel: Sendable {
     /// The plotting rectangle in document pixels (the axes sit on its left and bottom edges).
-    public let left: Double
-    public let top: Double
-    public let width: Double
-    public let height: Double
-    public let x: PlotScale
-    public let y: PlotScale
-    public var title: String?
-    public var xLabel: String?
-    public var yLabel: String?
+    package let left: Double
+    package let top: Double
+    package let width: Double
+    package let height: Double
+    package let x: PlotScale
+    package let y: PlotScale
+    package var title: String?
+    package var xLabel: String?
+    package var yLabel: String?
     /// Tick labels on the x axis in place of numbers (categories such as dimension indices), at data positions.
-    public var xCategories: [(position: Double, label: String)]?
+    package var xCategories: [(position: Double, label: String)]?
     /// Light grid lines at the y ticks.
-    public var horizontalGrid = true
+    var horizontalGrid = true
     /// Only whole-number ticks on the x axis (epochs).
-    public var integerXTicks = false
+    var integerXTicks = false
 
-    public init(
+    package init(
         left: Double, top: Double, width: Double, height: Double,
         xDomain: ClosedRange<Double>, yDomain: ClosedRange<Double>,
         xKind: PlotScale.Kind = .linear, yKind: PlotScale.Kind = .linear,
@@ -37,16 +37,16 @@ public struct ChartPanel: Sendable {
         self.yLabel = yLabel
     }
 
-    public var bottom: Double { top + height }
-    public var right: Double { left + width }
+    package var bottom: Double { top + height }
+    package var right: Double { left + width }
 
     /// Whether a point lies inside the plotting rectangle (data outside is not drawn).
-    public func contains(x px: Double, y py: Double) -> Bool {
+    package func contains(x px: Double, y py: Double) -> Bool {
         px >= left - 0.5 && px <= right + 0.5 && py >= top - 0.5 && py <= bottom + 0.5
     }
 
     /// Frame, grid, ticks, tick labels, axis titles and the title.
-    public func axes() -> [SVGElement] {
+    package func axes() -> [SVGElement] {
         var out: [SVGElement] = []
         let tickColour = "#333333", gridColour = "#e6e6e6"
         let yTicks = y.ticks(count: y.kind == .logarithmic ? 8 : max(3, Int(height / 45)))

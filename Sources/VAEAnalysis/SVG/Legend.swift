@@ -1,29 +1,29 @@
 /// A boxed legend: one row per entry, a marker and its label.
-public struct Legend: Sendable {
+package struct Legend: Sendable {
     /// How an entry's marker is drawn.
-    public enum Marker: Sendable, Equatable {
+    package enum Marker: Sendable, Equatable {
         case point
         case line
         case dashedLine
         case bar
     }
 
-    public struct Entry: Sendable {
-        public var label: String
-        public var colour: String
-        public var marker: Marker
+    package struct Entry: Sendable {
+        package var label: String
+        package var colour: String
+        package var marker: Marker
 
-        public init(_ label: String, colour: String, marker: Marker) {
+        package init(_ label: String, colour: String, marker: Marker) {
             self.label = label
             self.colour = colour
             self.marker = marker
         }
     }
 
-    public var entries: [Entry]
-    public var title: String?
+    package var entries: [Entry]
+    package var title: String?
 
-    public init(_ entries: [Entry], title: String? = nil) {
+    package init(_ entries: [Entry], title: String? = nil) {
         self.entries = entries
         self.title = title
     }
@@ -31,15 +31,15 @@ public struct Legend: Sendable {
     static let rowHeight = 18.0
 
     /// The legend's width for its longest label (an estimate: 6.5 px per character at 12 px).
-    public var width: Double {
+    package var width: Double {
         let longest = (entries.map(\.label) + [title ?? ""]).map(\.count).max() ?? 0
         return 36 + Double(longest) * 6.5
     }
 
-    public var height: Double { Double(entries.count + (title == nil ? 0 : 1)) * Self.rowHeight + 10 }
+    package var height: Double { Double(entries.count + (title == nil ? 0 : 1)) * Self.rowHeight + 10 }
 
     /// The legend with its top-left corner at (x, y).
-    public func elements(x: Double, y: Double) -> [SVGElement] {
+    package func elements(x: Double, y: Double) -> [SVGElement] {
         var out = [SVGShape.rect(x: x, y: y, width: width, height: height, fill: "#ffffff", stroke: "#999999")
             .with("fill-opacity", "0.9")]
         var row = y + 5
@@ -64,11 +64,11 @@ public struct Legend: Sendable {
 }
 
 /// Colours that stay distinct for ten classes (matplotlib's tab10).
-public enum Palette {
-    public static let categorical = [
+package enum Palette {
+    static let categorical = [
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     ]
 
     /// The colour of class or series `index` (cycling after ten).
-    public static func colour(_ index: Int) -> String { categorical[((index % 10) + 10) % 10] }
+    package static func colour(_ index: Int) -> String { categorical[((index % 10) + 10) % 10] }
 }

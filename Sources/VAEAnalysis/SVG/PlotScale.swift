@@ -1,23 +1,23 @@
 import Foundation
 
 /// Maps data values on one axis to pixel positions, and chooses that axis's ticks.
-public struct PlotScale: Sendable {
+package struct PlotScale: Sendable {
     /// How values map to positions.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case linear
         /// log10; the domain must be positive.
         case logarithmic
     }
 
-    public let kind: Kind
-    public let domain: ClosedRange<Double>
+    package let kind: Kind
+    package let domain: ClosedRange<Double>
     /// Pixel positions of the domain's lower and upper ends (the upper may be the smaller, as on a y axis).
-    public let lowerPosition: Double
-    public let upperPosition: Double
+    let lowerPosition: Double
+    let upperPosition: Double
 
     /// - Parameters:
     ///   - domain: the data range; an empty range is widened so that every value still maps somewhere sensible.
-    public init(kind: Kind = .linear, domain: ClosedRange<Double>, from lowerPosition: Double, to upperPosition: Double) {
+    package init(kind: Kind = .linear, domain: ClosedRange<Double>, from lowerPosition: Double, to upperPosition: Double) {
         var low = domain.lowerBound, high = domain.upperBound
         if kind == .logarithmic {
             low = max(low, 1e-300)
@@ -38,7 +38,7 @@ public struct PlotScale: Sendable {
     }
 
     /// The pixel position of `value` (values outside the domain map outside the range).
-    public func position(_ value: Double) -> Double {
+    package func position(_ value: Double) -> Double {
         let t: Double
         switch kind {
         case .linear: t = (value - domain.lowerBound) / (domain.upperBound - domain.lowerBound)
@@ -51,7 +51,7 @@ public struct PlotScale: Sendable {
 
     /// About `count` ticks at round values inside the domain (1, 2 or 5 times a power of ten; powers of ten on a
     /// log scale).
-    public func ticks(count: Int = 6) -> [Double] {
+    package func ticks(count: Int = 6) -> [Double] {
         switch kind {
         case .linear: return Self.niceTicks(domain, count: count)
         case .logarithmic:
@@ -77,7 +77,7 @@ public struct PlotScale: Sendable {
 
     /// A domain covering `values` with a little room on both sides (`margin` of the span), on round numbers when
     /// `nice`.
-    public static func paddedDomain(_ values: [Double], margin: Double = 0.05) -> ClosedRange<Double> {
+    static func paddedDomain(_ values: [Double], margin: Double = 0.05) -> ClosedRange<Double> {
         let finite = values.filter(\.isFinite)
         guard let low = finite.min(), let high = finite.max() else { return 0...1 }
         let span = high - low

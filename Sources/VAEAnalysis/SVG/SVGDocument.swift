@@ -5,26 +5,26 @@ import VAEFiles
 ///
 /// The output is plain XML with a white background and a sans-serif font, so it looks the same in a browser, on
 /// GitHub and through rsvg-convert.
-public struct SVGDocument: Sendable {
-    public let width: Double
-    public let height: Double
+package struct SVGDocument: Sendable {
+    package let width: Double
+    package let height: Double
     /// The document's `<title>` (what a browser shows and screen readers read).
-    public var title: String?
-    public private(set) var elements: [SVGElement] = []
+    package var title: String?
+    package private(set) var elements: [SVGElement] = []
 
-    public init(width: Double, height: Double, title: String? = nil) {
+    package init(width: Double, height: Double, title: String? = nil) {
         precondition(width > 0 && height > 0, "an SVG document needs a positive size")
         self.width = width
         self.height = height
         self.title = title
     }
 
-    public mutating func add(_ element: SVGElement) { elements.append(element) }
+    package mutating func add(_ element: SVGElement) { elements.append(element) }
 
-    public mutating func add(_ elements: [SVGElement]) { self.elements += elements }
+    package mutating func add(_ elements: [SVGElement]) { self.elements += elements }
 
     /// The whole document as XML text.
-    public func rendered() -> String {
+    package func rendered() -> String {
         var root = SVGElement("svg", [
             .init("xmlns", "http://www.w3.org/2000/svg"),
             .init("xmlns:xlink", "http://www.w3.org/1999/xlink"),
@@ -40,14 +40,14 @@ public struct SVGDocument: Sendable {
     }
 
     /// Writes the document atomically.
-    public func write(to path: String) throws(DataError) {
+    package func write(to path: String) throws(DataError) {
         try Files.writeAtomically(Array(rendered().utf8), to: path)
     }
 }
 
 /// Factories for the shapes the figures use.
-public enum SVGShape {
-    public static func line(
+package enum SVGShape {
+    package static func line(
         x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = "#000000", width: Double = 1,
         dash: String? = nil
     ) -> SVGElement {
@@ -60,7 +60,7 @@ public enum SVGShape {
         return element
     }
 
-    public static func rect(
+    package static func rect(
         x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil,
         strokeWidth: Double = 1
     ) -> SVGElement {
@@ -73,7 +73,7 @@ public enum SVGShape {
         return element
     }
 
-    public static func circle(x: Double, y: Double, radius: Double, fill: String, opacity: Double = 1) -> SVGElement {
+    package static func circle(x: Double, y: Double, radius: Double, fill: String, opacity: Double = 1) -> SVGElement {
         var element = SVGElement("circle", [
             .init("cx", SVGText.number(x)), .init("cy", SVGText.number(y)), .init("r", SVGText.number(radius)),
             .init("fill", fill),
@@ -83,13 +83,13 @@ public enum SVGShape {
     }
 
     /// Where a text's x coordinate sits: its start, middle or end.
-    public enum Anchor: String, Sendable {
+    package enum Anchor: String, Sendable {
         case start, middle, end
     }
 
     /// A line of text; `rotation` in degrees about (x, y); `halo` paints a white outline under it for legibility
     /// over points.
-    public static func text(
+    package static func text(
         _ string: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start, bold: Bool = false,
         fill: String = "#000000", rotation: Double = 0, halo: Bool = false
     ) -> SVGElement {
@@ -109,7 +109,7 @@ public enum SVGShape {
         return element
     }
 
-    public static func polyline(
+    package static func polyline(
         _ points: [(x: Double, y: Double)], stroke: String, width: Double = 1.5, dash: String? = nil
     ) -> SVGElement {
         let list = points.map { "\(SVGText.number($0.x)),\(SVGText.number($0.y))" }.joined(separator: " ")
@@ -121,12 +121,12 @@ public enum SVGShape {
         return element
     }
 
-    public static func group(_ children: [SVGElement], _ attributes: [SVGElement.Attribute] = []) -> SVGElement {
+    package static func group(_ children: [SVGElement], _ attributes: [SVGElement.Attribute] = []) -> SVGElement {
         SVGElement("g", attributes, children: children)
     }
 
     /// A PNG embedded as a base64 data URI, drawn without smoothing so that pixels stay sharp when scaled.
-    public static func image(png: [UInt8], x: Double, y: Double, width: Double, height: Double) -> SVGElement {
+    package static func image(png: [UInt8], x: Double, y: Double, width: Double, height: Double) -> SVGElement {
         let uri = "data:image/png;base64," + Data(png).base64EncodedString()
         return SVGElement("image", [
             .init("x", SVGText.number(x)), .init("y", SVGText.number(y)),

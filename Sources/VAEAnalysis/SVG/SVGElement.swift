@@ -4,24 +4,24 @@ import Foundation
 ///
 /// Values are escaped when the element is rendered, so callers pass plain text (a class name such as
 /// "T-shirt/top" or a label with `<` in it is safe).
-public struct SVGElement: Sendable, Equatable {
-    public var name: String
-    public var attributes: [Attribute]
-    public var children: [SVGElement]
-    public var text: String?
+package struct SVGElement: Sendable, Equatable {
+    package var name: String
+    package var attributes: [Attribute]
+    package var children: [SVGElement]
+    package var text: String?
 
     /// One `name="value"` pair.
-    public struct Attribute: Sendable, Equatable {
-        public var name: String
-        public var value: String
+    package struct Attribute: Sendable, Equatable {
+        package var name: String
+        package var value: String
 
-        public init(_ name: String, _ value: String) {
+        package init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
         }
     }
 
-    public init(_ name: String, _ attributes: [Attribute] = [], children: [SVGElement] = [], text: String? = nil) {
+    package init(_ name: String, _ attributes: [Attribute] = [], children: [SVGElement] = [], text: String? = nil) {
         self.name = name
         self.attributes = attributes
         self.children = children
@@ -29,14 +29,14 @@ public struct SVGElement: Sendable, Equatable {
     }
 
     /// The same element with one more attribute.
-    public func with(_ name: String, _ value: String) -> SVGElement {
+    package func with(_ name: String, _ value: String) -> SVGElement {
         var copy = self
         copy.attributes.append(Attribute(name, value))
         return copy
     }
 
     /// The element as XML text, indented by `depth` levels.
-    public func rendered(depth: Int = 0) -> String {
+    package func rendered(depth: Int = 0) -> String {
         let indent = String(repeating: "  ", count: depth)
         var out = indent + "<" + name
         for attribute in attributes { out += " \(attribute.name)=\"\(SVGText.escape(attribute.value))\"" }
@@ -51,9 +51,9 @@ public struct SVGElement: Sendable, Equatable {
 }
 
 /// Text escaping and number formatting for SVG output.
-public enum SVGText {
+package enum SVGText {
     /// Escapes the five XML special characters and drops control characters XML 1.0 forbids.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -74,7 +74,7 @@ public enum SVGText {
     }
 
     /// A coordinate with at most two decimals and no trailing zeros (`12`, `3.5`, `-0.25`).
-    public static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let rounded = (value * 100).rounded() / 100
         if rounded == rounded.rounded() { return String(Int(rounded)) }
@@ -84,7 +84,7 @@ public enum SVGText {
     }
 
     /// A value for a tick or table label: up to `significant` significant digits, no trailing zeros.
-    public static func label(_ value: Double, significant: Int = 3) -> String {
+    package static func label(_ value: Double, significant: Int = 3) -> String {
         guard value.isFinite else { return "–" }
         if value == 0 { return "0" }
         let magnitude = abs(value)
