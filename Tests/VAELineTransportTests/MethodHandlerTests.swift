@@ -14,7 +14,7 @@ func withResponder(_ models: [ServedModel], maxLineBytes: Int = 1 << 20, maxBatc
     let engine = ServingEngine(models: models, limits: ServingLimits(maxBatch: maxBatch),
                                batching: BatchingConfiguration(window: .zero, threads: 1))
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await engine.run() }
+        group.addTask(executorPreference: QueueTaskExecutor()) { try await engine.run() }
         defer { group.cancelAll() }
         try await body(LineResponder(engine: engine, maxLineBytes: maxLineBytes))
     }

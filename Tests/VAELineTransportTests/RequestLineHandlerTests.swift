@@ -6,6 +6,7 @@ import Testing
 import VAEJSON
 @testable import VAELineTransport
 import VAEServing
+import VAETestSupport
 
 /// Counts the reads the handlers ask the channel for (it sits next to the head, so it sees what gets through).
 final class ReadCounter: ChannelOutboundHandler, Sendable {
@@ -50,10 +51,12 @@ struct LineChannel {
     func answers(atLeast count: Int, seconds: Double = 10) async throws -> [JSONValue] {
         var text = ""
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while text.split(separator: "\n").count < count && ContinuousClock.now < deadline {
+        // Read, then check the deadline: a test thread woken late still looks once more.
+        while true {
             await channel.testingEventLoop.run()
             while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
-            if text.split(separator: "\n").count < count { try await Task.sleep(for: .milliseconds(2)) }
+            guard text.split(separator: "\n").count < count, ContinuousClock.now < deadline else { break }
+            try await Task.sleep(for: .milliseconds(2))
         }
         return try text.split(separator: "\n").map { try JSONParser().parse(Array($0.utf8)) }
     }
@@ -81,7 +84,7 @@ func withIdleEngine(maxLineBytes: Int = 1 << 20,
     }
     do {
         try await body(LineResponder(engine: engine, maxLineBytes: maxLineBytes)) {
-            running.withLock { $0 = Task { try await engine.run() } }
+            running.withLock { $0 = Task(executorPreference: QueueTaskExecutor()) { try await engine.run() } }
         }
     } catch {
         await stop()
@@ -120,8 +123,9 @@ struct RequestLineHandlerTests {
             #expect(try await line.answers(atLeast: 2).count == 2)
             // The answers are with the "kernel": the read held back goes through.
             let deadline = ContinuousClock.now + .seconds(10)
-            while line.reads.reads == before && ContinuousClock.now < deadline {
+            while true {
                 await line.channel.testingEventLoop.run()
+                guard line.reads.reads == before, ContinuousClock.now < deadline else { break }
                 try await Task.sleep(for: .milliseconds(2))
             }
             #expect(line.reads.reads == before + 1)

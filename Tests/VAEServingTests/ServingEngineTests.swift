@@ -21,7 +21,7 @@ struct ServingEngineTests {
     @Test func modelRequestsAnswerWithTypedResultsThatAgree() async throws {
         let model = try servedModel("m", kind: .vae)
         let engine = ServingEngine(models: [model], batching: BatchingConfiguration(window: .zero, threads: 2))
-        let running = Task { try await engine.run() }
+        let running = Task(executorPreference: QueueTaskExecutor()) { try await engine.run() }
         defer { running.cancel() }
         let image = (0..<model.pixelCount).map { Float($0 % 5) / 4 }
 
@@ -83,7 +83,7 @@ struct ServingEngineTests {
         }
         try await Task.sleep(for: .milliseconds(50))
         #expect(done.load(ordering: .relaxed) == 0, "no compute thread before run()")
-        let running = Task { try await engine.run() }
+        let running = Task(executorPreference: QueueTaskExecutor()) { try await engine.run() }
         running.cancel()  // ends run(): the queued work is finished first
         try await running.value
         #expect(done.load(ordering: .relaxed) == 3)
