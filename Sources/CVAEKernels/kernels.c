@@ -1,156 +1,78 @@
 #include "VAEKernels.h"
 
-#include <math.h>
-#include <string.h>
+#include "kernel_table.h"
 
-// One copy of each hot kernel per instruction set, chosen by the dynamic loader (GNU ifunc).
-#define VK_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#include <stdatomic.h>
 
-// Partial sums kept in independent lanes let clang vectorise the reduction without -ffast-math,
-// and keep the summation order fixed (same bits on every run).
-#define VK_LANES 16
+// Each kernel is compiled three times from one body (kernel_bodies.h): for x86-64-v4 (AVX-512), x86-64-v3 (AVX2)
+// and the baseline, and every call goes through the table of the best copy this CPU runs, chosen at the first call.
+//
+// Why not the compiler's multiversioning (`target_clones`), which this replaced: it dispatches through GNU ifuncs,
+// whose resolvers the dynamic loader runs while it relocates the program, before any sanitizer runtime has started.
+// Built with --sanitize=thread or --sanitize=address the resolvers are instrumented too, and every program died
+// there, before main. Here the choice is ordinary code that runs after start-up. It makes the resolvers' own test
+// (`__builtin_cpu_supports` of "x86-64-v4", then of "x86-64-v3"), so every CPU gets the copy it got before, and a
+// call costs one load and one indirect call, as the ifunc's PLT entry did.
 
-static inline float exp_nonpositive(float x) {
-    // Cephes expf: x = n ln2 + r, |r| <= ln2/2, exp(r) by a degree-6 polynomial, 2^n by building the exponent.
-    x = fmaxf(x, -87.0f);
-    float n = __builtin_roundevenf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+static _Atomic(const struct vk_kernel_table *) chosen;
+
+static const struct vk_kernel_table *kernels(void) {
+    const struct vk_kernel_table *table = atomic_load_explicit(&chosen, memory_order_acquire);
+    if (table) return table;
+    // Threads that get here at once all choose the same table, so whichever store lands last is right.
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    table = __builtin_cpu_supports("x86-64-v4")   ? &vk_kernels_x86_64_v4
+            : __builtin_cpu_supports("x86-64-v3") ? &vk_kernels_x86_64_v3
+                                                  : &vk_kernels_baseline;
+#else
+    table = &vk_kernels_baseline;
+#endif
+    atomic_store_explicit(&chosen, table, memory_order_release);
+    return table;
 }
 
-static inline float log1p_unit(float e) {
-    // log(1+e) = 2 atanh(s), s = e / (2 + e) in [0, 1/3]: the odd series converges fast and stays exact for tiny e.
-    float s = e / (2.0f + e), s2 = s * s;
-    float q = 1.0f / 15;
-    q = q * s2 + 1.0f / 13;
-    q = q * s2 + 1.0f / 11;
-    q = q * s2 + 1.0f / 9;
-    q = q * s2 + 1.0f / 7;
-    q = q * s2 + 1.0f / 5;
-    q = q * s2 + 1.0f / 3;
-    return 2.0f * s * (q * s2 + 1.0f);
+const char *vk_instruction_set(void) {
+    const struct vk_kernel_table *table = kernels();
+#if defined(__x86_64__)
+    if (table == &vk_kernels_x86_64_v4) return "x86-64-v4";
+    if (table == &vk_kernels_x86_64_v3) return "x86-64-v3";
+#endif
+    return "baseline";
 }
 
-float vk_exp_nonpositive(float x) { return exp_nonpositive(x); }
-float vk_log1p_unit(float e) { return log1p_unit(e); }
+void vk_bias_relu(float *y, const float *bias, size_t rows, size_t cols) { kernels()->bias_relu(y, bias, rows, cols); }
 
-VK_MULTIVERSION
-void vk_bias_relu(float *restrict y, const float *restrict bias, size_t rows, size_t cols) {
-    for (size_t r = 0; r < rows; r++) {
-        float *row = y + r * cols;
-        for (size_t c = 0; c < cols; c++) row[c] = fmaxf(row[c] + bias[c], 0.0f);
-    }
+void vk_bias_add(float *y, const float *bias, size_t rows, size_t cols) { kernels()->bias_add(y, bias, rows, cols); }
+
+void vk_bias_sigmoid(float *y, const float *bias, size_t rows, size_t cols) {
+    kernels()->bias_sigmoid(y, bias, rows, cols);
 }
 
-VK_MULTIVERSION
-void vk_bias_add(float *restrict y, const float *restrict bias, size_t rows, size_t cols) {
-    for (size_t r = 0; r < rows; r++) {
-        float *row = y + r * cols;
-        for (size_t c = 0; c < cols; c++) row[c] += bias[c];
-    }
+void vk_relu_backward(float *grad, const float *activation, size_t rows, size_t cols) {
+    kernels()->relu_backward(grad, activation, rows, cols);
 }
 
-VK_MULTIVERSION
-void vk_bias_sigmoid(float *restrict y, const float *restrict bias, size_t rows, size_t cols) {
-    for (size_t r = 0; r < rows; r++) {
-        float *row = y + r * cols;
-        for (size_t c = 0; c < cols; c++) {
-            float x = row[c] + bias[c];
-            float e = exp_nonpositive(-fabsf(x));
-            float inv = 1.0f / (1.0f + e);
-            row[c] = x >= 0 ? inv : e * inv;
-        }
-    }
+void vk_column_sums(const float *m, float *out, size_t rows, size_t cols) { kernels()->column_sums(m, out, rows, cols); }
+
+double vk_bce_logits(const float *logits, const float *target, float *grad, size_t n) {
+    return kernels()->bce_logits(logits, target, grad, n);
 }
 
-VK_MULTIVERSION
-void vk_relu_backward(float *restrict grad, const float *restrict activation, size_t rows, size_t cols) {
-    size_t n = rows * cols;
-    for (size_t i = 0; i < n; i++) grad[i] = activation[i] > 0.0f ? grad[i] : 0.0f;
+void vk_adam(float *param, const float *grad, float *m, float *v, size_t n, float beta1, float beta2, float eps,
+             float step_size, float bc2_sqrt) {
+    kernels()->adam(param, grad, m, v, n, beta1, beta2, eps, step_size, bc2_sqrt);
 }
 
-VK_MULTIVERSION
-void vk_column_sums(const float *restrict m, float *restrict out, size_t rows, size_t cols) {
-    for (size_t c = 0; c < cols; c++) out[c] = 0.0f;
-    for (size_t r = 0; r < rows; r++) {
-        const float *row = m + r * cols;
-        for (size_t c = 0; c < cols; c++) out[c] += row[c];
-    }
-}
+void vk_u8_to_unit(const uint8_t *src, float *dst, size_t n) { kernels()->u8_to_unit(src, dst, n); }
 
-static inline float bce_term(float x, float t, float *g) {
-    float e = exp_nonpositive(-fabsf(x));
-    float inv = 1.0f / (1.0f + e);
-    *g = (x >= 0 ? inv : e * inv) - t;
-    return fmaxf(x, 0.0f) + log1p_unit(e) - t * x;
-}
+void vk_unit_to_u8(const float *src, uint8_t *dst, size_t n) { kernels()->unit_to_u8(src, dst, n); }
 
-VK_MULTIVERSION
-double vk_bce_logits(const float *restrict logits, const float *restrict target, float *restrict grad, size_t n) {
-    float lane[VK_LANES] = {0};
-    float scratch[VK_LANES];
-    float *out = grad;
-    size_t i = 0;
-    for (; i + VK_LANES <= n; i += VK_LANES) {
-        float *g = out ? out + i : scratch;
-        for (int j = 0; j < VK_LANES; j++) lane[j] += bce_term(logits[i + j], target[i + j], &g[j]);
-    }
-    double sum = 0;
-    for (int j = 0; j < VK_LANES; j++) sum += lane[j];
-    for (; i < n; i++) {
-        float g;
-        sum += bce_term(logits[i], target[i], &g);
-        if (out) out[i] = g;
-    }
-    return sum;
-}
-
-VK_MULTIVERSION
-void vk_adam(float *restrict param, const float *restrict grad, float *restrict m, float *restrict v, size_t n,
-             float beta1, float beta2, float eps, float step_size, float bc2_sqrt) {
-    const float one_minus_b1 = 1.0f - beta1, one_minus_b2 = 1.0f - beta2;
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        float mi = beta1 * m[i] + one_minus_b1 * g;
-        float vi = beta2 * v[i] + one_minus_b2 * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        param[i] -= step_size * mi / (sqrtf(vi) / bc2_sqrt + eps);
-    }
-}
-
-VK_MULTIVERSION
-void vk_u8_to_unit(const uint8_t *restrict src, float *restrict dst, size_t n) {
-    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i] / 255.0f;
-}
-
-VK_MULTIVERSION
-void vk_unit_to_u8(const float *restrict src, uint8_t *restrict dst, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        float x = fminf(fmaxf(src[i], 0.0f), 1.0f);
-        dst[i] = (uint8_t)(x * 255.0f + 0.5f);
-    }
-}
-
-VK_MULTIVERSION
 void vk_sparse_row_times_matrix(const float *restrict x, size_t inputs, const float *restrict w, size_t outputs,
                                 float *restrict y) {
-    memset(y, 0, outputs * sizeof(float));
-    for (size_t i = 0; i < inputs; i++) {
-        float v = x[i];
-        if (v == 0.0f) continue;
-        const float *row = w + i * outputs;
-        for (size_t j = 0; j < outputs; j++) y[j] += v * row[j];
-    }
+    kernels()->sparse_row_times_matrix(x, inputs, w, outputs, y);
 }
+
+float vk_exp_nonpositive(float x) { return kernels()->exp_nonpositive(x); }
+
+float vk_log1p_unit(float e) { return kernels()->log1p_unit(e); }

@@ -22,25 +22,29 @@ final class UnixSocket {
                 "cannot connect to \(path): the path is longer than a Unix socket path may be (\(limit) bytes)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else {
+        // The descriptor is stored only once connected: a class whose initializer throws after every stored
+        // property is set runs its deinit, which closed a failed connection's descriptor a second time, by then
+        // perhaps another connection's (the load generator connects on many threads at once).
+        let socket = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else {
             throw ConnectionError(.cannotConnect, path: path, "cannot create a socket: \(systemError())")
         }
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
         guard connected == 0 else {
             let reason = systemError()
-            close(descriptor)
+            close(socket)
             throw ConnectionError(.cannotConnect, path: path, "cannot connect to \(path): \(reason)")
         }
         if let receiveTimeout, receiveTimeout > 0 {
             let seconds = receiveTimeout.rounded(.down)
             var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((receiveTimeout - seconds) * 1e6))
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
+        descriptor = socket
     }
 
     deinit { close(descriptor) }

@@ -2,6 +2,10 @@ import CVAEKernels
 
 /// The element-wise passes between GEMMs, as thin wrappers over the vectorised C kernels.
 package enum Kernels {
+    /// The copy of the kernels in use, the widest this CPU runs: "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2) or
+    /// "baseline".
+    package static var instructionSet: String { String(cString: vk_instruction_set()) }
+
     /// `y = relu(y + bias)` row by row.
     @inline(__always)
     package static func biasReLU(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {

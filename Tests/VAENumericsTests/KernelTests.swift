@@ -5,6 +5,25 @@ import VAENumerics
 
 @Suite("Element-wise kernels against double-precision references")
 struct KernelTests {
+    /// The guard against a silent slowdown of the passes between GEMMs: the kernels' copy in use is the widest this
+    /// CPU runs, judged by the flags the OS lists in /proc/cpuinfo rather than by the compiler's test that picks it.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/cpuinfo"), "reads the CPU flags Linux lists"))
+    func kernelsAreTheWidestCopyTheCPURuns() throws {
+        #if arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let line = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let flags = Set(line.split(separator: ":").last!.split(separator: " ").map(String.init))
+        // The x86-64 psABI levels; lzcnt is "abm" in Linux's list.
+        let v3: Set = ["cx16", "lahf_lm", "popcnt", "sse4_2", "ssse3", "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm",
+                       "movbe", "xsave"]
+        let v4 = v3.union(["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"])
+        let widest = v4.isSubset(of: flags) ? "x86-64-v4" : v3.isSubset(of: flags) ? "x86-64-v3" : "baseline"
+        #expect(Kernels.instructionSet == widest, "CPU flags: \(flags.sorted().joined(separator: " "))")
+        #else
+        #expect(Kernels.instructionSet == "baseline")
+        #endif
+    }
+
     @Test func bceMatchesReference() {
         var random = RandomSource(seed: 1)
         let n = 1000  // not a multiple of the 16 lanes: the tail loop is exercised too

@@ -172,8 +172,12 @@ struct InlineRunTests {
             _ = waitUntil {
                 let job = ComputeJob(model: model, stage: .decode, input: [Float](repeating: 0.5, count: 2 * model.zDim), count: 2)
                 let caller = pthread_self()
+                // Written only by a completion on this thread: one on the compute thread may still be running when
+                // the flag is read below, and writing there was a data race (ThreadSanitizer, Tools/sanitize thread).
                 nonisolated(unsafe) var ranHere = false
-                #expect(scheduler.submit(job, mayRunInline: true) { _, _ in ranHere = pthread_equal(pthread_self(), caller) != 0 } == nil)
+                #expect(scheduler.submit(job, mayRunInline: true) { _, _ in
+                    if pthread_equal(pthread_self(), caller) != 0 { ranHere = true }
+                } == nil)
                 if ranHere { idleJob = job }
                 return idleJob != nil
             }

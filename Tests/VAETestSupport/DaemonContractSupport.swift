@@ -27,10 +27,18 @@ package func unusedUserID() -> uid_t {
     return uid
 }
 
-/// `environment` as the whole environment of a child: every other variable of this process removed.
+/// What a sanitizer build reads in every process it starts: where its reports go, and how it exits after one.
+/// Children with an exact environment keep them, so that a sanitized vaed a test starts reports where the run
+/// (Tools/sanitize) collects reports, not only on a standard error the test throws away. Unset in ordinary runs.
+let sanitizerVariables: Set = ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"]
+
+/// `environment` as the whole environment of a child: every other variable of this process removed (but the
+/// sanitizers' options).
 func exactly(_ environment: [String: String]) -> [String: String?] {
     var exact: [String: String?] = [:]
-    for key in ProcessInfo.processInfo.environment.keys { exact.updateValue(nil, forKey: key) }
+    for key in ProcessInfo.processInfo.environment.keys where !sanitizerVariables.contains(key) {
+        exact.updateValue(nil, forKey: key)
+    }
     for (key, value) in environment { exact[key] = value }
     return exact
 }

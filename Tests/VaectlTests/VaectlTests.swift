@@ -345,6 +345,27 @@ struct VaectlTests {
         #expect(Double(requests) / rate < 60, "\(requests) requests at \(rate)/s: a rate over the configured 600 s")
     }
 
+    /// A connection that fails closes its socket once. A second close(2) of the same number (vaectl did that, from
+    /// its socket's deinit) closes whatever another thread opened under it meanwhile: the load generator connects on
+    /// many threads. Seen in vaectl's system calls, traced with strace where it is installed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "traces vaectl with strace"))
+    func aFailedConnectionClosesItsSocketOnce() throws {
+        let directory = temporaryDirectory()
+        let trace = "\(directory)/trace"
+        // In an AddressSanitizer build (Tools/sanitize) the leak check at exit cannot run in a traced process.
+        let asan = ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { $0 + " " } ?? ""
+        let result = try runCommand("/usr/bin/strace", [
+            "-f", "-e", "trace=socket,connect,close", "-o", trace,
+            builtExecutable("vaectl"), "health", "--socket", "\(directory)/none.sock",
+        ], directory: directory, environment: ["ASAN_OPTIONS": asan + "detect_leaks=0"])
+        #expect(result.status == 3, "no daemon: \(result.standardError)")
+        let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        #expect(calls.contains { $0.contains("connect(") && $0.contains("none.sock") && $0.contains("ENOENT") },
+                "the trace shows the failed connect: \(calls.joined(separator: "\n"))")
+        let doubleCloses = calls.filter { $0.contains("close(") && $0.contains("EBADF") }
+        #expect(doubleCloses.isEmpty, "closed twice: \(doubleCloses)")
+    }
+
     @Test func eachFailureHasItsExitStatusAndOneClearLine() throws {
         let directory = temporaryDirectory()
         // 3: no daemon, with the hint, for every command that talks to one.

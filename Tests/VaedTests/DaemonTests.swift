@@ -109,6 +109,32 @@ struct DaemonTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// Clients that hang up while their requests are still queued or computing: the daemon drops those answers,
+    /// keeps serving everyone else, and still stops cleanly (exit 0). Under ThreadSanitizer this is also the test
+    /// that makes answers finish after their connection has gone.
+    @Test func clientsThatHangUpWithWorkInFlightDoNotDisturbTheOthers() throws {
+        let daemon = try RunningDaemon()
+        let control = try LineClient(path: daemon.socket)
+        let heavy = #"{"id":1,"method":"sample","params":{"model":"digits","count":64,"seed":1}}"# + "\n"
+        // 32 clients, each sending 16 requests of 64 images and closing at once, none of them reading.
+        let path = daemon.socket
+        DispatchQueue.concurrentPerform(iterations: 32) { _ in
+            guard let client = try? RawConnection(path: path) else { return }
+            client.send(Array(String(repeating: heavy, count: 16).utf8))
+        }
+        // Everything they sent is finished or dropped: only the control connection and its stats request remain.
+        var last: [String: Any] = [:]
+        let settled = try waitUntil(seconds: 60) {
+            last = try control.call(#"{"id":2,"method":"stats"}"#)["result"] as? [String: Any] ?? [:]
+            return last["connections"] as? Int == 1 && last["in_flight"] as? Int == 1
+        }
+        #expect(settled, "the abandoned work ends: \(last)")
+        #expect(((last["requests"] as? [String: Int])?["sample"] ?? 0) >= 32, "their requests were read: \(last)")
+        let answer = try control.call(#"{"id":3,"method":"sample","params":{"model":"digits","count":2,"seed":3}}"#)
+        #expect(((answer["result"] as? [String: Any])?["images"] as? [Any])?.count == 2, "still serving: \(answer)")
+        #expect(daemon.stop() == 0, "\(daemon.log)")
+    }
+
     @Test func malformedInputGetsErrorsAndTheDaemonStaysUp() throws {
         let daemon = try RunningDaemon(extraArguments: ["--max-line-bytes", "4096"])
         let client = try LineClient(path: daemon.socket)

@@ -224,6 +224,71 @@ struct ServingTests {
         _ = blocked
     }
 
+    /// SIGTERM or SIGINT while connections wait for seconds of queued work: new connections are refused at once,
+    /// every request already read is computed and answered with its result in its connection's order, each
+    /// connection then closes, and the daemon exits 0 without reaching the drain deadline and removes its socket.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalUnderLoadFinishesEveryRequestAlreadyRead(_ signal: Int32) throws {
+        // One compute thread and a model with real work per row, so the queue still holds work at the signal.
+        let directory = temporaryDirectory("drain")
+        let model = "\(directory)/wide.vaez"
+        try writeWideModelFile(hidden: [1024, 1024], to: model)
+        let daemon = try RunningDaemon(directory: directory, arguments: [
+            "--model", "wide=\(model)", "--threads", "1", "--drain-timeout", "100", "--max-batch-rows", "64",
+            "--max-pipeline", "1000", "--max-queue", "1000000",
+        ])
+        let connections = 8, requests = 60
+        let lock = NSLock()
+        nonisolated(unsafe) var received = [[RawConnection.Received]](repeating: [], count: connections)
+        let reading = DispatchGroup()
+        for c in 0..<connections {
+            let client = try RawConnection(path: daemon.socket, timeoutSeconds: 60)
+            reading.enter()
+            DispatchQueue.global().async {
+                // Every answer, then how the connection ended; or up to the first thing that is not an answer.
+                var mine: [RawConnection.Received] = []
+                repeat { mine.append(client.receive()) } while mine.count <= requests && mine.last!.isLine
+                lock.withLock { received[c] = mine }
+                reading.leave()
+            }
+            client.send(Array((0..<requests).map {
+                #"{"id":\#($0),"method":"sample","params":{"count":64,"seed":\#(c * requests + $0),"output":"u8"}}"# + "\n"
+            }.joined().utf8))
+        }
+        // Every request read: answered, or in flight (besides the stats request itself).
+        let observer = try LineClient(path: daemon.socket)
+        var pending = 0
+        let read = try waitUntil(seconds: 60) {
+            let stats = try observer.call(#"{"id":"stats","method":"stats"}"#)["result"] as? [String: Any] ?? [:]
+            pending = (stats["in_flight"] as? Int ?? 0) - 1
+            return pending + ((stats["requests"] as? [String: Int])?["sample"] ?? 0) == connections * requests
+        }
+        try #require(read, "the daemon read every request")
+        try #require(pending >= connections * requests / 2, "most of the work is still queued at the signal: \(pending)")
+        kill(daemon.process.processIdentifier, signal)
+
+        // Refused while the queue drains: the daemon still runs, and connecting fails.
+        let refused = waitUntil {
+            daemon.process.isRunning && (try? LineClient(path: daemon.socket, timeoutSeconds: 1)) == nil
+        }
+        #expect(refused, "a connection made while draining is refused: \(daemon.log)")
+        try #require(reading.wait(timeout: .now() + 120) == .success, "every connection ended")
+        for (c, answers) in received.enumerated() {
+            let results = answers.prefix(requests).enumerated().filter { i, item in
+                guard case .line(let line) = item,
+                      let answer = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                    return false
+                }
+                return answer["id"] as? Int == i && answer["result"] != nil
+            }.count
+            #expect(results == requests && answers.count == requests + 1 && answers.last == .closed,
+                    "connection \(c): \(results) of \(requests) answered with results in order, then \(answers.last.map { "\($0)" } ?? "nothing")")
+        }
+        #expect(try daemon.waitForExit() == 0, "\(daemon.log)")
+        #expect(!daemon.log.contains("drain timeout"), "the drain finished before its deadline: \(daemon.log)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket), "the socket is removed")
+    }
+
     @Test func servesASocketPassedBySystemd() throws {
         let directory = temporaryDirectory()
         let model = try modelFile(kind: .vae, directory: directory)

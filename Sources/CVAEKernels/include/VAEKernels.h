@@ -1,7 +1,7 @@
 // Element-wise kernels for the training and serving hot paths.
 //
 // GEMM lives in oneDNN (Sources/CGEMM); these are the passes between GEMMs, written so that clang vectorises them and built
-// once per instruction set (AVX-512, AVX2, baseline) with function multi-versioning, picked at load time.
+// once per instruction set (AVX-512, AVX2, baseline); the first call picks the best copy the CPU runs (kernels.c).
 // Every kernel works on a range so that callers can split one pass across threads.
 #ifndef VAE_KERNELS_H
 #define VAE_KERNELS_H
@@ -45,6 +45,9 @@ float vk_exp_nonpositive(float x);
 
 /// Vectorised log(1 + e) for e in [0, 1], absolute error about 1e-7.
 float vk_log1p_unit(float e);
+
+/// The instruction set of the kernels' copy in use: "x86-64-v4", "x86-64-v3" or "baseline".
+const char *vk_instruction_set(void);
 
 /// y = x · W for one row x of `inputs` values and an input-major W (`inputs` × `outputs`), skipping the zeros of x:
 /// the rows of W that a zero multiplies are never read. For mostly-zero inputs (images' backgrounds).
