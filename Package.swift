@@ -116,6 +116,7 @@ let package = Package(
             name: "VAELineTransport",
             dependencies: [
                 "VAEJSON", "VAENumerics", "VAEProtocol", "VAEServing",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import VAEServing
 
 /// Collects the answers of a batch line (a JSON array of requests) as they finish, in any order and on any thread,
@@ -10,18 +10,18 @@ final class LineAnswer: Sendable {
         var left: Int
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let deliver: @Sendable (_ line: [UInt8]?, _ records: [RequestRecord]) -> Void
 
     init(count: Int, deliver: @escaping @Sendable ([UInt8]?, [RequestRecord]) -> Void) {
-        state = Mutex(State(answers: Array(repeating: nil, count: count),
+        state = NIOLockedValueBox(State(answers: Array(repeating: nil, count: count),
                             records: Array(repeating: RequestRecord(), count: count), left: count))
         self.deliver = deliver
     }
 
     /// Request `index` is done: `answer` is its response object (nil for a notification).
     func finish(_ index: Int, answer: [UInt8]?, record: RequestRecord) {
-        let done: State? = state.withLock { state in
+        let done: State? = state.withLockedValue { state in
             state.answers[index] = answer
             state.records[index] = record
             state.left -= 1

@@ -8,7 +8,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 import VAEProtocol
 import VAEServing
 
@@ -48,7 +48,7 @@ package final class LineServer: Service, Sendable {
     let configuration: LineServerConfiguration
     let responder: LineResponder
     let logger: Logger
-    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     package init(configuration: LineServerConfiguration, responder: LineResponder, logger: Logger) {
         self.configuration = configuration
@@ -110,12 +110,12 @@ package final class LineServer: Service, Sendable {
             group.addTask { try? await drained.get() }
             group.addTask {
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }  // drained in time
-                let open = self.connections.withLock { Array($0.values) }
+                let open = self.connections.withLockedValue { Array($0.values) }
                 self.logger.warning("drain timeout: answering queued work with shutting_down",
                                     metadata: ["connections": "\(open.count)"])
                 engine.abandonQueued()
                 guard (try? await Task.sleep(for: Self.closingGrace)) != nil else { return }  // all closed by then
-                for channel in self.connections.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+                for channel in self.connections.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
             }
             await group.next()
             group.cancelAll()
@@ -169,7 +169,7 @@ package final class LineServer: Service, Sendable {
             }
             let key = ObjectIdentifier(channel)
             let limit = self.configuration.maxConnections
-            let admitted = self.connections.withLock { open in
+            let admitted = self.connections.withLockedValue { open in
                 guard open.count < limit else { return false }
                 open[key] = channel
                 return true
@@ -184,7 +184,7 @@ package final class LineServer: Service, Sendable {
             }
             statistics.connectionOpened()
             channel.closeFuture.whenComplete { _ in
-                self.connections.withLock { _ = $0.removeValue(forKey: key) }
+                self.connections.withLockedValue { _ = $0.removeValue(forKey: key) }
                 statistics.connectionClosed()
             }
             let maxLine = self.responder.maxLineBytes

@@ -9,7 +9,6 @@ import Glibc
 import Logging
 import VAEFiles
 import VAEFormat
-import Synchronization
 import VAENumerics
 
 /// Where the served models come from (`--model NAME=FILE` and `--model-dir`), and how they are loaded and reloaded.
@@ -41,9 +40,9 @@ package final class ModelCatalog: Sendable {
     package let directory: String?
     package let registry: ModelRegistry
     let logger: Logger
-    private let reloadLock = Mutex(())
+    private let reloadLock = LockedValue(())
     /// Called with the models served after each reload that changed something.
-    private let onChange = Mutex<(@Sendable ([ServedModel]) -> Void)?>(nil)
+    private let onChange = LockedValue<(@Sendable ([ServedModel]) -> Void)?>(nil)
 
     /// Loads every source.
     /// - Throws: `CatalogError` naming the first model that cannot be loaded, or a name given twice.

@@ -1,12 +1,10 @@
-import Synchronization
-
 /// The models being served, by name. A reload swaps entries atomically; a request holds on to the model it
 /// started with, so it finishes on that model whatever is swapped meanwhile.
 package final class ModelRegistry: Sendable {
-    private let models: Mutex<[String: ServedModel]>
+    private let models: LockedValue<[String: ServedModel]>
 
     package init(_ models: [ServedModel]) {
-        self.models = Mutex(Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
+        self.models = LockedValue(Dictionary(models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// The models now, by name.

@@ -6,7 +6,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 import VAENumerics
 
 /// Latencies in log-spaced buckets (5% apart): fixed memory however long the daemon runs, percentiles within 5%.
@@ -77,7 +76,7 @@ package final class ServingStatistics: Sendable {
         var refusedConnections = 0
     }
 
-    private let counters = Mutex(Counters())
+    private let counters = LockedValue(Counters())
     private let started = ContinuousClock.now
 
     package init() {}
