@@ -8,11 +8,11 @@ import Glibc
 /// guards is reported as a race (`Tools/sanitize thread` found dozens in the statistics); pthread mutexes are
 /// intercepted, so a TSan run checks the real locking. (SwiftNIO's `NIOLock` is the same thing; the engine does not
 /// import NIO.)
-final class LockedValue<Value>: @unchecked Sendable {
+package final class LockedValue<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         self.value = value
         precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
     }
@@ -22,7 +22,7 @@ final class LockedValue<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

@@ -76,7 +76,7 @@ func withIdleEngine(maxLineBytes: Int = 1 << 20,
 {
     let engine = ServingEngine(models: [try servedModel("m", kind: .vae)],
                                batching: BatchingConfiguration(window: .zero, threads: 1))
-    let running = Mutex<Task<Void, any Error>?>(nil)
+    let running = LockedValue<Task<Void, any Error>?>(nil)  // not Mutex: ThreadSanitizer does not see it
     func stop() async {
         guard let task = running.withLock({ $0 }) else { return }
         task.cancel()

@@ -8,7 +8,8 @@ import VAETestSupport
 
 /// Collects job completions from the compute threads.
 final class Completions: Sendable {
-    private let errors = Mutex<[ObjectIdentifier: ServingError?]>([:])
+    // A pthread lock, not Synchronization.Mutex, which ThreadSanitizer does not see (Tools/sanitize thread).
+    private let errors = LockedValue<[ObjectIdentifier: ServingError?]>([:])
     private let done = DispatchSemaphore(value: 0)
 
     var callback: @Sendable (ComputeJob, ServingError?) -> Void {
