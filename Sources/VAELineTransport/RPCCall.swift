@@ -71,7 +71,7 @@ struct RPCCallDecoder: Sendable {
         case .encode:
             let encode = try EncodeParams(params)
             let model = try model(named: encode.model, record: &record)
-            let (images, count) = try payload(model).decode(.array(encode.images), limit: limit)
+            let (images, count) = try payload(model).decode(items: encode.images, limit: limit)
             let request = EncodeRequest(model: model, images: images, count: count, sample: encode.sample ?? false,
                                         seed: encode.seed ?? UInt64.random(in: 0...UInt64.max))
             var call = RPCCall(request: .encode(request), record: RequestRecord())
@@ -88,7 +88,7 @@ struct RPCCallDecoder: Sendable {
             let denoise = try DenoiseParams(params)
             let model = try model(named: denoise.model, record: &record)
             let format = denoise.output ?? .array
-            let (images, count) = try payload(model).decode(.array(denoise.images), limit: limit)
+            let (images, count) = try payload(model).decode(items: denoise.images, limit: limit)
             let request = DenoiseRequest(model: model, images: images, count: count, pixels: format.storage)
             return imageCall(.denoise(request), payload(model), count: count, format: format)
         case .sample:

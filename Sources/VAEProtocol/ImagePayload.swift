@@ -31,9 +31,19 @@ public struct ImagePayload: Sendable {
     /// `{"u8": base64}` (bytes / 255) or `{"png": base64}` (8- or 16-bit grey, RGB or RGBA, folded to grey).
     /// - Throws: `RPCError` of type invalid_params, shape_mismatch, invalid_value or too_large, naming the item.
     public func decode(_ value: JSONValue?, limit: Int) throws(RPCError) -> (values: [Float], count: Int) {
+        try decode(items: try Self.imageItems(value), limit: limit)
+    }
+
+    /// `images` as a non-empty array of items, each read later against the model's size.
+    static func imageItems(_ value: JSONValue?) throws(RPCError) -> [JSONValue] {
         guard let value else { throw .invalidParams("params.images is required.") }
         guard case .array(let items) = value else { throw .invalidParams("params.images must be an array of images.") }
         guard !items.isEmpty else { throw .invalidParams("params.images must not be empty.") }
+        return items
+    }
+
+    /// Decodes items already read as a non-empty array (`EncodeParams.images`, `DenoiseParams.images`).
+    public func decode(items: [JSONValue], limit: Int) throws(RPCError) -> (values: [Float], count: Int) {
         guard items.count <= limit else { throw .tooLarge("params.images", count: items.count, limit: limit) }
         var values = [Float](repeating: 0, count: items.count * pixelCount)
         try values.withUnsafeMutableBufferPointer { (buffer) throws(RPCError) in

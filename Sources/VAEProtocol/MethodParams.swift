@@ -173,16 +173,12 @@ public struct StatsParams: Sendable, Equatable {
 
 extension Params {
     /// `images`: a non-empty array of image items (each read later, against the model's size).
-    func imageItems() throws(RPCError) -> [JSONValue] {
-        guard let value = members["images"] else { throw .invalidParams("params.images is required.") }
-        guard case .array(let items) = value else { throw .invalidParams("params.images must be an array of images.") }
-        guard !items.isEmpty else { throw .invalidParams("params.images must not be empty.") }
-        return items
-    }
+    func imageItems() throws(RPCError) -> [JSONValue] { try ImagePayload.imageItems(members["images"]) }
 
     /// The `output` member when given.
     func outputFormatIfGiven() throws(RPCError) -> ImageOutputFormat? {
-        members["output"].map { $0.isNull } == false ? try outputFormat() : nil
+        guard let output = members["output"], !output.isNull else { return nil }
+        return try outputFormat()
     }
 }
 

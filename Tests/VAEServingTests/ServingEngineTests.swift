@@ -42,7 +42,9 @@ struct ServingEngineTests {
         guard case .success(.images(let bytes)) = await answer(engine, .decode(asBytes)) else {
             Issue.record("decode to bytes did not answer images"); return
         }
-        #expect(Array(bytes.pixels.bytes) == decoded.pixels.floats.map { UInt8(($0 * 255).rounded()) })
+        // The C kernel rounds with a fused multiply-add on AVX2/AVX-512 copies: ±1 level at ties (protocol.md).
+        let rounded = pixelAgreement(Array(bytes.pixels.bytes), decoded.pixels.floats.map { UInt8(($0 * 255).rounded()) })
+        #expect(rounded.holds, "bytes are the floats rounded: \(rounded)")
 
         // A sample's codes are the seed's, from `start` on.
         let whole = SampleRequest(model: model, count: 3, seed: 7, pixels: .floats)
