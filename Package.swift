@@ -115,9 +115,36 @@ let package = Package(
         .target(
             name: "VAELineTransport",
             dependencies: [
-                "VAEJSON", "VAENumerics", "VAEProtocol", "VAEServing",
+                "VAEJSON", "VAENumerics", "VAEProtocol", "VAEServing", "VAETransportSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What the NIO transports share: gathering a finished batch's event-loop hops, connection limits and
+        // draining, TCP listen addresses, the bearer token.
+        .target(
+            name: "VAETransportSupport",
+            dependencies: [
+                "VAEServing",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Open Inference Protocol (KServe V2) in transport-free terms: each served model as the V2 models
+        // NAME.encode/decode/denoise/sample, their tensors, requests checked and turned into engine requests, and
+        // results into output tensors (Formats/open-inference.md). The REST and gRPC bindings sit on top of it.
+        .target(name: "VAEOpenInference", dependencies: ["VAEImage", "VAEServing"]),
+        // The V2 REST binding over HTTP/1.1 (SwiftNIO), with Triton's binary tensor extension, and /metrics.
+        .target(
+            name: "VAEHTTPTransport",
+            dependencies: [
+                "VAEJSON", "VAEOpenInference", "VAEServing", "VAETransportSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "vaed",
             dependencies: [
-                "VAELineTransport", "VAENumerics", "VAEProtocol", "VAEServing",
+                "VAEHTTPTransport", "VAELineTransport", "VAENumerics", "VAEProtocol", "VAEServing", "VAETransportSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

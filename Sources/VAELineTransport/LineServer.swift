@@ -8,9 +8,9 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
-import NIOConcurrencyHelpers
 import VAEProtocol
 import VAEServing
+import VAETransportSupport
 
 /// How the line transport listens.
 package struct LineServerConfiguration: Sendable {
@@ -48,17 +48,14 @@ package final class LineServer: Service, Sendable {
     let configuration: LineServerConfiguration
     let responder: LineResponder
     let logger: Logger
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let connections: OpenConnections
 
     package init(configuration: LineServerConfiguration, responder: LineResponder, logger: Logger) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        connections = OpenConnections(limit: configuration.maxConnections)
     }
-
-    /// Runs `body` (a finished compute batch's completions) so that the event-loop hops they make are gathered:
-    /// one task per event loop, however many connections the batch answers. Give it to the engine as `deliver`.
-    package static let gatherEventLoopHops: @Sendable (() -> Void) -> Void = { EventLoopBatching.collecting($0) }
 
     /// Checks the socket path: refuses a live daemon or a non-socket, removes a stale socket file.
     package static func claimSocketPath(_ path: String) throws {
@@ -96,34 +93,10 @@ package final class LineServer: Service, Sendable {
             engine.beginDraining()
             quiescing.initiateShutdown(promise: drained)
         }
-        await drain(until: drained.futureResult)
+        await connections.drain(until: drained.futureResult, timeout: configuration.drainTimeout, engine: engine,
+                                logger: logger)
         drained.succeed()  // when the listener closed for another reason; a no-op once quiesced
     }
-
-    /// Waits for every connection to finish. At the drain timeout what is still queued is answered `shutting_down`;
-    /// each connection then closes by itself once its answers are written, and one that has not within
-    /// `Self.closingGrace` (a client that stopped reading) is closed.
-    private func drain(until drained: EventLoopFuture<Void>) async {
-        let timeout = configuration.drainTimeout, engine = responder.engine
-        await withTaskGroup(of: Void.self) { group in
-            // Not cancellable (a future): it ends when the last connection closes, which the other task ensures.
-            group.addTask { try? await drained.get() }
-            group.addTask {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }  // drained in time
-                let open = self.connections.withLockedValue { Array($0.values) }
-                self.logger.warning("drain timeout: answering queued work with shutting_down",
-                                    metadata: ["connections": "\(open.count)"])
-                engine.abandonQueued()
-                guard (try? await Task.sleep(for: Self.closingGrace)) != nil else { return }  // all closed by then
-                for channel in self.connections.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// How long connections get to write the answers owed after the drain timeout before they are closed.
-    static let closingGrace = Duration.seconds(1)
 
     /// Binds the socket (or adopts systemd's) with the quiescing helper on the listener and each admitted
     /// connection's line framing and handler.
@@ -167,14 +140,8 @@ package final class LineServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: nil))
                 }
             }
-            let key = ObjectIdentifier(channel)
-            let limit = self.configuration.maxConnections
-            let admitted = self.connections.withLockedValue { open in
-                guard open.count < limit else { return false }
-                open[key] = channel
-                return true
-            }
-            guard admitted else {
+            guard self.connections.admit(channel, onClose: { statistics.connectionClosed() }) else {
+                let limit = self.connections.limit
                 statistics.connectionRefused()
                 self.logger.warning("refused a connection", metadata: ["reason": "already \(limit) connections (--max-connections)"])
                 let refusal = RPCResponse.failure(id: .null, .tooManyConnections(limit: limit))
@@ -183,10 +150,6 @@ package final class LineServer: Service, Sendable {
                 }
             }
             statistics.connectionOpened()
-            channel.closeFuture.whenComplete { _ in
-                self.connections.withLockedValue { _ = $0.removeValue(forKey: key) }
-                statistics.connectionClosed()
-            }
             let maxLine = self.responder.maxLineBytes
             return channel.eventLoop.makeCompletedFuture {
                 // +2: the line ending. An unfinished line past this is refused with line_too_long; a finished

@@ -2,6 +2,7 @@ import NIOCore
 import NIOExtras
 import VAEProtocol
 import VAEServing
+import VAETransportSupport
 
 /// One connection's request lines: each is parsed and started on the event loop as it arrives (model work goes to
 /// the engine's compute threads), and the answers are written in the order the lines came, whatever order they

@@ -20,6 +20,7 @@ import VAENumerics
 /// shutdown (after the transports, which shut down first, have drained) it lets queued work finish and returns.
 package final class ServingEngine: Service, Sendable {
     package let limits: ServingLimits
+    package let batching: BatchingConfiguration
     package let version: String
     package let statistics = ServingStatistics()
     /// The model set, when it came from a catalog (so `reload` works).
@@ -28,6 +29,7 @@ package final class ServingEngine: Service, Sendable {
     private let scheduler: BatchScheduler
     private let reloads = DispatchQueue(label: "vaed.reload")
     private let draining = Atomic(false)
+    private let leaving = Atomic(false)
 
     /// - Parameter deliver: runs the completions of one finished batch; a transport passes a function that gathers
     ///   the event-loop hops they make, so a batch answering forty connections wakes each event loop once.
@@ -35,6 +37,7 @@ package final class ServingEngine: Service, Sendable {
                 version: String, deliver: @escaping @Sendable (() -> Void) -> Void = { $0() }) {
         self.catalog = catalog
         self.limits = limits
+        self.batching = batching
         self.version = version
         registry = catalog.registry
         let scheduler = BatchScheduler(configuration: batching, deliver: deliver)
@@ -48,6 +51,7 @@ package final class ServingEngine: Service, Sendable {
                 version: String = "0.1.0") {
         catalog = nil
         self.limits = limits
+        self.batching = batching
         self.version = version
         registry = ModelRegistry(models)
         scheduler = BatchScheduler(configuration: batching)
@@ -55,6 +59,9 @@ package final class ServingEngine: Service, Sendable {
     }
 
     // MARK: Requests
+
+    /// The models served now, sorted by name.
+    package var servedModels: [ServedModel] { registry.current.values.sorted { $0.name < $1.name } }
 
     /// The named model, or the only one when no name is given.
     package func model(named name: String?) throws(ServingError) -> ServedModel {
@@ -65,6 +72,12 @@ package final class ServingEngine: Service, Sendable {
         let models = registry.current
         guard models.count == 1, let only = models.values.first else { throw .modelRequired(loaded: models.keys.sorted()) }
         return only
+    }
+
+    /// The statistics now, with the scheduler's queue and batch figures.
+    package func statisticsSnapshot() -> ServingStatistics.Snapshot {
+        let figures = scheduler.figures()
+        return statistics.snapshot(queuedRows: figures.queuedRows, batchSizes: figures.batchSizes)
     }
 
     /// Answers one request; `completion` is called exactly once (on which thread: see the type's documentation).
@@ -82,8 +95,7 @@ package final class ServingEngine: Service, Sendable {
         case .health:
             completion(.success(.health(draining: isDraining)))
         case .stats:
-            let figures = scheduler.figures()
-            completion(.success(.stats(statistics.snapshot(queuedRows: figures.queuedRows, batchSizes: figures.batchSizes))))
+            completion(.success(.stats(statisticsSnapshot())))
         case .reload:
             guard let catalog else { return completion(.failure(.unavailable("reload is not available in this server."))) }
             reloads.async { completion(Self.reload(catalog)) }
@@ -140,7 +152,18 @@ package final class ServingEngine: Service, Sendable {
     /// Set once shutdown begins: model requests are then refused with `shuttingDown`, and health says draining.
     package var isDraining: Bool { draining.load(ordering: .relaxed) }
 
-    package func beginDraining() { draining.store(true, ordering: .relaxed) }
+    package func beginDraining() {
+        leaving.store(true, ordering: .relaxed)
+        draining.store(true, ordering: .relaxed)
+    }
+
+    /// Ready for traffic: models are loaded (the catalog loads every one before the engine exists, and a failed
+    /// reload keeps the old model) and shutdown has not begun. Health probes report it.
+    package var isReady: Bool { !leaving.load(ordering: .relaxed) && !registry.current.isEmpty }
+
+    /// Shutdown has begun but requests are still served (`--shutdown-delay`): readiness turns false at once, so a
+    /// load balancer stops sending work before the transports stop taking it.
+    package func markNotReady() { leaving.store(true, ordering: .relaxed) }
 
     /// Answers every queued job that has not started with `shuttingDown` (a transport's drain deadline).
     package func abandonQueued() { scheduler.abandonQueued(with: .shuttingDown) }

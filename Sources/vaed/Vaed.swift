@@ -11,20 +11,25 @@ import Logging
 import ServiceLifecycle
 import VAENumerics
 import VAEProtocol
+import VAEFiles
+import VAEHTTPTransport
 import VAELineTransport
 import VAEServing
+import VAETransportSupport
 
 @main
 struct Vaed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vaed",
-        abstract: "Serve .vaez models over a Unix socket: line-delimited JSON-RPC 2.0 (Formats/protocol.md).",
+        abstract: "Serve .vaez models: JSON-RPC on a Unix socket, and the Open Inference Protocol over HTTP and gRPC.",
         discussion: """
             The socket is --socket, else $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else \
             /tmp/vaed-<uid>/vaed.sock (in a 0700 directory). It is created with --socket-mode; a stale socket file \
             is replaced, a live daemon on the path is never displaced. Under systemd socket activation (LISTEN_PID \
             and LISTEN_FDS) it serves fd 3 as given.
-            Signals: SIGTERM or SIGINT drain and exit 0 (a second one exits at once, status 130); SIGHUP reloads \
+            --http and --grpc serve the Open Inference Protocol (KServe V2; Formats/open-inference.md) with the \
+            same engine; their host defaults to 127.0.0.1. /metrics (Prometheus) is on --http, or on --metrics.
+            Signals: SIGTERM or SIGINT turn readiness false, wait --shutdown-delay, drain and exit 0 (a second one exits at once, status 130); SIGHUP reloads \
             the models like the `reload` method.
             """,
         version: "0.1.0"
@@ -38,6 +43,24 @@ struct Vaed: AsyncParsableCommand {
 
     @Option(help: "The socket path.")
     var socket: String?
+
+    @Flag(help: "No Unix socket: serve only --http and --grpc.")
+    var noSocket = false
+
+    @Option(help: ArgumentHelp("Serve the V2 REST API and /metrics on HOST:PORT (or PORT, on 127.0.0.1).", valueName: "address"))
+    var http: String?
+
+    @Option(help: ArgumentHelp("Serve /metrics alone on HOST:PORT (or PORT, on 127.0.0.1).", valueName: "address"))
+    var metrics: String?
+
+    @Option(help: ArgumentHelp("Require 'Authorization: Bearer <token>' on HTTP requests but health probes; the token is this file's content.", valueName: "file"))
+    var authTokenFile: String?
+
+    @Option(help: "Largest HTTP request body, in bytes.")
+    var maxRequestBytes: Int = 64 << 20
+
+    @Option(help: "Seconds between readiness turning false at SIGTERM and the listeners closing (a load balancer's time to stop sending).")
+    var shutdownDelay: Double = 0
 
     @Option(help: "Mode of the socket file, in octal (0660 lets the group connect).")
     var socketMode: String = "0600"
@@ -95,6 +118,12 @@ struct Vaed: AsyncParsableCommand {
         }
         guard drainTimeout >= 0, drainTimeout.isFinite else { throw ValidationError("--drain-timeout must not be negative") }
         guard watchInterval >= 0, watchInterval.isFinite else { throw ValidationError("--watch-interval must not be negative") }
+        guard shutdownDelay >= 0, shutdownDelay <= 3600 else { throw ValidationError("--shutdown-delay must be between 0 and 3600 seconds") }
+        guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024 (got \(maxRequestBytes))") }
+        if noSocket {
+            guard socket == nil else { throw ValidationError("--no-socket and --socket contradict each other; give one") }
+            guard http != nil else { throw ValidationError("--no-socket leaves nothing to serve; add --http") }
+        }
     }
 
     func run() async throws {
@@ -116,9 +145,18 @@ struct Vaed: AsyncParsableCommand {
             logger.error("\(error)")
             throw ExitCode(1)
         }
-        let activated = SocketActivation.takeListeningSocket()
+        let http: ListenAddress?, metricsAddress: ListenAddress?, token: BearerToken?
+        do {
+            http = try self.http.map { try ListenAddress(parsing: $0, flag: "--http") }
+            metricsAddress = try metrics.map { try ListenAddress(parsing: $0, flag: "--metrics") }
+            token = try authTokenFile.map { try BearerToken(contentsOfFile: $0, reading: { try Files.read($0) }) }
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
+        let activated = noSocket ? nil : SocketActivation.takeListeningSocket()
         let path = SocketPath.resolve(explicit: socket)
-        if activated == nil {
+        if activated == nil && !noSocket {
             do {
                 try LineServer.claimSocketPath(path)
             } catch {
@@ -130,18 +168,31 @@ struct Vaed: AsyncParsableCommand {
             catalog: catalog, limits: ServingLimits(maxBatch: maxBatch),
             batching: BatchingConfiguration(maxBatchRows: maxBatchRows, window: .microseconds(batchWindowUs),
                                             maxQueueRows: maxQueue, threads: threads, inlineRows: inlineRows),
-            version: Self.configuration.version, deliver: LineServer.gatherEventLoopHops)
-        let lineServer = LineServer(
+            version: Self.configuration.version, deliver: EventLoopBatching.gatherEventLoopHops)
+        var services: [any Service] = [engine]
+        if !noSocket {
+            services.append(LineServer(
             configuration: LineServerConfiguration(
                 socketPath: path, socketMode: mode_t(socketMode, radix: 8)!, activatedSocket: activated,
                 maxPipeline: maxPipeline, maxConnections: maxConnections,
                 drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
-            responder: LineResponder(engine: engine, maxLineBytes: maxLineBytes), logger: logger)
-        var services: [any Service] = [engine, lineServer]
+            responder: LineResponder(engine: engine, maxLineBytes: maxLineBytes), logger: logger))
+        }
+        let router = V2Router(engine: engine, token: token) { engine.statisticsSnapshot().prometheusText }
+        for (address, role) in [(http, "http"), (metricsAddress, "metrics")] {
+            guard let address else { continue }
+            services.append(HTTPServer(
+                configuration: HTTPServerConfiguration(
+                    address: address, role: role, maxConnections: maxConnections, maxBodyBytes: maxRequestBytes,
+                    drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
+                router: role == "http" ? router : router.metricsRouter, logger: logger))
+        }
         if watchInterval > 0 {
             services.append(ModelDirectoryWatch(engine: engine, every: .milliseconds(Int(watchInterval * 1000)), logger: logger))
         }
-        let signals = SignalWatch(socketPath: activated == nil ? path : nil, logger: logger) { engine.reloadInBackground() }
+        // Last, so graceful shutdown reaches it first: readiness turns false before any listener closes.
+        services.append(ShutdownDelay(engine: engine, delay: .milliseconds(Int(shutdownDelay * 1000)), logger: logger))
+        let signals = SignalWatch(socketPath: activated == nil && !noSocket ? path : nil, logger: logger) { engine.reloadInBackground() }
         let models = catalog.registry.current.values.sorted { $0.name < $1.name }
         logger.info("started", metadata: [
             "ms": "\(((ContinuousClock.now - started).inSeconds * 1e4).rounded() / 10)", "gemm": "\(GEMM.kernels)",

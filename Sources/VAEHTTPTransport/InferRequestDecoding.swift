@@ -1,0 +1,195 @@
+import VAEJSON
+import VAEOpenInference
+
+/// Reads a V2 REST infer body: a JSON inference request, optionally followed by binary tensor data (Triton's binary
+/// tensor data extension: the `Inference-Header-Content-Length` header gives the JSON's length, and each input
+/// with `parameters.binary_data_size` takes that many bytes of what follows, in input order).
+enum InferRequestDecoding {
+    /// Deepest JSON accepted: a request nests at most a few levels, plus the rank of nested `data` arrays.
+    static let maximumDepth = 16
+
+    static func request(body: UnsafeRawBufferPointer, headerLength: Int?) throws(InferenceError) -> InferenceRequest {
+        let jsonLength = headerLength ?? body.count
+        guard jsonLength >= 0, jsonLength <= body.count else {
+            throw InferenceError(.invalidRequest, "Inference-Header-Content-Length is \(jsonLength) but the body has "
+                                 + "\(body.count) bytes.")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser(maximumDepth: maximumDepth).parse(
+                UnsafeBufferPointer(rebasing: body.bindMemory(to: UInt8.self)[0..<jsonLength]))
+        } catch {
+            throw InferenceError(.parseError, "The request body is not valid JSON: \(error).")
+        }
+        guard json.members != nil else { throw InferenceError(.invalidRequest, "The request body must be a JSON object.") }
+        var binary = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
+
+        var request = InferenceRequest(inputs: [])
+        switch json["id"] {
+        case nil, .null?: break
+        case .string(let id)?: request.id = id
+        default: throw InferenceError(.invalidRequest, "'id' must be a string.")
+        }
+        request.parameters = try parameters(json["parameters"], "parameters")
+        guard let inputs = json["inputs"]?.arrayValue else {
+            throw InferenceError(.invalidRequest, "The request needs 'inputs', an array of tensors.")
+        }
+        for (index, input) in inputs.enumerated() {
+            request.inputs.append(try tensor(input, index: index, binary: &binary))
+        }
+        guard binary.isEmpty else {
+            throw InferenceError(.invalidRequest, "\(binary.count) bytes of binary data follow the inputs that no "
+                                 + "input's binary_data_size accounts for.")
+        }
+        if let outputs = json["outputs"] {
+            guard let list = outputs.arrayValue else { throw InferenceError(.invalidRequest, "'outputs' must be an array.") }
+            let binaryByDefault = request.parameters["binary_data_output"] == .bool(true)
+            request.outputs = try list.enumerated().map { (index, output) throws(InferenceError) in
+                guard let name = output["name"]?.stringValue else {
+                    throw InferenceError(.invalidRequest, "outputs[\(index)] needs a 'name'.")
+                }
+                let parameters = try parameters(output["parameters"], "outputs[\(index)].parameters")
+                var binary = binaryByDefault
+                switch parameters["binary_data"] {
+                case nil: break
+                case .bool(let value)?: binary = value
+                default: throw InferenceError(.invalidRequest, "outputs[\(index)].parameters.binary_data must be a boolean.")
+                }
+                return RequestedOutput(name: name, binary: binary)
+            }
+        }
+        return request
+    }
+
+    private static func tensor(_ input: JSONValue, index: Int, binary: inout UnsafeRawBufferPointer) throws(InferenceError)
+        -> InputTensor
+    {
+        let at = "inputs[\(index)]"
+        guard input.members != nil, let name = input["name"]?.stringValue else {
+            throw InferenceError(.invalidRequest, "\(at) must be an object with a 'name'.")
+        }
+        guard let datatypeName = input["datatype"]?.stringValue else {
+            throw InferenceError(.invalidRequest, "Input '\(name)' needs a 'datatype' (such as UINT8 or FP32).")
+        }
+        guard let shapeValues = input["shape"]?.arrayValue else {
+            throw InferenceError(.invalidRequest, "Input '\(name)' needs a 'shape', an array of sizes.")
+        }
+        var shape: [Int] = []
+        for value in shapeValues {
+            guard let size = value.number?.intValue, size >= 0, size <= 1 << 31 else {
+                throw InferenceError(.invalidRequest, "Input '\(name)' has a shape entry that is not a size: \(value.jsonText).")
+            }
+            shape.append(size)
+        }
+        let parameters = try parameters(input["parameters"], "input '\(name)' parameters")
+        guard let datatype = TensorDatatype(rawValue: datatypeName) else {
+            throw InferenceError(.invalidParams, "Input '\(name)' has datatype '\(datatypeName)', which is not a V2 datatype.")
+        }
+        if let size = parameters["binary_data_size"] {
+            let byteCount: Int
+            switch size {
+            case .int(let n) where n >= 0: byteCount = Int(n)
+            case .uint(let n) where n <= UInt64(Int.max): byteCount = Int(n)
+            default: throw InferenceError(.invalidRequest, "Input '\(name)': binary_data_size must be a byte count.")
+            }
+            guard byteCount <= binary.count else {
+                throw InferenceError(.invalidRequest, "Input '\(name)' has binary_data_size \(byteCount) but only "
+                                     + "\(binary.count) bytes of binary data are left.")
+            }
+            guard input["data"] == nil else {
+                throw InferenceError(.invalidRequest, "Input '\(name)' has both 'data' and binary_data_size; give one.")
+            }
+            let values = TensorValues.raw(Array(binary[..<byteCount]))
+            binary = UnsafeRawBufferPointer(rebasing: binary[byteCount...])
+            return InputTensor(name: name, datatype: datatypeName, shape: shape, values: values)
+        }
+        guard let data = input["data"] else {
+            throw InferenceError(.invalidRequest, "Input '\(name)' has neither 'data' nor a binary_data_size parameter.")
+        }
+        var flat: [JSONValue] = []
+        flatten(data, into: &flat)
+        return InputTensor(name: name, datatype: datatypeName, shape: shape, values: try values(flat, datatype, name))
+    }
+
+    /// `data` may be flat or nested in the tensor's shape (row-major either way).
+    private static func flatten(_ value: JSONValue, into flat: inout [JSONValue]) {
+        if let items = value.arrayValue {
+            for item in items { flatten(item, into: &flat) }
+        } else {
+            flat.append(value)
+        }
+    }
+
+    private static func values(_ flat: [JSONValue], _ datatype: TensorDatatype, _ name: String) throws(InferenceError)
+        -> TensorValues
+    {
+        func bad(_ index: Int, _ what: String) -> InferenceError {
+            InferenceError(.invalidValue, "Input '\(name)' (\(datatype.rawValue)) has \(flat[index].jsonText) at element "
+                           + "\(index); \(what).")
+        }
+        switch datatype {
+        case .bool:
+            var values: [Bool] = []
+            values.reserveCapacity(flat.count)
+            for (i, item) in flat.enumerated() {
+                guard let value = item.boolValue else { throw bad(i, "elements are true or false") }
+                values.append(value)
+            }
+            return .bools(values)
+        case .uint8, .uint16, .uint32, .uint64:
+            var values: [UInt64] = []
+            values.reserveCapacity(flat.count)
+            for (i, item) in flat.enumerated() {
+                guard let literal = item.number?.integerLiteral, let value = UInt64(literal) else {
+                    throw bad(i, "elements are unsigned integers")
+                }
+                values.append(value)
+            }
+            return .unsigned(values)
+        case .int8, .int16, .int32, .int64:
+            var values: [Int64] = []
+            values.reserveCapacity(flat.count)
+            for (i, item) in flat.enumerated() {
+                guard let literal = item.number?.integerLiteral, let value = Int64(literal) else {
+                    throw bad(i, "elements are integers")
+                }
+                values.append(value)
+            }
+            return .signed(values)
+        case .fp16, .bf16, .fp32, .fp64:
+            var values: [Double] = []
+            values.reserveCapacity(flat.count)
+            for (i, item) in flat.enumerated() {
+                guard let value = item.number?.double else { throw bad(i, "elements are numbers") }
+                values.append(value)
+            }
+            return datatype == .fp32 ? .floats(values.map { Float($0) }) : .doubles(values)
+        case .bytes:
+            throw InferenceError(.invalidParams, "Input '\(name)' is BYTES; no model here takes BYTES tensors.")
+        }
+    }
+
+    /// A `parameters` object as name → value.
+    static func parameters(_ value: JSONValue?, _ what: String) throws(InferenceError) -> [String: InferenceParameter] {
+        guard let value, !value.isNull else { return [:] }
+        guard let members = value.members else { throw InferenceError(.invalidRequest, "'\(what)' must be an object.") }
+        var parameters: [String: InferenceParameter] = [:]
+        for member in members {
+            switch member.value {
+            case .bool(let flag): parameters[member.key] = .bool(flag)
+            case .string(let text): parameters[member.key] = .string(text)
+            case .number(let number):
+                if let literal = number.integerLiteral, let signed = Int64(literal) {
+                    parameters[member.key] = .int(signed)
+                } else if let literal = number.integerLiteral, let unsigned = UInt64(literal) {
+                    parameters[member.key] = .uint(unsigned)
+                } else {
+                    parameters[member.key] = .double(number.double)
+                }
+            default:
+                throw InferenceError(.invalidRequest, "'\(what).\(member.key)' must be a boolean, number or string.")
+            }
+        }
+        return parameters
+    }
+}
