@@ -219,6 +219,17 @@ let package = Package(
             name: "VAEClientTests",
             dependencies: ["VAEClient", "VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol", "VAETestSupport"]
         ),
+        .testTarget(
+            name: "VAEOpenInferenceTests",
+            dependencies: ["VAEModel", "VAEOpenInference", "VAEServing", "VAETestSupport"]
+        ),
+        .testTarget(
+            name: "VAEHTTPTransportTests",
+            dependencies: [
+                "VAEHTTPTransport", "VAEJSON", "VAEOpenInference", "VAEServing", "VAETestSupport", "VAETransportSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Run the built executables as a user would: vae; vaed; vaectl against a built vaed.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEFiles", "VAEImage", "VAETestSupport"]),
         .testTarget(name: "VaedTests", dependencies: ["VAECore", "VAEFormat", "VAENumerics", "VAETestSupport"]),

@@ -16,6 +16,15 @@ package struct TensorSpec: Sendable, Equatable {
     /// An input the request may leave out.
     package var optional = false
 
+    package init(name: String, datatype: TensorDatatype, shape: [Int], alsoAccepted: [TensorDatatype] = [],
+                optional: Bool = false) {
+        self.name = name
+        self.datatype = datatype
+        self.shape = shape
+        self.alsoAccepted = alsoAccepted
+        self.optional = optional
+    }
+
     package func accepts(_ datatype: TensorDatatype) -> Bool {
         datatype == self.datatype || alsoAccepted.contains(datatype)
     }
