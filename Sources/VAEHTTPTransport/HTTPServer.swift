@@ -59,7 +59,12 @@ package final class HTTPServer: Service, Sendable {
         let engine = router.engine
         let drained = server.eventLoop.makePromise(of: Void.self)
         try await withGracefulShutdownHandler {
-            try await server.closeFuture.get()
+            // Cancelled (another service failed): the listener closes, and with it this wait.
+            try await withTaskCancellationHandler {
+                try await server.closeFuture.get()
+            } onCancel: {
+                server.close(promise: nil)
+            }
         } onGracefulShutdown: {
             engine.beginDraining()
             quiescing.initiateShutdown(promise: drained)

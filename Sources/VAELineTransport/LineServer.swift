@@ -87,7 +87,12 @@ package final class LineServer: Service, Sendable {
         let drained = server.eventLoop.makePromise(of: Void.self)
         try await withGracefulShutdownHandler {
             // Closed by the quiescing helper at shutdown (or by an error).
-            try await server.closeFuture.get()
+            // Cancelled (another service failed): the listener closes, and with it this wait.
+            try await withTaskCancellationHandler {
+                try await server.closeFuture.get()
+            } onCancel: {
+                server.close(promise: nil)
+            }
         } onGracefulShutdown: {
             self.logger.info("shutting down", metadata: ["drain_timeout": "\(self.configuration.drainTimeout)"])
             engine.beginDraining()

@@ -204,10 +204,18 @@ struct Vaed: AsyncParsableCommand {
         }
         // Graceful shutdown runs in reverse: the transports drain first, then the engine stops its compute threads.
         let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services.map {
+                // A listener that cannot start ends the others gracefully: the sockets close and vaed exits 1.
+                .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)
+            }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let trimming = Task { await MemoryPolicy.trimPeriodically(every: .seconds(1)) }
-        try await group.run()
-        trimming.cancel()
+        defer { trimming.cancel() }
+        do {
+            try await group.run()
+        } catch let error as ListenError {
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
         withExtendedLifetime(signals) {}
     }
 
