@@ -90,10 +90,10 @@ struct Vaed: AsyncParsableCommand {
     var maxConnections: Int = 1024
 
     // Optional, so the help says "all cores" instead of adding this machine's count as a second default.
-    @Option(name: .customLong("threads"), help: "Compute threads (default: all cores).")
+    @Option(name: .customLong("threads"), help: "Compute threads (default: the cores this process may use, within its CPU affinity and container CPU quota).")
     var threadOption: Int?
 
-    var threads: Int { threadOption ?? ProcessInfo.processInfo.activeProcessorCount }
+    var threads: Int { threadOption ?? CPUBudget.cores }
 
     @Option(help: "Seconds that in-flight requests get to finish on shutdown.")
     var drainTimeout: Double = 10
