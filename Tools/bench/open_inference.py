@@ -23,6 +23,7 @@ import glob
 import gzip
 import json
 import os
+import resource
 import shlex
 import shutil
 import signal
@@ -339,6 +340,30 @@ def run_vaectl(vaectl, sock, options, image_file):
     return out
 
 
+# --- CPU accounting ---------------------------------------------------------------------------------------------------
+
+def children_cpu_seconds():
+    """User + system CPU of this process's finished (waited-for) children: a load generator after it ends."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def group_cpu_seconds(pgid):
+    """User + system CPU of every live process in a process group (a server and its workers)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …, utime (11), stime (12)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 # --- agreement ------------------------------------------------------------------------------------------------------
 
 def outputs_of(body):
@@ -366,13 +391,25 @@ def median_of(values):
 
 
 def summarise(runs):
-    """Median infer/s and latencies over rounds; None when every round failed."""
+    """Median infer/s, latencies and CPU use over rounds; None when every round failed."""
     good = [r for r in runs if "error" not in r]
     if not good:
         return None
     return {"infer_per_second": median_of([r["infer_per_second"] for r in good]),
             "latency_us": {k: median_of([r["latency_us"][k] for r in good]) for k in ("p50", "p99")},
+            "generator_cpu_cores": median_of([r["generator_cpu_cores"] for r in good]),
+            "server_cpu_cores": median_of([r["server_cpu_cores"] for r in good]),
             "rounds": len(good)}
+
+
+CPU_ROW = "  CPU cores used: server / load generator"
+
+
+def fmt_cpu(s):
+    if not s:
+        return "–"
+    server = f"{s['server_cpu_cores']:.2f}" if s["server_cpu_cores"] is not None else "?"
+    return f"{server} / {s['generator_cpu_cores']:.2f}"
 
 
 def fmt_rate(s):
@@ -526,6 +563,10 @@ def run(options, parts, tools, model_path, height, width, kind, z_dim, v2_model,
     runs = {p: [] for p in ("pa-http", "pa-grpc", "wrk-vaed", "wrk-mlserver", "vaectl")}
 
     def do(part):
+        # CPU use while it runs: the load generator's (a finished child) and the server's (its process group).
+        server = mlserver if part == "wrk-mlserver" else (None if part in OIP_PARTS and external(part) else vaed)
+        wall, generator = time.monotonic(), children_cpu_seconds()
+        served = group_cpu_seconds(server.process.pid) if server else None
         if part == "pa-http":
             runs[part].append(run_perf_analyzer(tools, "http", http_address, v2_model, options, work, pa_input,
                                                 f"{height},{width}"))
@@ -540,8 +581,17 @@ def run(options, parts, tools, model_path, height, width, kind, z_dim, v2_model,
         elif part == "vaectl":
             runs[part].append(run_vaectl(options.vaectl, sock, options, image_file))
         last = runs[part][-1]
-        shown = last.get("error") or f"{last['infer_per_second']:,.0f} infer/s, p99 {last['latency_us']['p99']:,.0f} µs"
+        wall = time.monotonic() - wall
+        last["generator_cpu_cores"] = (children_cpu_seconds() - generator) / wall
+        last["server_cpu_cores"] = (group_cpu_seconds(server.process.pid) - served) / wall if server else None
+        shown = last.get("error") or (
+            f"{last['infer_per_second']:,.0f} infer/s, p99 {last['latency_us']['p99']:,.0f} µs; CPU cores: "
+            f"load generator {last['generator_cpu_cores']:.2f}, server "
+            + (f"{last['server_cpu_cores']:.2f}" if server else "not ours"))
         print(f"  {part:13s} {shown}", file=sys.stderr, flush=True)
+
+    def external(part):
+        return bool(options.grpc_url) if part == "pa-grpc" else bool(options.http_url)
 
     # Warm-up (not measured): a short wrk run against each HTTP server.
     warm = argparse.Namespace(**{**vars(options), "duration": 2})
@@ -637,6 +687,7 @@ def report(results, options):
                          met(x and x["infer_per_second"], targets[part])))
             rows.append(("  p50 / p99 latency (ms)", f"{fmt_latency(x, 'p50')} / {fmt_latency(x, 'p99')}", "", "",
                          "p99 ≤ 5", met(x and x["latency_us"]["p99"] / 1000, 5, less=True)))
+            rows.append((CPU_ROW, fmt_cpu(x), "", "", "", ""))
     if "wrk-vaed" in s or "wrk-mlserver" in s:
         a, b = s.get("wrk-vaed"), s.get("wrk-mlserver")
         ratio = a["infer_per_second"] / b["infer_per_second"] if a and b else None
@@ -646,11 +697,13 @@ def report(results, options):
         rows.append(("  p50 / p99 latency (ms)",
                      f"{fmt_latency(a, 'p50')} / {fmt_latency(a, 'p99')}" if a else "–",
                      f"{fmt_latency(b, 'p50')} / {fmt_latency(b, 'p99')}" if b else "–", "", "", ""))
+        rows.append((CPU_ROW, fmt_cpu(a), fmt_cpu(b), "", "", ""))
     if "vaectl" in s:
         x = s["vaectl"]
         rows.append(("vaectl bench, Unix socket, u8 1 image: infer/s", fmt_rate(x), "", "", "", ""))
         rows.append(("  p50 / p99 latency (ms)", f"{fmt_latency(x, 'p50')} / {fmt_latency(x, 'p99')}", "", "",
                      "", ""))
+        rows.append((CPU_ROW, fmt_cpu(x), "", "", "", ""))
 
     print(f"CPU: {results['cpu']}, {results['cores']} cores; GEMM: {results['gemm']}")
     print(f"{results['date']}; model {results['model']['file']} ({results['model']['kind']}, "
