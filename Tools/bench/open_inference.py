@@ -11,8 +11,9 @@ image alike, then measures, alternating the order each round:
   vaectl bench on vaed's Unix socket: the same work (encode, one u8 image per request)
 
 all at the same concurrency (16 by default) with the same image (the first Fashion-MNIST test image when Debian's
-dataset-fashion-mnist is installed, else a synthetic ellipse written as an IDX file). Prints the CPU, a table (figure, vaed,
-MLServer, ratio, target) with the median of the rounds, and every command; --json FILE writes all of it.
+dataset-fashion-mnist is installed, else a synthetic ellipse written as an IDX file). Prints the CPU, a table (figure,
+vaed, MLServer, ratio, target) with the median of the rounds and the CPU cores the server and the load generator used
+(on 2 cores they share the machine), and every command; --json FILE writes all of it, every round included.
 
 Needs Tools/bench/setup-triton-tools to have been run (perf_analyzer, wrk, MLServer) and release builds of vaed
 and vaectl. --only picks parts: with only wrk-mlserver and vaectl, vaed is started without --http/--grpc (for a
