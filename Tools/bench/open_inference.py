@@ -422,9 +422,12 @@ def fmt_latency(s, key):
 
 
 def main():
+    class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+        pass
+
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], epilog="Set-up first: " + SETUP + "; build: swift build -c release.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        description=__doc__, epilog="Set-up first: " + SETUP + "; build: swift build -c release.",
+        formatter_class=Formatter)
     release = os.path.join(ROOT, ".build", "release")
     parser.add_argument("--vaed", default=os.path.join(release, "vaed"), help="vaed binary (a release build)")
     parser.add_argument("--vaectl", default=os.path.join(release, "vaectl"), help="vaectl binary")
@@ -439,7 +442,7 @@ def main():
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--mlserver-workers", type=int, default=0,
                         help="MLServer's parallel_workers: 0 runs inference in the server process, its fastest on "
-                             "2 cores (its own default, 1, a worker process, answered half as many here)")
+                             "2 cores (its own default, 1 worker process, answered about 0.4 times as many)")
     parser.add_argument("--pa-stability", type=float, default=10, metavar="PCT",
                         help="perf_analyzer -s: the spread of 3 windows it accepts as stable")
     parser.add_argument("--pa-stability-retry", type=float, default=25, metavar="PCT",

@@ -12,7 +12,7 @@ Tools/vaez.py dequantises them. vaed runs only relu hidden layers (Sources/VAEMo
 
 model-settings.json: `parameters.uri` is the .vaez file; `parameters.extra.tools_dir` the folder holding vaez.py
 (default: the repository's Tools/, two folders above this file). settings.json: no debug (no access log), no metrics
-server, parallel_workers 0 (inference in the server process: on 2 cores about twice the answers/s of MLServer's
+server, parallel_workers 0 (inference in the server process: on 2 cores 2 to 3 times the answers/s of MLServer's
 default, one worker process). Both are templates: open_inference.py fills in the ports, the name and the model path.
 MLServer reads only JSON bodies sent with `Content-Type: application/json`, and has no binary tensor extension.
 """
