@@ -204,6 +204,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "VAEGRPCProtoTests",
+            dependencies: ["VAEGRPCProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .testTarget(
             name: "VAEClientTests",
             dependencies: ["VAEClient", "VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol", "VAETestSupport"]
         ),
