@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries from Debian packages.
@@ -106,11 +108,14 @@ let package = Package(
         .target(name: "VAEProtocol", dependencies: ["VAEImage", "VAEJSON"]),
 
         // The serving engine, transport-free (no NIO): model catalog and reload, the methods as typed requests and
-        // results, dynamic batching on compute threads, statistics. Transports sit on top of it.
+        // results, dynamic batching on compute threads, statistics. Transports sit on top of it. The statistics are
+        // swift-metrics instruments made by a swift-prometheus factory the engine owns (no global bootstrap).
         .target(
             name: "VAEServing",
             dependencies: [
                 "VAECore", "VAEFiles", "VAEFormat", "VAEModel", "VAENumerics",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

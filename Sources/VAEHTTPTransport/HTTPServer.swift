@@ -95,12 +95,12 @@ package final class HTTPServer: Service, Sendable {
 
     private func admit(_ channel: any Channel) -> EventLoopFuture<Void> {
         let statistics = router.engine.statistics
-        guard connections.admit(channel, onClose: { statistics.connectionClosed() }) else {
-            statistics.connectionRefused()
+        guard connections.admit(channel, onClose: { statistics.connectionClosed(.http) }) else {
+            statistics.connectionRefused(.http)
             logger.warning("refused a connection", metadata: ["reason": "already \(connections.limit) connections (--max-connections)"])
             return channel.close()
         }
-        statistics.connectionOpened()
+        statistics.connectionOpened(.http)
         return channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)

@@ -67,7 +67,7 @@ final class V2RequestHandler: ChannelInboundHandler {
         var answer = HTTPAnswer.failure(error, RequestRecord())
         answer.status = .payloadTooLarge
         statistics.messageArrived()
-        statistics.answered([answer.record], microseconds: 0)
+        statistics.answered([answer.record], microseconds: 0, transport: .http)
         write(answer, version: head.version, keepAlive: false)
     }
 
@@ -78,7 +78,8 @@ final class V2RequestHandler: ChannelInboundHandler {
         let handler = NIOLoopBound(self, eventLoop: loop)
         let version = head.version, keepAlive = head.isKeepAlive
         router.route(head, body: body, mayRunInline: true) { answer in
-            statistics.answered([answer.record], microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6)
+            statistics.answered([answer.record], microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6,
+                                transport: .http)
             EventLoopBatching.execute(on: loop) { handler.value.write(answer, version: version, keepAlive: keepAlive) }
         }
     }
@@ -116,7 +117,7 @@ final class V2RequestHandler: ChannelInboundHandler {
         let refusal = InferenceError(.invalidRequest, "Malformed HTTP request: \(Self.describe(parserError)).")
         let answer = HTTPAnswer.failure(refusal, RequestRecord())
         statistics.messageArrived()
-        statistics.answered([answer.record], microseconds: 0)
+        statistics.answered([answer.record], microseconds: 0, transport: .http)
         write(answer, version: .http1_1, keepAlive: false)
     }
 

@@ -16,7 +16,7 @@ package final class LineResponder: Sendable {
         self.engine = engine
         self.maxLineBytes = maxLineBytes
         decoder = RPCCallDecoder(engine: engine)
-        writer = ResultWriter(maxLineBytes: maxLineBytes)
+        writer = ResultWriter(maxLineBytes: maxLineBytes, statistics: engine.statistics)
     }
 
     /// Starts answering one line (without its line ending). `deliver` is called exactly once, on some thread, with

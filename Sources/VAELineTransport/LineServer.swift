@@ -139,22 +139,22 @@ package final class LineServer: Service, Sendable {
         let statistics = responder.engine.statistics
         return PeerCredentials.refusal(for: channel, socketMode: configuration.socketMode).flatMap { refusal in
             if let refusal {
-                statistics.connectionRefused()
+                statistics.connectionRefused(.unix)
                 self.logger.warning("refused a connection", metadata: ["reason": "\(refusal)"])
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: nil))
                 }
             }
-            guard self.connections.admit(channel, onClose: { statistics.connectionClosed() }) else {
+            guard self.connections.admit(channel, onClose: { statistics.connectionClosed(.unix) }) else {
                 let limit = self.connections.limit
-                statistics.connectionRefused()
+                statistics.connectionRefused(.unix)
                 self.logger.warning("refused a connection", metadata: ["reason": "already \(limit) connections (--max-connections)"])
                 let refusal = RPCResponse.failure(id: .null, .tooManyConnections(limit: limit))
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ConnectionRefusal(answer: refusal))
                 }
             }
-            statistics.connectionOpened()
+            statistics.connectionOpened(.unix)
             let maxLine = self.responder.maxLineBytes
             return channel.eventLoop.makeCompletedFuture {
                 // +2: the line ending. An unfinished line past this is refused with line_too_long; a finished

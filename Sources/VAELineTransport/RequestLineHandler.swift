@@ -81,7 +81,8 @@ final class RequestLineHandler: ChannelDuplexHandler {
         let handler = NIOLoopBound(self, eventLoop: loop)
         line.withUnsafeReadableBytes { raw in
             responder.answer(raw.bindMemory(to: UInt8.self), mayRunInline: firstOfRead) { response, records in
-                statistics.answered(records, microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6)
+                statistics.answered(records, microseconds: (ContinuousClock.now - arrived).inSeconds * 1e6,
+                                    transport: .unix)
                 EventLoopBatching.execute(on: loop) { handler.value.complete(sequence, response) }
             }
         }

@@ -7,6 +7,8 @@ import VAEServing
 struct ResultWriter {
     /// The transport's own limit, announced by `hello` beside the engine's.
     let maxLineBytes: Int
+    /// Writes the `stats` method's prometheus format.
+    let statistics: ServingStatistics
 
     func write(_ result: ServingResult, for call: RPCCall, into w: inout JSONWriter) {
         switch result {
@@ -30,7 +32,7 @@ struct ResultWriter {
         case .stats(let snapshot):
             if call.prometheus {
                 w.raw("{\"text\":")
-                w.string(snapshot.prometheusText)
+                w.string(statistics.prometheusExposition())
                 w.raw("}")
             } else {
                 snapshot.write(into: &w)

@@ -62,8 +62,9 @@ final class BatchScheduler: @unchecked Sendable {
         }
     }
 
-    /// A model's queue: entries in arrival order, the first possibly part-taken.
+    /// A model's queue: entries in arrival order, the first possibly part-taken, and its model's instruments.
     private struct Queue {
+        let instruments: ModelInstruments
         var entries: [Entry] = []
         var head = 0
         var rows = 0
@@ -92,16 +93,22 @@ final class BatchScheduler: @unchecked Sendable {
     private let deliver: @Sendable (() -> Void) -> Void
     private var servedModels = Set<ObjectIdentifier>()
     private var servedGeneration = 0
-    // Statistics.
+    // Statistics: the served models' instruments are looked up when they are served, not per job.
+    private let statistics: ServingStatistics
+    private var servedInstruments: [ObjectIdentifier: ModelInstruments] = [:]
     private var batchSizes = [Int](repeating: 0, count: ServingStatistics.sizeBuckets.count)
     private var rowsComputed = 0
     private var computeSeconds = 0.0
 
-    /// - Parameter deliver: runs the completions of one finished batch (so a transport can gather the hops they
-    ///   make, one per event loop).
-    init(configuration: BatchingConfiguration, deliver: @escaping @Sendable (() -> Void) -> Void = { $0() }) {
+    /// - Parameters:
+    ///   - statistics: where queue waits, compute times, batch sizes and queued rows are recorded.
+    ///   - deliver: runs the completions of one finished batch (so a transport can gather the hops they make, one
+    ///     per event loop).
+    init(configuration: BatchingConfiguration, statistics: ServingStatistics = ServingStatistics(),
+         deliver: @escaping @Sendable (() -> Void) -> Void = { $0() }) {
         precondition(configuration.maxBatchRows >= 1 && configuration.threads >= 1)
         self.configuration = configuration
+        self.statistics = statistics
         self.deliver = deliver
     }
 
@@ -177,12 +184,19 @@ final class BatchScheduler: @unchecked Sendable {
                 executor.generation = servedGeneration
                 executor.forget(allBut: servedModels)
             }
+            let instruments = instruments(for: job.model)
             condition.unlock()
+            let started = ContinuousClock.now
             executor.run([JobSlice(job: job, rows: 0..<job.count)])
+            let computed = ContinuousClock.now - started
             condition.lock()
             inlineExecutors.append(executor)
             if let bucket = ServingStatistics.bucket(of: job.count) { batchSizes[bucket] += 1 }
             condition.unlock()
+            // It waited for no queue.
+            instruments.queueWait[job.method]?.record(duration: .zero)
+            instruments.compute.record(duration: computed)
+            instruments.batchRows.record(job.count)
             completion(job, nil)
             return nil
         }
@@ -192,8 +206,10 @@ final class BatchScheduler: @unchecked Sendable {
         if queued > 0 && queued + job.count > configuration.maxQueueRows {
             return .overloaded(retryAfterMilliseconds: retryAfterMilliseconds(queuedRows: queued))
         }
-        queues[key, default: Queue()].entries.append(Entry(job, completion: completion))
+        if queues[key] == nil { queues[key] = Queue(instruments: instruments(for: job.model)) }
+        queues[key]!.entries.append(Entry(job, completion: completion))
         queues[key]!.rows += job.count
+        queues[key]!.instruments.queuedRows.increment(by: Double(job.count))
         condition.signal()
         if windowWaiters > 0 { condition.broadcast() }
         return nil
@@ -201,10 +217,18 @@ final class BatchScheduler: @unchecked Sendable {
 
     /// The models being served now: compute threads drop the workspaces of others.
     func serving(_ models: [ServedModel]) {
+        let instruments = models.map { (ObjectIdentifier($0), statistics.instruments(forModel: $0.name)) }
         condition.lock()
         servedModels = Set(models.map(ObjectIdentifier.init))
+        servedInstruments = Dictionary(instruments, uniquingKeysWith: { first, _ in first })
         servedGeneration += 1
         condition.unlock()
+    }
+
+    /// A model's instruments: from the served models', else (a model a reload replaced, with jobs still queued)
+    /// from the statistics. Called with the lock held.
+    private func instruments(for model: ServedModel) -> ModelInstruments {
+        servedInstruments[ObjectIdentifier(model)] ?? statistics.instruments(forModel: model.name)
     }
 
     /// Rows waiting, per model name, and batches run so far by size bucket.
@@ -226,10 +250,14 @@ final class BatchScheduler: @unchecked Sendable {
         for key in Array(queues.keys) {
             let queue = queues[key]!
             let waiting = queue.entries[queue.head...]
-            abandoned += waiting.filter { $0.nextRow == 0 }
+            let dropped = waiting.filter { $0.nextRow == 0 }
+            abandoned += dropped
+            queue.instruments.queuedRows.decrement(by: Double(dropped.reduce(0) { $0 + $1.job.count }))
             let kept = waiting.filter { $0.nextRow > 0 }
             queues[key] = kept.isEmpty
-                ? nil : Queue(entries: Array(kept), head: 0, rows: kept.reduce(0) { $0 + $1.job.count - $1.nextRow })
+                ? nil
+                : Queue(instruments: queue.instruments, entries: Array(kept), head: 0,
+                        rows: kept.reduce(0) { $0 + $1.job.count - $1.nextRow })
         }
         condition.unlock()
         for entry in abandoned { entry.complete(error) }
@@ -250,7 +278,7 @@ final class BatchScheduler: @unchecked Sendable {
             }
             waitForMoreRows(in: key)
             // Another thread may have taken the queue while this one waited.
-            guard queues[key] != nil else { continue }
+            guard let instruments = queues[key]?.instruments else { continue }
             let taken = takeBatch(from: key)
             if executor.generation != servedGeneration {
                 executor.generation = servedGeneration
@@ -260,10 +288,12 @@ final class BatchScheduler: @unchecked Sendable {
 
             let started = ContinuousClock.now
             executor.run(taken.map { JobSlice(job: $0.entry.job, rows: $0.rows) })
-            let seconds = (ContinuousClock.now - started).inSeconds
+            let computed = ContinuousClock.now - started
+            let seconds = computed.inSeconds
+            let rows = taken.reduce(0) { $0 + $1.rows.count }
+            record(taken, rows: rows, started: started, computed: computed, into: instruments)
 
             condition.lock()
-            let rows = taken.reduce(0) { $0 + $1.rows.count }
             if let bucket = ServingStatistics.bucket(of: rows) { batchSizes[bucket] += 1 }
             rowsComputed += rows
             computeSeconds += seconds
@@ -281,6 +311,17 @@ final class BatchScheduler: @unchecked Sendable {
         if running == 0 { whenStopped = [] }
         condition.unlock()
         for resume in stopped { resume() }
+    }
+
+    /// A batch's figures: each job whose first rows it took waited from its submission to `started`. (Its rows
+    /// left the queue's figure when they were taken.)
+    private func record(_ taken: [Taken], rows: Int, started: ContinuousClock.Instant, computed: Duration,
+                        into instruments: ModelInstruments) {
+        for part in taken where part.rows.lowerBound == 0 {
+            instruments.queueWait[part.entry.job.method]?.record(duration: started - part.entry.enqueued)
+        }
+        instruments.compute.record(duration: computed)
+        instruments.batchRows.record(rows)
     }
 
     /// The queue whose oldest job has waited longest.
@@ -321,6 +362,7 @@ final class BatchScheduler: @unchecked Sendable {
             queue.rows -= rows
             if entry.nextRow == entry.job.count { queue.head += 1 }
         }
+        queue.instruments.queuedRows.decrement(by: Double(configuration.maxBatchRows - room))
         if queue.isEmpty {
             queues[key] = nil
         } else {

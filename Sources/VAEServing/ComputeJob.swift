@@ -11,10 +11,20 @@ final class ComputeJob: @unchecked Sendable {
         case denoise
         /// Latent codes → decoded images (decode and sample).
         case decode
+
+        var method: ModelMethod {
+            switch self {
+            case .encode: .encode
+            case .denoise: .denoise
+            case .decode: .decode
+            }
+        }
     }
 
     let model: ServedModel
     let stage: Stage
+    /// The method that asked (decode and sample share a stage), for the queue-wait histogram.
+    let method: ModelMethod
     let count: Int
     /// `count` images (encode, denoise) or codes (decode), row after row.
     let input: [Float]
@@ -23,10 +33,13 @@ final class ComputeJob: @unchecked Sendable {
     /// denoise, decode: `count × pixels` values.
     let pixels: PixelRows
 
-    init(model: ServedModel, stage: Stage, input: [Float], count: Int, pixels storage: PixelStorage = .floats) {
+    /// - Parameter method: nil for the stage's own (encode, decode, denoise).
+    init(model: ServedModel, stage: Stage, method: ModelMethod? = nil, input: [Float], count: Int,
+         pixels storage: PixelStorage = .floats) {
         precondition(input.count == count * (stage == .decode ? model.zDim : model.pixelCount), "input size")
         self.model = model
         self.stage = stage
+        self.method = method ?? stage.method
         self.count = count
         self.input = input
         head = .allocate(capacity: stage == .encode ? count * model.architecture.headWidth : 0)

@@ -22,7 +22,7 @@ package final class ServingEngine: Service, Sendable {
     package let limits: ServingLimits
     package let batching: BatchingConfiguration
     package let version: String
-    package let statistics = ServingStatistics()
+    package let statistics: ServingStatistics
     /// The model set, when it came from a catalog (so `reload` works).
     package let catalog: ModelCatalog?
     private let registry: ModelRegistry
@@ -40,8 +40,12 @@ package final class ServingEngine: Service, Sendable {
         self.batching = batching
         self.version = version
         registry = catalog.registry
-        let scheduler = BatchScheduler(configuration: batching, deliver: deliver)
-        scheduler.serving(Array(catalog.registry.current.values))
+        let statistics = ServingStatistics(version: version)
+        self.statistics = statistics
+        let scheduler = BatchScheduler(configuration: batching, statistics: statistics, deliver: deliver)
+        let models = Array(catalog.registry.current.values)
+        scheduler.serving(models)
+        models.forEach(statistics.loaded)
         catalog.onChange { scheduler.serving($0) }
         self.scheduler = scheduler
     }
@@ -54,8 +58,10 @@ package final class ServingEngine: Service, Sendable {
         self.batching = batching
         self.version = version
         registry = ModelRegistry(models)
-        scheduler = BatchScheduler(configuration: batching)
+        statistics = ServingStatistics(version: version)
+        scheduler = BatchScheduler(configuration: batching, statistics: statistics)
         scheduler.serving(models)
+        models.forEach(statistics.loaded)
     }
 
     // MARK: Requests
@@ -98,7 +104,7 @@ package final class ServingEngine: Service, Sendable {
             completion(.success(.stats(statisticsSnapshot())))
         case .reload:
             guard let catalog else { return completion(.failure(.unavailable("reload is not available in this server."))) }
-            reloads.async { completion(Self.reload(catalog)) }
+            reloads.async { completion(self.reload(catalog)) }
         case .encode(let r):
             let job = ComputeJob(model: r.model, stage: .encode, input: r.images, count: r.count)
             compute(job, mayRunInline: mayRunInline, completion: completion) { .encoding(Self.encoding(of: $0, r)) }
@@ -109,7 +115,8 @@ package final class ServingEngine: Service, Sendable {
             // The codes are drawn here, not in the batch: code i depends only on (seed, start + i).
             let codes = LatentCodes.sample(seed: r.seed, start: r.start, count: r.count, temperature: r.temperature,
                                            mean: r.model.samplingMean, std: r.model.samplingStd)
-            let job = ComputeJob(model: r.model, stage: .decode, input: codes, count: r.count, pixels: r.pixels)
+            let job = ComputeJob(model: r.model, stage: .decode, method: .sample, input: codes, count: r.count,
+                                 pixels: r.pixels)
             compute(job, mayRunInline: mayRunInline, completion: completion) { .images(Self.images(of: $0, codes: codes)) }
         case .denoise(let r):
             let job = ComputeJob(model: r.model, stage: .denoise, input: r.images, count: r.count, pixels: r.pixels)
@@ -127,8 +134,17 @@ package final class ServingEngine: Service, Sendable {
         if let refusal { completion(.failure(refusal)) }
     }
 
-    private static func reload(_ catalog: ModelCatalog) -> Result<ServingResult, ServingError> {
+    /// Reloads (on the reload queue) and counts what was loaded and what failed.
+    private func reload(_ catalog: ModelCatalog) -> Result<ServingResult, ServingError> {
         let report = catalog.reload()
+        let models = registry.current
+        for change in report.actions where change.action == .loaded || change.action == .reloaded {
+            if let model = models[change.name] { statistics.loaded(model) }
+        }
+        for failure in report.failures {
+            // An unreadable model directory fails the reload as a whole: counted under model "".
+            statistics.reloadFailed(model: failure.name == catalog.directory ? "" : failure.name)
+        }
         if let failure = report.failures.first {
             return .failure(.reloadFailed(model: failure.name, reason: failure.reason, report: report))
         }
@@ -138,7 +154,7 @@ package final class ServingEngine: Service, Sendable {
     /// Reloads as if a client had asked (SIGHUP, a changed model directory), in turn with other reloads.
     package func reloadInBackground() {
         guard let catalog else { return }
-        reloads.async { _ = catalog.reload() }
+        reloads.async { _ = self.reload(catalog) }
     }
 
     // MARK: Arrivals and draining

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Metrics
 import VAENumerics
 
 /// Latencies in log-spaced buckets (5% apart): fixed memory however long the daemon runs, percentiles within 5%.
@@ -52,10 +53,18 @@ package struct RequestRecord: Sendable {
     }
 }
 
-/// The server's counters, shared by every transport and compute thread; the `stats` method answers a snapshot.
+/// The transport a connection or request came through: the `transport` label of the metrics.
+package enum TransportKind: String, CaseIterable, Sendable {
+    case unix, http, grpc
+}
+
+/// The server's counters, shared by every transport and compute thread; the `stats` method answers a snapshot, and
+/// ``prometheusExposition()`` writes them as Prometheus text (the `stats` method's prometheus format, `GET /metrics`).
 ///
 /// Transports report what only they see: connections, and each message from arrival to answer (a message may
-/// carry several requests, as a JSON-RPC batch does).
+/// carry several requests, as a JSON-RPC batch does). The engine reports compute batches and model loads. The JSON
+/// figures are kept here under one lock; the Prometheus families are swift-metrics instruments (ServingMetrics.swift)
+/// looked up once per label set and cached, so a request costs one dictionary look-up besides the counting.
 package final class ServingStatistics: Sendable {
     /// Request and batch sizes are counted in these buckets.
     package static let sizeBuckets: [(label: String, range: ClosedRange<Int>)] = [
@@ -63,6 +72,12 @@ package final class ServingStatistics: Sendable {
     ]
 
     static func bucket(of rows: Int) -> Int? { sizeBuckets.firstIndex { $0.range.contains(rows) } }
+
+    struct RequestKey: Hashable {
+        var model: String?
+        var method: String?
+        var transport: TransportKind
+    }
 
     struct Counters {
         var requests: [String: Int] = [:]
@@ -72,23 +87,47 @@ package final class ServingStatistics: Sendable {
         var latency = LatencyHistogram()
         var rows = [Int](repeating: 0, count: ServingStatistics.sizeBuckets.count)
         var inFlight = 0
-        var connections = 0
+        var connections: [TransportKind: Int] = [:]
         var refusedConnections = 0
+        // Prometheus instruments by label set, made on first use.
+        var requestInstruments: [RequestKey: RequestInstruments] = [:]
+        var modelInstruments: [String: ModelInstruments] = [:]
+        var loadInstruments: [String: LoadInstruments] = [:]
     }
 
     private let counters = LockedValue(Counters())
     private let started = ContinuousClock.now
+    private let backend: PrometheusBackend
 
-    package init() {}
+    /// - Parameter version: the daemon's version, for `vaed_build_info`.
+    package init(version: String = "unknown") {
+        backend = PrometheusBackend(version: version)
+    }
 
-    package func connectionOpened() { counters.withLock { $0.connections += 1 } }
-    package func connectionClosed() { counters.withLock { $0.connections -= 1 } }
-    package func connectionRefused() { counters.withLock { $0.refusedConnections += 1 } }
+    /// The factory the Prometheus families are made by: a transport may make its own instruments with it (or hand
+    /// it to a library), and they come out in ``prometheusExposition()``.
+    package var metricsFactory: any MetricsFactory { backend.factory }
+
+    package func connectionOpened(_ transport: TransportKind) {
+        counters.withLock { $0.connections[transport, default: 0] += 1 }
+    }
+
+    package func connectionClosed(_ transport: TransportKind) {
+        counters.withLock { $0.connections[transport, default: 0] -= 1 }
+    }
+
+    package func connectionRefused(_ transport: TransportKind) {
+        counters.withLock { $0.refusedConnections += 1 }
+        backend.refused[transport]?.increment()
+    }
+
     /// A message arrived; `answered` is called once for it.
     package func messageArrived() { counters.withLock { $0.inFlight += 1 } }
 
     /// Records the requests one message carried and the time from its arrival to its answer.
-    package func answered(_ records: [RequestRecord], microseconds: Double) {
+    package func answered(_ records: [RequestRecord], microseconds: Double, transport: TransportKind) {
+        let nanoseconds = Int64((max(microseconds, 0) * 1000).rounded())
+        let factory = backend.factory
         counters.withLock { state in
             state.inFlight -= 1
             for record in records {
@@ -100,8 +139,61 @@ package final class ServingStatistics: Sendable {
                     if record.errorType != nil { state.modelErrors[model, default: 0] += 1 }
                 }
                 if record.rows > 0, let bucket = Self.bucket(of: record.rows) { state.rows[bucket] += 1 }
+
+                let key = RequestKey(model: record.model, method: record.method, transport: transport)
+                let instruments = state.requestInstruments[key] ?? {
+                    let made = RequestInstruments(model: record.model ?? "", method: record.method ?? "invalid",
+                                                  transport: transport, factory: factory)
+                    state.requestInstruments[key] = made
+                    return made
+                }()
+                instruments.requests.increment()
+                instruments.duration.recordNanoseconds(nanoseconds)
+                if let type = record.errorType { instruments.errors(ofType: type, factory: factory).increment() }
             }
         }
+    }
+
+    // MARK: Engine events
+
+    /// The compute-side instruments of the model named `name` (made on first use).
+    func instruments(forModel name: String) -> ModelInstruments {
+        counters.withLock { state in
+            if let known = state.modelInstruments[name] { return known }
+            let made = ModelInstruments(model: name, factory: backend.factory)
+            state.modelInstruments[name] = made
+            return made
+        }
+    }
+
+    /// `model` was loaded (at start or by a reload) and is serving now.
+    func loaded(_ model: ServedModel) {
+        let instruments = loadInstruments(forModel: model.name)
+        instruments.loads.increment()
+        instruments.loadedAt.record(model.loadedAt.timeIntervalSince1970)
+    }
+
+    /// A reload failed for the model named `name` ("" for the model directory as a whole).
+    func reloadFailed(model name: String) { loadInstruments(forModel: name).failures.increment() }
+
+    private func loadInstruments(forModel name: String) -> LoadInstruments {
+        counters.withLock { state in
+            if let known = state.loadInstruments[name] { return known }
+            let made = LoadInstruments(model: name, factory: backend.factory)
+            state.loadInstruments[name] = made
+            return made
+        }
+    }
+
+    // MARK: Reading
+
+    /// Every family in the Prometheus text exposition format, version 0.0.4 (Formats/protocol.md lists them).
+    package func prometheusExposition() -> String {
+        let (inFlight, connections) = counters.withLock { ($0.inFlight, $0.connections) }
+        backend.uptime.record((ContinuousClock.now - started).inSeconds)
+        backend.inFlight.record(inFlight)
+        for (transport, gauge) in backend.connections { gauge.record(connections[transport] ?? 0) }
+        return backend.exposition()
     }
 
     /// Everything `stats` reports, at one moment.
@@ -118,7 +210,6 @@ package final class ServingStatistics: Sendable {
         package var modelErrors: [String: Int]
         /// Latency quantiles in microseconds, as (name, fraction, value).
         package var latency: [(name: String, fraction: Double, microseconds: Double)]
-        var latencyCount: Int
         /// Requests by rows carried, per `sizeBuckets`.
         package var requestRows: [Int]
         /// Compute batches run by rows gathered, per `sizeBuckets`.
@@ -130,51 +221,10 @@ package final class ServingStatistics: Sendable {
         let s = counters.withLock { $0 }
         let quantiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99_9", 0.999)]
         return Snapshot(
-            uptimeSeconds: (ContinuousClock.now - started).inSeconds, connections: s.connections,
+            uptimeSeconds: (ContinuousClock.now - started).inSeconds, connections: s.connections.values.reduce(0, +),
             refusedConnections: s.refusedConnections, inFlight: s.inFlight, queuedRows: queuedRows, requests: s.requests,
             errors: s.errors, modelRequests: s.modelRequests, modelErrors: s.modelErrors,
-            latency: quantiles.map { ($0.0, $0.1, s.latency.quantile($0.1).rounded()) }, latencyCount: s.latency.total,
-            requestRows: s.rows, batchSizes: batchSizes, gemm: GEMM.kernels)
-    }
-}
-
-extension ServingStatistics.Snapshot {
-    /// The Prometheus text exposition format (version 0.0.4).
-    package var prometheusText: String {
-        var lines: [String] = []
-        func family(_ name: String, _ type: String, _ help: String) {
-            lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) \(type)")
-        }
-        func labelled(_ name: String, _ label: String, _ counts: [String: Int]) {
-            for key in counts.keys.sorted() { lines.append("\(name){\(label)=\"\(key)\"} \(counts[key]!)") }
-        }
-        let buckets = ServingStatistics.sizeBuckets
-        family("vaed_requests_total", "counter", "Requests answered, by method.")
-        labelled("vaed_requests_total", "method", requests)
-        family("vaed_errors_total", "counter", "Error responses, by error type.")
-        labelled("vaed_errors_total", "type", errors)
-        family("vaed_model_requests_total", "counter", "Requests that reached a model, by model.")
-        labelled("vaed_model_requests_total", "model", modelRequests)
-        family("vaed_request_latency_microseconds", "summary", "Time from a request line's arrival to its answer.")
-        for q in latency { lines.append("vaed_request_latency_microseconds{quantile=\"\(q.fraction)\"} \(q.microseconds)") }
-        lines.append("vaed_request_latency_microseconds_count \(latencyCount)")
-        family("vaed_request_rows", "counter", "Requests by the number of images or codes they carried.")
-        for (i, bucket) in buckets.enumerated() { lines.append("vaed_request_rows{rows=\"\(bucket.label)\"} \(requestRows[i])") }
-        family("vaed_batches_total", "counter", "Compute batches run, by the number of rows they gathered.")
-        for (i, bucket) in buckets.enumerated() { lines.append("vaed_batches_total{rows=\"\(bucket.label)\"} \(batchSizes[i])") }
-        family("vaed_queue_rows", "gauge", "Rows waiting for a compute thread, by model.")
-        labelled("vaed_queue_rows", "model", queuedRows)
-        family("vaed_in_flight", "gauge", "Request lines read and not yet answered.")
-        lines.append("vaed_in_flight \(inFlight)")
-        family("vaed_connections", "gauge", "Open client connections.")
-        lines.append("vaed_connections \(connections)")
-        family("vaed_refused_connections_total", "counter", "Connections refused (peer credentials or --max-connections).")
-        lines.append("vaed_refused_connections_total \(refusedConnections)")
-        family("vaed_uptime_seconds", "gauge", "Seconds since the daemon started.")
-        lines.append("vaed_uptime_seconds \(uptimeSeconds)")
-        family("vaed_gemm_info", "gauge", "The GEMM library and the instruction set of its kernels (isa) and of this CPU (cpu_isa).")
-        lines.append("vaed_gemm_info{library=\"\(gemm.library)\",version=\"\(gemm.version)\",isa=\"\(gemm.instructionSet)\",cpu_isa=\"\(gemm.cpuInstructionSet)\"} 1")
-        return lines.joined(separator: "\n") + "\n"
+            latency: quantiles.map { ($0.0, $0.1, s.latency.quantile($0.1).rounded()) }, requestRows: s.rows,
+            batchSizes: batchSizes, gemm: GEMM.kernels)
     }
 }

@@ -178,7 +178,7 @@ struct Vaed: AsyncParsableCommand {
                 drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
             responder: LineResponder(engine: engine, maxLineBytes: maxLineBytes), logger: logger))
         }
-        let router = V2Router(engine: engine, token: token) { engine.statisticsSnapshot().prometheusText }
+        let router = V2Router(engine: engine, token: token) { engine.statistics.prometheusExposition() }
         for (address, role) in [(http, "http"), (metricsAddress, "metrics")] {
             guard let address else { continue }
             services.append(HTTPServer(

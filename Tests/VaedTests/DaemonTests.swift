@@ -56,10 +56,14 @@ struct DaemonTests {
 
         let text = (try client.call(#"{"id":12,"method":"stats","params":{"format":"prometheus"}}"#)["result"] as! [String: String])["text"]!
         #expect(text.contains("# TYPE vaed_requests_total counter\n"))
-        #expect(text.contains("vaed_requests_total{method=\"health\"} 3\n"))
-        #expect(text.contains("vaed_errors_total{type=\"parse_error\"} 1\n"))
-        #expect(text.contains("vaed_request_latency_microseconds_count 7\n"))
-        #expect(text.contains("vaed_gemm_info{library=\"oneDNN\",version=\"\(GEMM.kernels.version)\",isa=\"\(GEMM.kernels.instructionSet)\",cpu_isa=\"\(GEMM.kernels.cpuInstructionSet)\"} 1\n"))
+        #expect(text.contains("vaed_requests_total{model=\"\",method=\"health\",transport=\"unix\"} 3\n"))
+        #expect(text.contains("vaed_requests_total{model=\"digits\",method=\"sample\",transport=\"unix\"} 1\n"))
+        #expect(text.contains("vaed_errors_total{model=\"\",method=\"invalid\",transport=\"unix\",type=\"parse_error\"} 1\n"))
+        #expect(text.contains("vaed_errors_total{model=\"\",method=\"sample\",transport=\"unix\",type=\"model_not_found\"} 1\n"))
+        #expect(text.contains("vaed_request_duration_seconds_count{model=\"\",method=\"health\"} 3\n"))
+        #expect(text.contains("vaed_request_duration_seconds_count{model=\"digits\",method=\"sample\"} 1\n"))
+        #expect(text.contains("vaed_queue_wait_seconds_count{model=\"digits\",method=\"sample\"} 1\n"))
+        #expect(text.contains("vaed_gemm_info{library=\"oneDNN\",version=\"\(GEMM.kernels.version)\",isa=\"\(GEMM.kernels.instructionSet)\",cpu_isa=\"\(GEMM.kernels.cpuInstructionSet)\"} 1.0\n"))
         let bad = try client.call(#"{"id":13,"method":"stats","params":{"format":"xml"}}"#)
         #expect(((bad["error"] as? [String: Any])?["data"] as? [String: Any])?["type"] as? String == "invalid_params")
         #expect(daemon.stop() == 0)
