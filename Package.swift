@@ -224,7 +224,8 @@ let package = Package(
         .testTarget(
             name: "VAEServingTests",
             dependencies: [
-                "VAEFormat", "VAEModel", "VAEServing", "VAETestSupport", .product(name: "Logging", package: "swift-log"),
+                "VAEFormat", "VAEModel", "VAENumerics", "VAEServing", "VAETestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
