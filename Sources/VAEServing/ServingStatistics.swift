@@ -39,6 +39,7 @@ struct LatencyHistogram {
 package struct RequestRecord: Sendable {
     /// The method name if it is a known one.
     package var method: String?
+    /// The model the request resolved; a name that was never loaded here is counted as none.
     package var model: String?
     /// The transport's name for the error (protocol v1's `data.type`), or nil on success.
     package var errorType: String?
@@ -131,18 +132,20 @@ package final class ServingStatistics: Sendable {
         counters.withLock { state in
             state.inFlight -= 1
             for record in records {
+                // Only names of models loaded here: a name a client made up must not make new series.
+                let model = record.model.flatMap { state.loadInstruments[$0] == nil ? nil : $0 }
                 state.requests[record.method ?? "invalid", default: 0] += 1
                 state.latency.add(microseconds: microseconds)
                 if let type = record.errorType { state.errors[type, default: 0] += 1 }
-                if let model = record.model {
+                if let model {
                     state.modelRequests[model, default: 0] += 1
                     if record.errorType != nil { state.modelErrors[model, default: 0] += 1 }
                 }
                 if record.rows > 0, let bucket = Self.bucket(of: record.rows) { state.rows[bucket] += 1 }
 
-                let key = RequestKey(model: record.model, method: record.method, transport: transport)
+                let key = RequestKey(model: model, method: record.method, transport: transport)
                 let instruments = state.requestInstruments[key] ?? {
-                    let made = RequestInstruments(model: record.model ?? "", method: record.method ?? "invalid",
+                    let made = RequestInstruments(model: model ?? "", method: record.method ?? "invalid",
                                                   transport: transport, factory: factory)
                     state.requestInstruments[key] = made
                     return made

@@ -237,10 +237,11 @@ struct PrometheusMetricsTests {
                                   transport: .grpc)
         #expect(decode.failure == nil)
         _ = await served(engine, .health, transport: .unix)
-        // A model the transport could not resolve: no model label, the error type counted.
+        // A model name that is not loaded: no model label (a client's made-up names make no series), the error type
+        // counted.
         engine.statistics.messageArrived()
-        engine.statistics.answered([RequestRecord(method: "encode", errorType: "model_not_found")], microseconds: 12,
-                                   transport: .grpc)
+        engine.statistics.answered([RequestRecord(method: "encode", model: "no-such-model", errorType: "model_not_found")],
+                                   microseconds: 12, transport: .grpc)
         // Connections: two opened over HTTP and one closed; one refused over gRPC; one message still unanswered.
         engine.statistics.connectionOpened(.http)
         engine.statistics.connectionOpened(.http)
