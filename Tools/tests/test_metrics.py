@@ -1,14 +1,17 @@
 """vaed's Prometheus metrics as a Prometheus client reads them: the `stats` method's prometheus text (Formats/
-protocol.md) parsed by prometheus_client's own text parser, after requests made over the Unix socket with the Python
-client. When the HTTP listener serves GET /metrics, the same checks apply to its body.
+protocol.md) and the HTTP listener's GET /metrics, parsed by prometheus_client's own text parser, after requests made
+over the Unix socket with the Python client.
 
 vaed is taken from $VAE_BIN_DIR, else from `swift build --show-bin-path`, as test_vaeclient.py does.
 """
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -72,6 +75,18 @@ def histogram_count(families: dict, family: str, **labels) -> float:
     return count
 
 
+def parsed(text: str) -> dict:
+    """The families by name, each checked for its type, HELP text and label names."""
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    for name, (kind, label_names) in FAMILIES.items():
+        assert name in families, f"{name} is missing from:\n{text}"
+        assert families[name].type == kind, name
+        assert families[name].documentation, f"{name} has no HELP"
+        for sample in families[name].samples:
+            assert set(sample.labels) - {"le"} == label_names, f"{sample.name}{sample.labels}"
+    return families
+
+
 def test_stats_prometheus_text_parses_with_every_family_and_the_counts_made(daemon):
     with vaeclient.Client(daemon.socket) as client:
         version = client.hello()["server"].removeprefix("vaed ")
@@ -88,13 +103,7 @@ def test_stats_prometheus_text_parses_with_every_family_and_the_counts_made(daem
         assert invalid.value.type == "invalid_params"
         text = client.stats(format="prometheus")
 
-    families = {family.name: family for family in text_string_to_metric_families(text)}
-    for name, (kind, label_names) in FAMILIES.items():
-        assert name in families, f"{name} is missing from:\n{text}"
-        assert families[name].type == kind, name
-        assert families[name].documentation, f"{name} has no HELP"
-        for sample in families[name].samples:
-            assert set(sample.labels) - {"le"} == label_names, f"{sample.name}{sample.labels}"
+    families = parsed(text)
 
     def requests(model, method):
         return value(families, "vaed_requests", "vaed_requests_total", model=model, method=method, transport="unix")
@@ -133,3 +142,50 @@ def test_stats_prometheus_text_parses_with_every_family_and_the_counts_made(daem
     [gemm] = samples(families, "vaed_gemm_info")
     assert gemm.value == 1 and gemm.labels["library"] == "oneDNN"
     assert value(families, "vaed_uptime_seconds") > 0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_get_metrics_over_http_is_the_same_exposition_and_counts_http(tmp_path):
+    port = free_port()
+    running = Daemon(tmp_path, {"digits": model_file(tmp_path, "vae", 3)}, ("--http", f"127.0.0.1:{port}"))
+    try:
+        with vaeclient.Client(running.socket) as client:
+            client.sample(2, seed=1, model="digits")
+
+        def scrape() -> str:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=20) as response:
+                        assert response.headers["Content-Type"].startswith("text/plain")
+                        return response.read().decode()
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+
+        scrape()
+        # A model name the client made up is refused, and counted without it.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/models/made-up", timeout=20)
+        assert missing.value.code == 404
+        families = parsed(scrape())
+    finally:
+        assert running.stop() == 0
+    assert value(families, "vaed_requests", "vaed_requests_total", model="digits", method="sample",
+                 transport="unix") == 1
+    assert value(families, "vaed_requests", "vaed_requests_total", model="", method="stats", transport="http") == 1, \
+        "the first scrape, counted before the second"
+    assert histogram_count(families, "vaed_request_duration_seconds", model="", method="stats") == 1
+    assert value(families, "vaed_errors", "vaed_errors_total", model="", method="models", transport="http",
+                 type="model_not_found") == 1
+    assert all(s.labels["model"] != "made-up" for f in families.values() for s in f.samples if "model" in s.labels)
+    assert histogram_count(families, "vaed_queue_wait_seconds", model="digits", method="sample") == 1
+    # The scrape's own connection (the first scrape's may not have closed yet).
+    assert value(families, "vaed_connections", transport="http") >= 1
+    assert value(families, "vaed_connections", transport="unix") == 0, "the client has closed its connection"

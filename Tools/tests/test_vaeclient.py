@@ -60,10 +60,10 @@ def model_file(directory: Path, kind: str, seed: int) -> Path:
 class Daemon:
     """The built vaed on a private socket."""
 
-    def __init__(self, directory: Path, models: dict[str, Path]):
+    def __init__(self, directory: Path, models: dict[str, Path], options: tuple[str, ...] = ()):
         require_built(VAED)
         self.socket = str(directory / "vaed.sock")
-        arguments = [str(VAED), "--socket", self.socket, "--threads", "2"]
+        arguments = [str(VAED), "--socket", self.socket, "--threads", "2", *options]
         for name, path in models.items():
             arguments += ["--model", f"{name}={path}"]
         self.log = open(directory / "vaed.log", "wb")
