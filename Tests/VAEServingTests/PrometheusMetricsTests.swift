@@ -199,7 +199,8 @@ struct PrometheusMetricsTests {
         let loadedAt = try #require(parsed.value("vaed_model_load_timestamp_seconds", ["model": "m"]))
         #expect(abs(loadedAt - model.loadedAt.timeIntervalSince1970) < 0.001)
         // The duration buckets span 10 µs … 10 s.
-        let bounds = parsed.samples.filter { $0.name == "vaed_compute_duration_seconds_bucket" }.compactMap { $0.labels["le"] }
+        let bounds = parsed.samples.filter { $0.name == "vaed_compute_duration_seconds_bucket" }
+            .compactMap { $0.labels["le"] }
         #expect(bounds.first == "0.00001" && bounds.contains("10.0") && bounds.last == "+Inf", "\(bounds)")
     }
 
@@ -222,15 +223,16 @@ struct PrometheusMetricsTests {
             before = try ParsedExposition(engine.statistics.prometheusExposition())
         }
         #expect(before.value("vaed_queue_rows", ["model": "m"]) == 4, "rows queued before the compute threads start")
-        let refused = await served(engine, .decode(DecodeRequest(model: model, codes: [0, 0], count: 1, pixels: .floats)),
-                                   transport: .unix)
+        let lone = DecodeRequest(model: model, codes: [0, 0], count: 1, pixels: .floats)
+        let refused = await served(engine, .decode(lone), transport: .unix)
         #expect(refused.failure?.protocolType == "overloaded")
 
         let running = Task(executorPreference: QueueTaskExecutor()) { try await engine.run() }
         defer { running.cancel() }
         for result in await [firstSample, secondSample] { #expect(result.failure == nil) }
         for _ in 0..<3 {
-            let encode = await served(engine, .encode(EncodeRequest(model: model, images: image, count: 1)), transport: .unix)
+            let request = EncodeRequest(model: model, images: image, count: 1)
+            let encode = await served(engine, .encode(request), transport: .unix)
             #expect(encode.failure == nil)
         }
         let decode = await served(engine, .decode(DecodeRequest(model: model, codes: codes, count: 2, pixels: .floats)),
@@ -240,8 +242,8 @@ struct PrometheusMetricsTests {
         // A model name that is not loaded: no model label (a client's made-up names make no series), the error type
         // counted.
         engine.statistics.messageArrived()
-        engine.statistics.answered([RequestRecord(method: "encode", model: "no-such-model", errorType: "model_not_found")],
-                                   microseconds: 12, transport: .grpc)
+        let madeUp = RequestRecord(method: "encode", model: "no-such-model", errorType: "model_not_found")
+        engine.statistics.answered([madeUp], microseconds: 12, transport: .grpc)
         // Connections: two opened over HTTP and one closed; one refused over gRPC; one message still unanswered.
         engine.statistics.connectionOpened(.http)
         engine.statistics.connectionOpened(.http)
@@ -260,9 +262,13 @@ struct PrometheusMetricsTests {
         #expect(requests("m", "decode", "grpc") == 1)
         #expect(requests("", "health", "unix") == 1)
         #expect(requests("", "encode", "grpc") == 1)
-        #expect(parsed.labelSets("vaed_requests_total").count == 6, "no other label sets: \(parsed.labelSets("vaed_requests_total"))")
-        #expect(parsed.value("vaed_errors_total", ["model": "m", "method": "decode", "transport": "unix", "type": "overloaded"]) == 1)
-        #expect(parsed.value("vaed_errors_total", ["model": "", "method": "encode", "transport": "grpc", "type": "model_not_found"]) == 1)
+        let labelSets = parsed.labelSets("vaed_requests_total")
+        #expect(labelSets.count == 6, "no other label sets: \(labelSets)")
+        func errors(_ model: String, _ method: String, _ transport: String, _ type: String) -> Double? {
+            parsed.value("vaed_errors_total", ["model": model, "method": method, "transport": transport, "type": type])
+        }
+        #expect(errors("m", "decode", "unix", "overloaded") == 1)
+        #expect(errors("", "encode", "grpc", "model_not_found") == 1)
         #expect(parsed.labelSets("vaed_errors_total").count == 2, "successes count no error")
 
         // Latency from arrival to answer: one observation per request, by model and method (all transports).
@@ -311,8 +317,8 @@ struct PrometheusMetricsTests {
             let after = try ParsedExposition(engine.statistics.prometheusExposition())
             let waits = try #require(after.histogramCount("vaed_queue_wait_seconds", wait))
             #expect(waits - (before.histogramCount("vaed_queue_wait_seconds", wait) ?? -1) == 1)
-            #expect(after.value("vaed_queue_wait_seconds_sum", wait) == before.value("vaed_queue_wait_seconds_sum", wait),
-                    "it waited 0 s")
+            let sum = "vaed_queue_wait_seconds_sum"
+            #expect(after.value(sum, wait) == before.value(sum, wait), "it waited 0 s")
             let batches = try #require(after.histogramCount("vaed_compute_duration_seconds", ["model": "m"]))
             #expect(batches - (before.histogramCount("vaed_compute_duration_seconds", ["model": "m"]) ?? -1) == 1)
             return
