@@ -101,7 +101,7 @@ final class BatchScheduler: @unchecked Sendable {
     private var computeSeconds = 0.0
 
     /// - Parameters:
-    ///   - statistics: where queue waits, compute times, batch sizes and queued rows are recorded.
+    ///   - statistics: where queue waits, compute times and batch sizes are recorded.
     ///   - deliver: runs the completions of one finished batch (so a transport can gather the hops they make, one
     ///     per event loop).
     init(configuration: BatchingConfiguration, statistics: ServingStatistics = ServingStatistics(),
@@ -209,7 +209,6 @@ final class BatchScheduler: @unchecked Sendable {
         if queues[key] == nil { queues[key] = Queue(instruments: instruments(for: job.model)) }
         queues[key]!.entries.append(Entry(job, completion: completion))
         queues[key]!.rows += job.count
-        queues[key]!.instruments.queuedRows.increment(by: Double(job.count))
         condition.signal()
         if windowWaiters > 0 { condition.broadcast() }
         return nil
@@ -250,9 +249,7 @@ final class BatchScheduler: @unchecked Sendable {
         for key in Array(queues.keys) {
             let queue = queues[key]!
             let waiting = queue.entries[queue.head...]
-            let dropped = waiting.filter { $0.nextRow == 0 }
-            abandoned += dropped
-            queue.instruments.queuedRows.decrement(by: Double(dropped.reduce(0) { $0 + $1.job.count }))
+            abandoned += waiting.filter { $0.nextRow == 0 }
             let kept = waiting.filter { $0.nextRow > 0 }
             queues[key] = kept.isEmpty
                 ? nil
@@ -313,8 +310,7 @@ final class BatchScheduler: @unchecked Sendable {
         for resume in stopped { resume() }
     }
 
-    /// A batch's figures: each job whose first rows it took waited from its submission to `started`. (Its rows
-    /// left the queue's figure when they were taken.)
+    /// A batch's figures: each job whose first rows it took waited from its submission to `started`.
     private func record(_ taken: [Taken], rows: Int, started: ContinuousClock.Instant, computed: Duration,
                         into instruments: ModelInstruments) {
         for part in taken where part.rows.lowerBound == 0 {
@@ -362,7 +358,6 @@ final class BatchScheduler: @unchecked Sendable {
             queue.rows -= rows
             if entry.nextRow == entry.job.count { queue.head += 1 }
         }
-        queue.instruments.queuedRows.decrement(by: Double(configuration.maxBatchRows - room))
         if queue.isEmpty {
             queues[key] = nil
         } else {

@@ -43,6 +43,7 @@ package final class ServingEngine: Service, Sendable {
         let statistics = ServingStatistics(version: version)
         self.statistics = statistics
         let scheduler = BatchScheduler(configuration: batching, statistics: statistics, deliver: deliver)
+        statistics.sampleQueuedRows { [weak scheduler] in scheduler?.figures().queuedRows ?? [:] }
         let models = Array(catalog.registry.current.values)
         scheduler.serving(models)
         models.forEach(statistics.loaded)
@@ -59,7 +60,9 @@ package final class ServingEngine: Service, Sendable {
         self.version = version
         registry = ModelRegistry(models)
         statistics = ServingStatistics(version: version)
-        scheduler = BatchScheduler(configuration: batching, statistics: statistics)
+        let scheduler = BatchScheduler(configuration: batching, statistics: statistics)
+        statistics.sampleQueuedRows { [weak scheduler] in scheduler?.figures().queuedRows ?? [:] }
+        self.scheduler = scheduler
         scheduler.serving(models)
         models.forEach(statistics.loaded)
     }

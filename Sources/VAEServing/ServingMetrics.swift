@@ -80,35 +80,40 @@ final class ModelInstruments: Sendable {
     let queueWait: [ModelMethod: CoreMetrics.Timer]
     let compute: CoreMetrics.Timer
     let batchRows: Recorder
-    let queuedRows: Meter
+    /// Set from the scheduler's figures when the exposition is written.
+    let queuedRows: CoreMetrics.Gauge
 
     init(model: String, factory: any MetricsFactory) {
         let labels = [("model", model)]
         queueWait = Dictionary(uniqueKeysWithValues: ModelMethod.allCases.map { method in
-            (method, CoreMetrics.Timer(label: MetricFamily.queueWait.rawValue, dimensions: labels + [("method", method.rawValue)],
-                           factory: factory))
+            let dimensions = labels + [("method", method.rawValue)]
+            return (method, CoreMetrics.Timer(label: MetricFamily.queueWait.rawValue, dimensions: dimensions,
+                                              factory: factory))
         })
         compute = CoreMetrics.Timer(label: MetricFamily.computeDuration.rawValue, dimensions: labels, factory: factory)
         batchRows = Recorder(label: MetricFamily.batchRows.rawValue, dimensions: labels, aggregate: true,
                              factory: factory)
-        queuedRows = Meter(label: MetricFamily.queueRows.rawValue, dimensions: labels, factory: factory)
+        queuedRows = CoreMetrics.Gauge(label: MetricFamily.queueRows.rawValue, dimensions: labels, factory: factory)
     }
 }
 
 /// The instruments of one (model, method, transport) label set, cached by the statistics on first use and touched
 /// under their lock.
 final class RequestInstruments {
+    /// The model label's name (nil: none).
+    let model: String?
     let labels: [(String, String)]
     let requests: CoreMetrics.Counter
     let duration: CoreMetrics.Timer
     /// By error type, made on the first error of that type.
     var errors: [String: CoreMetrics.Counter] = [:]
 
-    init(model: String, method: String, transport: TransportKind, factory: any MetricsFactory) {
-        labels = [("model", model), ("method", method), ("transport", transport.rawValue)]
+    init(model: String?, method: String?, transport: TransportKind, factory: any MetricsFactory) {
+        self.model = model
+        labels = [("model", model ?? ""), ("method", method ?? "invalid"), ("transport", transport.rawValue)]
         requests = CoreMetrics.Counter(label: MetricFamily.requests.rawValue, dimensions: labels, factory: factory)
-        duration = CoreMetrics.Timer(label: MetricFamily.requestDuration.rawValue, dimensions: Array(labels.prefix(2)),
-                         factory: factory)
+        duration = CoreMetrics.Timer(label: MetricFamily.requestDuration.rawValue,
+                                     dimensions: Array(labels.prefix(2)), factory: factory)
     }
 
     func errors(ofType type: String, factory: any MetricsFactory) -> CoreMetrics.Counter {
@@ -161,7 +166,8 @@ struct PrometheusBackend: Sendable {
             ($0, CoreMetrics.Counter(label: MetricFamily.refusedConnections.rawValue,
                                      dimensions: [("transport", $0.rawValue)], factory: factory))
         })
-        CoreMetrics.Gauge(label: MetricFamily.buildInfo.rawValue, dimensions: [("version", version)], factory: factory).record(1)
+        CoreMetrics.Gauge(label: MetricFamily.buildInfo.rawValue, dimensions: [("version", version)], factory: factory)
+            .record(1)
         let gemm = GEMM.kernels
         CoreMetrics.Gauge(label: MetricFamily.gemmInfo.rawValue,
               dimensions: [("library", gemm.library), ("version", gemm.version), ("isa", gemm.instructionSet),

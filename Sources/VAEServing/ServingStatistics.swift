@@ -94,9 +94,39 @@ package final class ServingStatistics: Sendable {
         var requestInstruments: [RequestKey: RequestInstruments] = [:]
         var modelInstruments: [String: ModelInstruments] = [:]
         var loadInstruments: [String: LoadInstruments] = [:]
+
+        /// A record's instruments, cached by the labels the transport gave while they are bounded: a model name
+        /// that was never loaded is counted as no model (a client's made-up names make no series) and not cached.
+        mutating func instruments(for record: RequestRecord, transport: TransportKind, factory: any MetricsFactory)
+            -> RequestInstruments
+        {
+            let given = RequestKey(model: record.model, method: record.method, transport: transport)
+            if let known = requestInstruments[given] { return known }
+            let loaded = record.model.map { loadInstruments[$0] != nil } ?? true
+            let key = loaded ? given : RequestKey(model: nil, method: record.method, transport: transport)
+            if let known = requestInstruments[key] { return known }
+            let made = RequestInstruments(model: key.model, method: record.method, transport: transport,
+                                          factory: factory)
+            requestInstruments[key] = made
+            return made
+        }
+
+        /// The JSON figures of one request; `model` is the one its instruments count it under.
+        mutating func count(_ record: RequestRecord, model: String?, microseconds: Double) {
+            requests[record.method ?? "invalid", default: 0] += 1
+            latency.add(microseconds: microseconds)
+            if let type = record.errorType { errors[type, default: 0] += 1 }
+            if let model {
+                modelRequests[model, default: 0] += 1
+                if record.errorType != nil { modelErrors[model, default: 0] += 1 }
+            }
+            if record.rows > 0, let bucket = ServingStatistics.bucket(of: record.rows) { rows[bucket] += 1 }
+        }
     }
 
     private let counters = LockedValue(Counters())
+    /// Rows queued per model name, read when the exposition is written (the scheduler's figures).
+    private let queuedRows = LockedValue<@Sendable () -> [String: Int]>({ [:] })
     private let started = ContinuousClock.now
     private let backend: PrometheusBackend
 
@@ -127,33 +157,20 @@ package final class ServingStatistics: Sendable {
 
     /// Records the requests one message carried and the time from its arrival to its answer.
     package func answered(_ records: [RequestRecord], microseconds: Double, transport: TransportKind) {
+        guard !records.isEmpty else { return counters.withLock { $0.inFlight -= 1 } }
         let nanoseconds = Int64((max(microseconds, 0) * 1000).rounded())
         let factory = backend.factory
-        counters.withLock { state in
-            state.inFlight -= 1
-            for record in records {
-                // Only names of models loaded here: a name a client made up must not make new series.
-                let model = record.model.flatMap { state.loadInstruments[$0] == nil ? nil : $0 }
-                state.requests[record.method ?? "invalid", default: 0] += 1
-                state.latency.add(microseconds: microseconds)
-                if let type = record.errorType { state.errors[type, default: 0] += 1 }
-                if let model {
-                    state.modelRequests[model, default: 0] += 1
-                    if record.errorType != nil { state.modelErrors[model, default: 0] += 1 }
-                }
-                if record.rows > 0, let bucket = Self.bucket(of: record.rows) { state.rows[bucket] += 1 }
-
-                let key = RequestKey(model: model, method: record.method, transport: transport)
-                let instruments = state.requestInstruments[key] ?? {
-                    let made = RequestInstruments(model: model ?? "", method: record.method ?? "invalid",
-                                                  transport: transport, factory: factory)
-                    state.requestInstruments[key] = made
-                    return made
-                }()
-                instruments.requests.increment()
-                instruments.duration.recordNanoseconds(nanoseconds)
-                if let type = record.errorType { instruments.errors(ofType: type, factory: factory).increment() }
+        for (index, record) in records.enumerated() {
+            let (instruments, errors) = counters.withLock { state in
+                if index == 0 { state.inFlight -= 1 }
+                let instruments = state.instruments(for: record, transport: transport, factory: factory)
+                state.count(record, model: instruments.model, microseconds: microseconds)
+                return (instruments, record.errorType.map { instruments.errors(ofType: $0, factory: factory) })
             }
+            // Outside the lock: the instruments have atomics and locks of their own.
+            instruments.requests.increment()
+            instruments.duration.recordNanoseconds(nanoseconds)
+            errors?.increment()
         }
     }
 
@@ -188,14 +205,21 @@ package final class ServingStatistics: Sendable {
         }
     }
 
+    /// Where ``prometheusExposition()`` reads the rows queued per model.
+    func sampleQueuedRows(with figures: @escaping @Sendable () -> [String: Int]) {
+        queuedRows.withLock { $0 = figures }
+    }
+
     // MARK: Reading
 
     /// Every family in the Prometheus text exposition format, version 0.0.4 (Formats/protocol.md lists them).
     package func prometheusExposition() -> String {
-        let (inFlight, connections) = counters.withLock { ($0.inFlight, $0.connections) }
+        let (inFlight, connections, models) = counters.withLock { ($0.inFlight, $0.connections, $0.modelInstruments) }
+        let queued = queuedRows.withLock { $0 }()
         backend.uptime.record((ContinuousClock.now - started).inSeconds)
         backend.inFlight.record(inFlight)
         for (transport, gauge) in backend.connections { gauge.record(connections[transport] ?? 0) }
+        for (name, instruments) in models { instruments.queuedRows.record(queued[name] ?? 0) }
         return backend.exposition()
     }
 
