@@ -14,10 +14,13 @@ import VAENumerics
 /// connection's event loop in one hop from there. The engine's mutable state has one owner each: the batch queue,
 /// its entries and the compute threads' figures belong to ``BatchScheduler`` (one lock); the served models to
 /// ``ModelRegistry`` (one lock, swapped whole by reloads, which run one at a time on the reload queue); the
-/// counters to ``ServingStatistics`` (one lock); the draining flag is an atomic. A job's input is immutable and
-/// each output row is written by the one compute thread that computed it, published by the scheduler's lock
-/// before its completion runs. Compute threads start when ``run()`` starts and stop when it ends: at graceful
-/// shutdown (after the transports, which shut down first, have drained) it lets queued work finish and returns.
+/// counters to ``ServingStatistics`` (one lock, over its figures and its cache of Prometheus instruments, which
+/// count with atomics and locks of their own; locks are taken scheduler, statistics, swift-prometheus's, never the
+/// other way: the exposition reads the scheduler's queued rows holding none); the draining flag is an atomic. A
+/// job's input is immutable and each output row is written by the one compute thread that computed it, published
+/// by the scheduler's lock before its completion runs. Compute threads start when ``run()`` starts and stop when it
+/// ends: at graceful shutdown (after the transports, which shut down first, have drained) it lets queued work
+/// finish and returns.
 package final class ServingEngine: Service, Sendable {
     package let limits: ServingLimits
     package let batching: BatchingConfiguration
