@@ -5,6 +5,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import VAEServing
@@ -28,7 +29,7 @@ package struct GRPCServerConfiguration: Sendable {
 }
 
 /// The Open Inference Protocol's gRPC binding as a service: a grpc-swift `GRPCServer` on grpc-swift-nio-transport's
-/// HTTP/2 transport (plaintext, h2c), serving ``InferenceService``.
+/// HTTP/2 transport (plaintext, h2c: its `Custom` transport with ``PlaintextListener``), serving ``InferenceService``.
 ///
 /// Graceful shutdown turns the engine to draining (new model requests are answered `shutting_down`), then the
 /// server's own graceful shutdown closes the listener and sends each connection GOAWAY, letting the RPCs in flight
@@ -54,21 +55,19 @@ package final class GRPCInferenceServer: Service, Sendable {
     package var listeningAddress: ListenAddress? { bound.withLock { $0 } }
 
     package func run() async throws {
-        let transport = HTTP2ServerTransport.Posix(
-            address: try resolvedAddress(), transportSecurity: .plaintext,
-            config: .defaults { config in
-                config.rpc.maxRequestPayloadSize = configuration.maxMessageBytes
-                // The transport's hooks on each accepted connection and stream: counting connections and enforcing
-                // --max-connections; refusing an oversized message with RESOURCE_EXHAUSTED (MessageSizeLimit).
-                config.channelDebuggingCallbacks.onAcceptTCPConnection = { [self] channel in admit(channel) }
-                config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { [configuration, service] stream in
-                    stream.eventLoop.makeCompletedFuture {
-                        let limit = MessageSizeLimit(limit: configuration.maxMessageBytes,
-                                                     statistics: service.engine.statistics)
-                        try stream.pipeline.syncOperations.addHandler(limit, position: .first)
-                    }
-                }
-            })
+        var config = HTTP2ServerTransport.Custom<PlaintextListener>.Config.defaults
+        config.rpc.maxRequestPayloadSize = configuration.maxMessageBytes
+        // The transport's hooks on each accepted connection and stream: counting connections and enforcing
+        // --max-connections; refusing an oversized message with RESOURCE_EXHAUSTED (MessageSizeLimit).
+        config.channelDebuggingCallbacks.onAcceptTCPConnection = { [self] channel in admit(channel) }
+        config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { [configuration, service] stream in
+            stream.eventLoop.makeCompletedFuture {
+                let limit = MessageSizeLimit(limit: configuration.maxMessageBytes, statistics: service.engine.statistics)
+                try stream.pipeline.syncOperations.addHandler(limit, position: .first)
+            }
+        }
+        let listener = PlaintextListener(address: try resolvedAddress(), eventLoopGroup: NIOSingletons.posixEventLoopGroup)
+        let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: config)
         let server = GRPCServer(transport: transport, services: [service],
                                 interceptorPipeline: service.interceptors(token: token))
         let engine = service.engine
@@ -103,25 +102,20 @@ package final class GRPCInferenceServer: Service, Sendable {
     }
 
     /// The address to bind, its host resolved (a name such as localhost as well as an IP address).
-    private func resolvedAddress() throws(ListenError) -> GRPCNIOTransportCore.SocketAddress {
+    private func resolvedAddress() throws(ListenError) -> NIOCore.SocketAddress {
         let address = configuration.address
-        do {
-            let resolved = try NIOCore.SocketAddress.makeAddressResolvingHost(address.host, port: address.port)
-            switch resolved {
-            case .v4: return .ipv4(host: resolved.ipAddress ?? address.host, port: address.port)
-            case .v6: return .ipv6(host: resolved.ipAddress ?? address.host, port: address.port)
-            case .unixDomainSocket: break
-            }
-        } catch {}
+        if let resolved = try? NIOCore.SocketAddress.makeAddressResolvingHost(address.host, port: address.port) {
+            return resolved
+        }
         throw ListenError("cannot listen on \(address) (--grpc): \(address.host) is not an address of this machine")
     }
 
     /// The port bound (the one asked, or the system's pick for port 0); a listener that could not bind ends the
     /// server task, whose error says why.
-    private func listening(_ transport: HTTP2ServerTransport.Posix, group: inout ThrowingTaskGroup<Void, any Error>)
-        async throws -> ListenAddress
+    private func listening(_ transport: HTTP2ServerTransport.Custom<PlaintextListener>,
+                           group: inout ThrowingTaskGroup<Void, any Error>) async throws -> ListenAddress
     {
-        if let bound = try? await transport.listeningAddress, let port = bound.ipv4?.port ?? bound.ipv6?.port {
+        if let bound = await transport.listeningAddress, let port = bound.ipv4?.port ?? bound.ipv6?.port {
             return ListenAddress(host: configuration.address.host, port: port)
         }
         var reason = "the listener closed"
@@ -145,5 +139,25 @@ package final class GRPCInferenceServer: Service, Sendable {
         }
         statistics.connectionOpened()
         return channel.eventLoop.makeSucceededVoidFuture()
+    }
+}
+
+/// The listening socket for grpc-swift's HTTP/2 transport: plaintext (h2c) on a TCP address.
+///
+/// grpc-swift-nio-transport's `HTTP2ServerTransport.Posix` does the same, but also looks up each stream's TLS peer
+/// certificate, two event-loop round trips per RPC that a plaintext listener pays for nothing.
+struct PlaintextListener: HTTP2ServerTransport.ListenerFactory {
+    let address: NIOCore.SocketAddress
+    let eventLoopGroup: any EventLoopGroup
+
+    func makeListeningChannel(listenerConfigurator: HTTP2ServerTransport.ListenerConfigurator,
+                              connectionConfigurator: HTTP2ServerTransport.ConnectionConfigurator) async throws
+        -> NIOAsyncChannel<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel, Never>
+    {
+        try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { listenerConfigurator.configure(channel: $0) }
+            .bind(to: address) { connectionConfigurator.configure(channel: $0, tls: .none) }
     }
 }
