@@ -11,7 +11,7 @@ import VAETestSupport
 import VAETransportSupport
 
 /// The server on a real HTTP/2 listener (port 0) with a tiny VAE named `vae`, and the address it bound.
-func withListeningServer(maxMessageBytes: Int = 64 << 20,
+func withListeningServer(maxMessageBytes: Int = 64 << 20, maxConnections: Int = 1024,
                          _ body: (GRPCInferenceServer, ListenAddress, ServingEngine) async throws -> Void) async throws {
     let vae = try ServedModel(name: "vae", path: writeTinyModelFile("vae", kind: .vae))
     let engine = ServingEngine(models: [vae], limits: ServingLimits(maxBatch: 8),
@@ -20,7 +20,7 @@ func withListeningServer(maxMessageBytes: Int = 64 << 20,
     defer { running.cancel() }
     let server = GRPCInferenceServer(
         configuration: GRPCServerConfiguration(address: ListenAddress(host: "127.0.0.1", port: 0),
-                                               maxMessageBytes: maxMessageBytes),
+                                               maxConnections: maxConnections, maxMessageBytes: maxMessageBytes),
         engine: engine, token: nil, logger: Logger(label: "test"))
     let serving = Task { try await server.run() }
     defer { serving.cancel() }
@@ -57,6 +57,22 @@ struct GRPCInferenceServerTests {
                 #expect(answer.rawOutputContents.map(\.count) == [16, 16, 16])
                 #expect(engine.statisticsSnapshot().connections == 1)
             }
+        }
+    }
+
+    @Test func connectionsBeyondTheLimitAreClosed() async throws {
+        try await withListeningServer(maxConnections: 1) { _, address, engine in
+            try await withHTTP2Client(address) { first in
+                #expect(try await first.serverLive(Inference_ServerLiveRequest()).live)
+                try await withHTTP2Client(address) { second in
+                    let refused = await rpcError { _ = try await second.serverLive(Inference_ServerLiveRequest()) }
+                    #expect(refused?.code == .unavailable)
+                }
+                let again = try await first.serverLive(Inference_ServerLiveRequest())
+                #expect(again.live, "the first connection is untouched")
+            }
+            let snapshot = engine.statisticsSnapshot()
+            #expect(snapshot.refusedConnections >= 1)
         }
     }
 
