@@ -109,8 +109,3 @@ package final class HTTPServer: Service, Sendable {
         }
     }
 }
-
-package struct ListenError: Error, CustomStringConvertible, Sendable {
-    package let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -46,3 +46,10 @@ package struct ListenAddressError: Error, CustomStringConvertible, Sendable {
     package let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A listener could not start (the address is taken, not this machine's, or not resolvable); the description
+/// names the address and the flag that gave it. Every TCP transport throws it from `run()`, and vaed exits 1.
+package struct ListenError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
+}

@@ -12,6 +12,7 @@ import ServiceLifecycle
 import VAENumerics
 import VAEProtocol
 import VAEFiles
+import VAEGRPCTransport
 import VAEHTTPTransport
 import VAELineTransport
 import VAEServing
@@ -50,13 +51,16 @@ struct Vaed: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve the V2 REST API and /metrics on HOST:PORT (or PORT, on 127.0.0.1).", valueName: "address"))
     var http: String?
 
+    @Option(help: ArgumentHelp("Serve the V2 gRPC API (Triton's GRPCInferenceService) on HOST:PORT (or PORT, on 127.0.0.1).", valueName: "address"))
+    var grpc: String?
+
     @Option(help: ArgumentHelp("Serve /metrics alone on HOST:PORT (or PORT, on 127.0.0.1).", valueName: "address"))
     var metrics: String?
 
-    @Option(help: ArgumentHelp("Require 'Authorization: Bearer <token>' on HTTP requests but health probes; the token is this file's content.", valueName: "file"))
+    @Option(help: ArgumentHelp("Require 'Authorization: Bearer <token>' on HTTP and gRPC requests but health probes; the token is this file's content.", valueName: "file"))
     var authTokenFile: String?
 
-    @Option(help: "Largest HTTP request body, in bytes.")
+    @Option(help: "Largest HTTP request body or gRPC request message, in bytes.")
     var maxRequestBytes: Int = 64 << 20
 
     @Option(help: "Seconds between readiness turning false at SIGTERM and the listeners closing (a load balancer's time to stop sending).")
@@ -122,7 +126,7 @@ struct Vaed: AsyncParsableCommand {
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024 (got \(maxRequestBytes))") }
         if noSocket {
             guard socket == nil else { throw ValidationError("--no-socket and --socket contradict each other; give one") }
-            guard http != nil else { throw ValidationError("--no-socket leaves nothing to serve; add --http") }
+            guard http != nil || grpc != nil else { throw ValidationError("--no-socket leaves nothing to serve; add --http or --grpc") }
         }
     }
 
@@ -145,9 +149,10 @@ struct Vaed: AsyncParsableCommand {
             logger.error("\(error)")
             throw ExitCode(1)
         }
-        let http: ListenAddress?, metricsAddress: ListenAddress?, token: BearerToken?
+        let http: ListenAddress?, grpcAddress: ListenAddress?, metricsAddress: ListenAddress?, token: BearerToken?
         do {
             http = try self.http.map { try ListenAddress(parsing: $0, flag: "--http") }
+            grpcAddress = try grpc.map { try ListenAddress(parsing: $0, flag: "--grpc") }
             metricsAddress = try metrics.map { try ListenAddress(parsing: $0, flag: "--metrics") }
             token = try authTokenFile.map { try BearerToken(contentsOfFile: $0, reading: { try Files.read($0) }) }
         } catch {
@@ -186,6 +191,13 @@ struct Vaed: AsyncParsableCommand {
                     address: address, role: role, maxConnections: maxConnections, maxBodyBytes: maxRequestBytes,
                     drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
                 router: role == "http" ? router : router.metricsRouter, logger: logger))
+        }
+        if let grpcAddress {
+            services.append(GRPCInferenceServer(
+                configuration: GRPCServerConfiguration(
+                    address: grpcAddress, maxConnections: maxConnections, maxMessageBytes: maxRequestBytes,
+                    drainTimeout: .milliseconds(Int(drainTimeout * 1000))),
+                engine: engine, token: token, logger: logger))
         }
         if watchInterval > 0 {
             services.append(ModelDirectoryWatch(engine: engine, every: .milliseconds(Int(watchInterval * 1000)), logger: logger))

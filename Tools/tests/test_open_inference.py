@@ -18,9 +18,12 @@ import sys
 import time
 from pathlib import Path
 
+import grpc
 import numpy as np
 import pytest
+import tritonclient.grpc as triton_grpc
 import tritonclient.http as triton_http
+from tritonclient.grpc import service_pb2, service_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
 from tritonclient.utils import InferenceServerException
 
@@ -38,7 +41,7 @@ def free_port() -> int:
 
 
 class NetworkDaemon:
-    """The built vaed with its Unix socket and an HTTP listener on a free loopback port."""
+    """The built vaed with its Unix socket and HTTP and gRPC listeners on free loopback ports."""
 
     def __init__(self, directory: Path, models: dict[str, Path], *extra: str):
         require_built(VAED)
@@ -46,7 +49,10 @@ class NetworkDaemon:
         self.socket = str(directory / "vaed.sock")
         self.port = free_port()
         self.url = f"127.0.0.1:{self.port}"
-        arguments = [str(VAED), "--socket", self.socket, "--http", self.url, "--threads", "2", *extra]
+        self.grpc_port = free_port()
+        self.grpc_url = f"127.0.0.1:{self.grpc_port}"
+        arguments = [str(VAED), "--socket", self.socket, "--http", self.url, "--grpc", self.grpc_url, "--threads", "2",
+                     *extra]
         for name, path in models.items():
             arguments += ["--model", f"{name}={path}"]
         self.log_path = directory / "vaed.log"
@@ -56,6 +62,7 @@ class NetworkDaemon:
         while time.monotonic() < deadline:
             try:
                 if self.get("/v2/health/live")[0] == 200:
+                    socket.create_connection(("127.0.0.1", self.grpc_port), timeout=1).close()
                     return
             except OSError:
                 pass
@@ -65,9 +72,10 @@ class NetworkDaemon:
         self.stop()
         pytest.fail(f"vaed did not start: {self.log_path.read_text()}")
 
-    def exchange(self, raw: bytes, timeout: float = 10) -> bytes:
-        """Sends raw bytes on a new connection and returns everything the server sends until it closes."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as connection:
+    def exchange(self, raw: bytes, timeout: float = 10, port: int | None = None) -> bytes:
+        """Sends raw bytes on a new connection (to the HTTP port unless told) and returns everything the server
+        sends until it closes."""
+        with socket.create_connection(("127.0.0.1", port or self.port), timeout=timeout) as connection:
             connection.sendall(raw)
             chunks = []
             while True:
@@ -111,6 +119,13 @@ def served(tmp_path):
 @pytest.fixture
 def http(served):
     client = triton_http.InferenceServerClient(served.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def grpc_client(served):
+    client = triton_grpc.InferenceServerClient(served.grpc_url)
     yield client
     client.close()
 
@@ -319,6 +334,11 @@ def test_ready_holds_through_a_reload_and_turns_false_first_at_sigterm(tmp_path)
         assert daemon.get("/v2/health/live")[0] == 200
         client = triton_http.InferenceServerClient(daemon.url)
         assert client.infer("digits.encode", [http_input("images", images_u8(1), "UINT8", True)]).as_numpy("mu").shape == (1, 2)
+        # gRPC alike: not ready, live, serving.
+        over_grpc = triton_grpc.InferenceServerClient(daemon.grpc_url)
+        assert not over_grpc.is_server_ready() and over_grpc.is_server_live()
+        assert over_grpc.infer("digits.encode", [grpc_input("images", images_u8(1), "UINT8")]).as_numpy("mu").shape == (1, 2)
+        over_grpc.close()
         assert daemon.process.wait(20) == 0
     finally:
         daemon.stop()
@@ -332,3 +352,204 @@ def test_metrics_parse_with_prometheus_client(served, http):
     families = {family.name: family for family in text_string_to_metric_families(body.decode())}
     requests = {sample.labels.get("method"): sample.value for sample in families["vaed_requests"].samples}
     assert requests.get("encode", 0) >= 1
+
+
+# =============================================================================
+# gRPC (tritonclient.grpc, and Triton's generated stub for what tritonclient does not send)
+# =============================================================================
+
+
+def grpc_input(name: str, array: np.ndarray, datatype: str) -> triton_grpc.InferInput:
+    tensor = triton_grpc.InferInput(name, list(array.shape), datatype)
+    tensor.set_data_from_numpy(array)  # raw_input_contents, as perf_analyzer sends them
+    return tensor
+
+
+def grpc_refusal(call) -> InferenceServerException:
+    with pytest.raises(InferenceServerException) as raised:
+        call()
+    return raised.value
+
+
+def test_every_grpc_endpoint_answers_as_tritonclient_expects(served, grpc_client, http):
+    assert grpc_client.is_server_live() and grpc_client.is_server_ready()
+    server = grpc_client.get_server_metadata(as_json=True)
+    assert server["name"] == "vaed" and server["extensions"] == http.get_server_metadata()["extensions"]
+    for name in [f"{model}.{method}" for model in ("digits", "plain") for method in ("encode", "decode", "denoise", "sample")]:
+        assert grpc_client.is_model_ready(name)
+        metadata = grpc_client.get_model_metadata(name, as_json=True)
+        rest = http.get_model_metadata(name)
+        assert metadata["name"] == name and metadata["versions"] == rest["versions"] and metadata["platform"] == "vaed"
+        for side in ("inputs", "outputs"):
+            assert [(t["name"], t["datatype"], [int(d) for d in t["shape"]]) for t in metadata[side]] == \
+                [(t["name"], t["datatype"], t["shape"]) for t in rest[side]]
+        config = grpc_client.get_model_config(name, as_json=True)["config"]
+        rest_config = http.get_model_config(name)
+        assert config["name"] == name and config.get("max_batch_size", 0) == rest_config["max_batch_size"]
+        for side in ("input", "output"):
+            assert [(t["name"], t["data_type"], [int(d) for d in t["dims"]]) for t in config[side]] == \
+                [(t["name"], t["data_type"], t["dims"]) for t in rest_config[side]]
+        assert config["instance_group"][0]["kind"] == "KIND_CPU" and config["instance_group"][0]["count"] == 2
+        assert config["parameters"]["version"]["string_value"] == rest["versions"][0]
+        assert ("dynamic_batching" in config) == ("dynamic_batching" in rest_config)
+    version = grpc_client.get_model_metadata("digits.encode").versions[0]
+    assert grpc_client.is_model_ready("digits.encode", model_version=version)
+    assert grpc_refusal(lambda: grpc_client.is_model_ready("digits.encode", model_version="000000000000")).status() \
+        == "StatusCode.NOT_FOUND"
+    assert grpc_refusal(lambda: grpc_client.is_model_ready("cats.encode")).status() == "StatusCode.NOT_FOUND"
+    for call in (grpc_client.get_inference_statistics, grpc_client.get_model_repository_index,
+                 grpc_client.get_system_shared_memory_status, grpc_client.get_log_settings):
+        refused = grpc_refusal(call)
+        assert refused.status() == "StatusCode.UNIMPLEMENTED" and "vaed does not implement" in refused.message()
+
+
+@pytest.mark.parametrize("datatype", ["UINT8", "FP32"])
+def test_grpc_encode_and_denoise_agree_with_protocol_v1(served, grpc_client, datatype):
+    pixels = images_u8()
+    array = pixels if datatype == "UINT8" else (pixels / 255).astype(np.float32)
+    with vaeclient.Client(served.socket) as v1:
+        for model in ("digits", "plain"):
+            reference = v1.encode([bytes(image) for image in pixels.reshape(3, 784)], model=model)
+            answer = grpc_client.infer(f"{model}.encode", [grpc_input("images", array, datatype)], request_id="e1")
+            assert answer.get_response().id == "e1"
+            for name in reference:
+                np.testing.assert_allclose(answer.as_numpy(name), reference[name], rtol=1e-5, atol=1e-6)
+            assert (answer.as_numpy("logvar") is None) == (model == "plain")
+            denoised = v1.denoise([bytes(image) for image in pixels.reshape(3, 784)], model=model)
+            answer = grpc_client.infer(f"{model}.denoise", [grpc_input("images", array, datatype)],
+                                       outputs=[triton_grpc.InferRequestedOutput("images_fp32"),
+                                                triton_grpc.InferRequestedOutput("images")])
+            assert [o.name for o in answer.get_response().outputs] == ["images_fp32", "images"]
+            np.testing.assert_allclose(answer.as_numpy("images_fp32"), denoised, atol=1e-5)
+            assert answer.as_numpy("images").dtype == np.uint8
+            assert np.abs(answer.as_numpy("images").astype(int) - np.rint(denoised * 255)).max() <= 1
+
+
+def test_grpc_decode_and_sample_agree_with_protocol_v1_and_http(served, grpc_client, http):
+    with vaeclient.Client(served.socket) as v1:
+        for model in ("digits", "plain"):
+            drawn = v1.sample(4, seed=11, model=model)
+            codes = drawn.z.astype(np.float32)
+            decoded = grpc_client.infer(f"{model}.decode", [grpc_input("z", codes, "FP32")])
+            np.testing.assert_allclose(decoded.as_numpy("images_fp32"), drawn.images, atol=1e-5)
+            assert np.abs(decoded.as_numpy("images").astype(int) - np.rint(drawn.images * 255)).max() <= 1
+            sampled = grpc_client.infer(f"{model}.sample", [], parameters={"count": 4, "seed": 11},
+                                        outputs=[triton_grpc.InferRequestedOutput(name) for name in ("images_fp32", "z")])
+            # The codes of a seed are the same bits on every transport; the images agree to float rounding.
+            assert np.array_equal(sampled.as_numpy("z"), codes)
+            over_http = http.infer(f"{model}.sample", [], parameters={"count": 4, "seed": 11},
+                                   outputs=[triton_http.InferRequestedOutput("z", binary_data=True)])
+            assert over_http.as_numpy("z").tobytes() == sampled.as_numpy("z").tobytes() == codes.tobytes()
+            np.testing.assert_allclose(sampled.as_numpy("images_fp32"), drawn.images, atol=1e-5)
+            assert sampled.get_response().parameters["seed"].uint64_param == 11
+            # The same draws given as tensors, from `start` on.
+            tail = grpc_client.infer(f"{model}.sample", [grpc_input("seed", np.array([11], np.uint64), "UINT64"),
+                                                         grpc_input("start", np.array([2], np.int64), "INT64"),
+                                                         grpc_input("count", np.array([2], np.int32), "INT32")])
+            assert np.array_equal(tail.as_numpy("z"), codes[2:])
+
+
+def test_grpc_typed_contents_agree_with_raw_contents(served, grpc_client):
+    """tritonclient always sends raw_input_contents; other clients fill the typed `contents` field."""
+    pixels = images_u8(2)
+    raw = grpc_client.infer("digits.encode", [grpc_input("images", pixels, "UINT8")])
+    request = service_pb2.ModelInferRequest(model_name="digits.encode")
+    tensor = request.inputs.add(name="images", datatype="UINT8", shape=[2, 28, 28])
+    tensor.contents.uint_contents.extend(int(b) for b in pixels.reshape(-1))
+    with grpc.insecure_channel(served.grpc_url) as channel:
+        answer = service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request)
+    assert [o.name for o in answer.outputs] == ["mu", "logvar", "z"] and len(answer.raw_output_contents) == 3
+    assert np.frombuffer(answer.raw_output_contents[0], np.float32).tobytes() == raw.as_numpy("mu").tobytes()
+
+
+def test_grpc_errors_have_their_status_codes(served, grpc_client):
+    missing = grpc_refusal(lambda: grpc_client.infer("cats.encode", [grpc_input("images", images_u8(1), "UINT8")]))
+    assert missing.status() == "StatusCode.NOT_FOUND" and "cats.encode" in missing.message()
+    shape = grpc_refusal(lambda: grpc_client.infer("digits.encode", [grpc_input("images", np.zeros((1, 27, 28), np.uint8), "UINT8")]))
+    assert shape.status() == "StatusCode.INVALID_ARGUMENT" and "[-1, 28, 28]" in shape.message()
+    datatype = grpc_refusal(lambda: grpc_client.infer("digits.encode", [grpc_input("images", np.zeros((1, 28, 28)), "FP64")]))
+    assert datatype.status() == "StatusCode.INVALID_ARGUMENT" and "UINT8 or FP32" in datatype.message()
+    too_many = grpc_refusal(lambda: grpc_client.infer("digits.encode", [grpc_input("images", np.zeros((300, 28, 28), np.uint8), "UINT8")]))
+    assert too_many.status() == "StatusCode.INVALID_ARGUMENT" and "max_batch_size" in too_many.message()
+    # Raw contents that do not pair one to one with the inputs, and raw bytes that do not fill the shape.
+    with grpc.insecure_channel(served.grpc_url) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        for raw, words in [([bytes(784), bytes(784)], "raw_input_contents has 2 entries for 1 inputs"),
+                           ([bytes(700)], "needs 784")]:
+            request = service_pb2.ModelInferRequest(model_name="digits.encode", raw_input_contents=raw)
+            request.inputs.add(name="images", datatype="UINT8", shape=[1, 28, 28])
+            with pytest.raises(grpc.RpcError) as raised:
+                stub.ModelInfer(request)
+            assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT and words in raised.value.details()
+
+
+def test_grpc_oversized_messages_are_resource_exhausted(tmp_path):
+    daemon = NetworkDaemon(tmp_path, {"digits": model_file(tmp_path, "vae", 3)}, "--max-request-bytes", "4096")
+    try:
+        client = triton_grpc.InferenceServerClient(daemon.grpc_url)
+        big = grpc_refusal(lambda: client.infer("digits.encode", [grpc_input("images", images_u8(8), "UINT8")]))
+        assert big.status() == "StatusCode.RESOURCE_EXHAUSTED" and "--max-request-bytes" in big.message()
+        # The same connection goes on serving.
+        assert client.infer("digits.encode", [grpc_input("images", images_u8(1), "UINT8")]).as_numpy("mu").shape == (1, 2)
+        client.close()
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_token_guards_all_grpc_but_the_probes(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("0123456789abcdef0123456789abcdef\n")
+    daemon = NetworkDaemon(tmp_path, {"digits": model_file(tmp_path, "vae", 3)}, "--auth-token-file", str(token_file))
+    try:
+        client = triton_grpc.InferenceServerClient(daemon.grpc_url)
+        assert client.is_server_live() and client.is_server_ready()
+        refused = grpc_refusal(lambda: client.get_model_metadata("digits.encode"))
+        assert refused.status() == "StatusCode.UNAUTHENTICATED" and "authorization" in refused.message()
+        wrong = {"authorization": "Bearer 0123456789abcdef0123456789abcdeX"}
+        assert grpc_refusal(lambda: client.get_server_metadata(headers=wrong)).status() == "StatusCode.UNAUTHENTICATED"
+        good = {"authorization": "Bearer 0123456789abcdef0123456789abcdef"}
+        assert client.get_model_metadata("digits.encode", headers=good).name == "digits.encode"
+        image = [grpc_input("images", images_u8(1), "UINT8")]
+        assert client.infer("digits.encode", image, headers=good).as_numpy("mu").shape == (1, 2)
+        assert grpc_refusal(lambda: client.infer("digits.encode", image)).status() == "StatusCode.UNAUTHENTICATED"
+        client.close()
+    finally:
+        assert daemon.stop() == 0
+
+
+def http2_frame_types(data: bytes) -> list[int]:
+    """The types of the HTTP/2 frames in `data` (after the server's nothing: a server sends no preface)."""
+    types = []
+    while len(data) >= 9:
+        length = int.from_bytes(data[:3], "big")
+        types.append(data[3])
+        data = data[9 + length:]
+    return types
+
+
+def test_garbage_on_the_grpc_port_leaves_the_daemon_serving(served, grpc_client):
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    settings = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+    # Not HTTP/2, or a frame that breaks it: the server says GOAWAY (frame type 7) and closes.
+    for raw in [b"\x00" * 64, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", preface + settings + b"\xff" * 200]:
+        assert 7 in http2_frame_types(served.exchange(raw, timeout=5, port=served.grpc_port)), raw[:30]
+    # Cut short (half a preface, half a frame, headers without their message), then the client goes away.
+    for raw in [preface[:10], preface + b"\x00\x00\x12\x04\x00\x00\x00",
+                preface + settings + b"\x00\x40\x00\x01\x05\x00\x00\x00\x01\x82\x84",
+                preface + settings + b"\x00\x00\x05\x00\x00\x00\x00\x00\x01\x00\x00\x00\x03\x10"]:
+        with socket.create_connection(("127.0.0.1", served.grpc_port)) as connection:
+            connection.sendall(raw)
+    assert grpc_client.is_server_live()
+    assert grpc_client.infer("digits.encode", [grpc_input("images", images_u8(1), "UINT8")]).as_numpy("mu").shape == (1, 2)
+    assert served.get("/v2/health/ready")[0] == 200
+
+
+def test_grpc_requests_are_in_the_metrics(served, grpc_client):
+    grpc_client.infer("digits.decode", [grpc_input("z", np.zeros((2, 2), np.float32), "FP32")])
+    grpc_refusal(lambda: grpc_client.infer("cats.encode", [grpc_input("images", images_u8(1), "UINT8")]))
+    status, body = served.get("/metrics")
+    families = {family.name: family for family in text_string_to_metric_families(body.decode())}
+    requests = {sample.labels.get("method"): sample.value for sample in families["vaed_requests"].samples}
+    assert requests.get("decode", 0) == 1 and requests.get("health", 0) >= 1
+    errors = {sample.labels.get("type"): sample.value for sample in families["vaed_errors"].samples}
+    assert errors.get("model_not_found", 0) == 1
