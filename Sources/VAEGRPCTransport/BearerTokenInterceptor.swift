@@ -22,7 +22,7 @@ struct BearerTokenInterceptor: ServerInterceptor {
         guard token.admits(authorization: offered) else {
             // Counted as REST counts it: no method, `unauthorized`.
             statistics.messageArrived()
-            statistics.answered([RequestRecord(errorType: InferenceError.Kind.unauthorized.rawValue)], microseconds: 0)
+            statistics.answered([RequestRecord(errorType: InferenceError.Kind.unauthorized.rawValue)], microseconds: 0, transport: .grpc)
             throw RPCError(InferenceError(.unauthorized, "This server needs the metadata 'authorization: Bearer "
                                           + "<token>' (the token in vaed's --auth-token-file)."))
         }

@@ -130,14 +130,14 @@ package final class GRPCInferenceServer: Service, Sendable {
 
     private func admit(_ channel: any Channel) -> EventLoopFuture<Void> {
         let statistics = service.engine.statistics
-        guard connections.admit(channel, onClose: { statistics.connectionClosed() }) else {
-            statistics.connectionRefused()
+        guard connections.admit(channel, onClose: { statistics.connectionClosed(.grpc) }) else {
+            statistics.connectionRefused(.grpc)
             logger.warning("refused a connection", metadata: ["reason": "already \(connections.limit) connections (--max-connections)"])
             // Closed rather than failed: a failed initializer would be reported to the listener, which ends on it.
             channel.close(promise: nil)
             return channel.eventLoop.makeSucceededVoidFuture()
         }
-        statistics.connectionOpened()
+        statistics.connectionOpened(.grpc)
         return channel.eventLoop.makeSucceededVoidFuture()
     }
 }

@@ -103,7 +103,7 @@ package struct InferenceService: Inference_GRPCInferenceService.SimpleServicePro
             prepared = try model.prepare(InferMessages.request(request))
         } catch {
             record.errorType = error.kind.rawValue
-            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds)
+            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds, transport: .grpc)
             throw RPCError(error)
         }
         record.rows = prepared.request.rows
@@ -113,12 +113,12 @@ package struct InferenceService: Inference_GRPCInferenceService.SimpleServicePro
         switch result {
         case .success(let value):
             let response = InferMessages.response(prepared.response(for: value))
-            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds)
+            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds, transport: .grpc)
             return response
         case .failure(let failure):
             let error = InferenceError(failure)
             record.errorType = error.kind.rawValue
-            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds)
+            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds, transport: .grpc)
             throw RPCError(error)
         }
     }
@@ -206,11 +206,11 @@ package struct InferenceService: Inference_GRPCInferenceService.SimpleServicePro
         var record = record
         do {
             let response = try body(&record)
-            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds)
+            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds, transport: .grpc)
             return response
         } catch {
             record.errorType = error.kind.rawValue
-            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds)
+            statistics.answered([record], microseconds: (ContinuousClock.now - arrived).microseconds, transport: .grpc)
             throw RPCError(error)
         }
     }

@@ -68,7 +68,7 @@ final class MessageSizeLimit: ChannelInboundHandler {
         let error = InferenceError(.tooLarge, "The request message has \(declared) bytes; this server takes at most "
                                    + "\(limit) (vaed --max-request-bytes).")
         statistics.messageArrived()
-        statistics.answered([RequestRecord(errorType: error.kind.rawValue)], microseconds: 0)
+        statistics.answered([RequestRecord(errorType: error.kind.rawValue)], microseconds: 0, transport: .grpc)
         let trailers: HPACKHeaders = [
             ":status": "200", "content-type": "application/grpc",
             "grpc-status": "8",  // RESOURCE_EXHAUSTED
