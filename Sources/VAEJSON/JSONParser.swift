@@ -110,7 +110,7 @@ private struct Cursor {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
         var members: [JSONMember] = []
-        var keys = Set<UTF8Key>()
+        var keys: Set<UTF8Key>? = nil
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
@@ -121,7 +121,7 @@ private struct Cursor {
             guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
             let keyStart = index
             let key = try string()
-            guard keys.insert(UTF8Key(key)).inserted else {
+            guard Self.isNew(key, in: members, keys: &keys) else {
                 throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key)
             }
             skipWhitespace()
@@ -157,6 +157,20 @@ private struct Cursor {
             default: throw error(.unexpectedCharacter)
             }
         }
+    }
+
+    /// Objects with at most this many members find duplicate keys by comparing bytes with each earlier key.
+    static let linearKeySearchLimit = 12
+
+    /// Whether `key` differs byte for byte from every key in `members`; the set holds them all once it exists.
+    static func isNew(_ key: String, in members: [JSONMember], keys: inout Set<UTF8Key>?) -> Bool {
+        if keys == nil {
+            if members.count < linearKeySearchLimit {
+                return !members.contains { $0.key.utf8.count == key.utf8.count && $0.key.utf8.elementsEqual(key.utf8) }
+            }
+            keys = Set(members.map { UTF8Key($0.key) })
+        }
+        return keys!.insert(UTF8Key(key)).inserted
     }
 
     mutating func number() throws(JSONParseError) -> JSONNumber {

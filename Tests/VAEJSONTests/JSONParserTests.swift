@@ -54,6 +54,27 @@ struct JSONParserTests {
         #expect(reason(text) == expected, "\(text)")
     }
 
+    @Test func duplicateKeysAreFoundInSmallAndLargeObjects() {
+        for count in [1, 2, 11, 12, 13, 40] {
+            let keys = (0..<count).map { "\"k\($0)\":\($0)" }
+            #expect(reason("{" + keys.joined(separator: ",") + "}") == nil, "\(count) keys")
+            for duplicate in Set([0, count / 2, count - 1]) {
+                let text = "{" + (keys + ["\"k\(duplicate)\":0"]).joined(separator: ",") + "}"
+                let refusal = #expect(throws: JSONParseError.self, "\(count) keys, k\(duplicate) twice") {
+                    try parser.parse(text)
+                }
+                #expect(refusal?.reason == .duplicateKey && refusal?.detail == "k\(duplicate)")
+                #expect(refusal?.offset == text.utf8.count - 1 - "\"k\(duplicate)\":0".utf8.count, "at the second key")
+            }
+        }
+        // Keys are compared byte for byte: canonically equivalent spellings are two keys, in small objects and large.
+        for padding in [0, 20] {
+            let others = (0..<padding).map { ",\"p\($0)\":0" }.joined()
+            #expect(reason("{\"\u{E9}\":1,\"e\u{301}\":2" + others + "}") == nil)
+            #expect(reason("{\"e\u{301}\":1" + others + ",\"e\\u0301\":2}") == .duplicateKey, "an escape spells the same bytes")
+        }
+    }
+
     @Test func refusesInvalidUTF8AndDeepNesting() {
         #expect(throws: JSONParseError.self) { try parser.parse([0x22, 0xC3, 0x28, 0x22]) }
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
