@@ -110,6 +110,7 @@ private struct Cursor {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
         var members: [JSONMember] = []
+        // Duplicates are found by comparing with each earlier key while there are few, by a set once there are many.
         var keys: Set<UTF8Key>? = nil
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
@@ -175,10 +176,18 @@ private struct Cursor {
 
     mutating func number() throws(JSONParseError) -> JSONNumber {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        func digits(_ cursor: inout Cursor) -> Int {
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // The digits of the integer and fraction parts as one integer, while it has at most 19 digits.
+        var mantissa: UInt64 = 0
+        var digitCount = 0
+        func digits(_ cursor: inout Cursor, into mantissa: inout UInt64, count: inout Int) -> Int {
             let from = cursor.index
-            while cursor.index < cursor.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(cursor.bytes[cursor.index]) {
+            while cursor.index < cursor.bytes.count {
+                let digit = cursor.bytes[cursor.index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                if count < 19 { mantissa = mantissa &* 10 &+ UInt64(digit) }
+                count += 1
                 cursor.index += 1
             }
             return cursor.index - from
@@ -186,25 +195,64 @@ private struct Cursor {
         guard index < bytes.count else { throw error(.unexpectedEnd) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-        } else if digits(&self) == 0 {
+            digitCount = 1
+        } else if digits(&self, into: &mantissa, count: &digitCount) == 0 {
             throw error(.invalidNumber)
         }
+        var fractionDigits = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard digits(&self) > 0 else { throw error(.invalidNumber) }
+            fractionDigits = digits(&self, into: &mantissa, count: &digitCount)
+            guard fractionDigits > 0 else { throw error(.invalidNumber) }
         }
+        var exponent = 0
+        var hasExponent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            hasExponent = true
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits(&self) > 0 else { throw error(.invalidNumber) }
+            var exponentNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var exponentValue: UInt64 = 0
+            var exponentDigits = 0
+            guard digits(&self, into: &exponentValue, count: &exponentDigits) > 0 else { throw error(.invalidNumber) }
+            // Beyond 9 digits the exact exponent does not matter: the slow path below reads the text.
+            exponent = exponentDigits > 9 ? Int.max / 2 : Int(exponentValue)
+            if exponentNegative { exponent = -exponent }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text) else { throw error(.invalidNumber) }
+        let source = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        let text = String(decoding: source, as: UTF8.self)
+        let isIntegerLiteral = fractionDigits == 0 && !hasExponent
+        let value: Double
+        if digitCount <= 19, let exact = Self.fastDouble(mantissa, exponent: exponent - fractionDigits) {
+            value = negative ? -exact : exact
+        } else {
+            guard let parsed = Double(text) else { throw error(.invalidNumber) }
+            value = parsed
+        }
         guard value.isFinite else {
             index = start
             throw error(.numberOutOfRange)
         }
-        return JSONNumber(text: text, double: value)
+        return JSONNumber(text: text, double: value, isIntegerLiteral: isIntegerLiteral)
+    }
+
+    /// Powers of ten that a Double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { pow10 in
+        (0..<pow10).reduce(1.0) { product, _ in product * 10 }
+    }
+
+    /// `mantissa` × 10^`exponent` when one correctly rounded multiplication or division gives it exactly as `Double(_:
+    /// String)` would (Clinger's fast path: both operands are exact doubles); nil when the text must be read.
+    static func fastDouble(_ mantissa: UInt64, exponent: Int) -> Double? {
+        guard mantissa <= 1 << 53 else { return nil }
+        let m = Double(mantissa)
+        if exponent == 0 { return m }
+        if exponent > 0, exponent <= 22 { return m * exactPowersOfTen[exponent] }
+        if exponent < 0, exponent >= -22 { return m / exactPowersOfTen[-exponent] }
+        return nil
     }
 
     mutating func string() throws(JSONParseError) -> String {
