@@ -106,9 +106,15 @@ enum InferRequestDecoding {
         guard let data = input["data"] else {
             throw InferenceError(.invalidRequest, "Input '\(name)' has neither 'data' nor a binary_data_size parameter.")
         }
-        var flat: [JSONValue] = []
-        flatten(data, into: &flat)
-        return InputTensor(name: name, datatype: datatypeName, shape: shape, values: try values(flat, datatype, name))
+        let values: TensorValues
+        if case .array(let elements) = data, !elements.contains(where: { $0.arrayValue != nil }) {
+            values = try Self.values(elements, datatype, name)  // already flat: no copy
+        } else {
+            var flat: [JSONValue] = []
+            flatten(data, into: &flat)
+            values = try Self.values(flat, datatype, name)
+        }
+        return InputTensor(name: name, datatype: datatypeName, shape: shape, values: values)
     }
 
     /// `data` may be flat or nested in the tensor's shape (row-major either way).
@@ -140,9 +146,7 @@ enum InferRequestDecoding {
             var values: [UInt64] = []
             values.reserveCapacity(flat.count)
             for (i, item) in flat.enumerated() {
-                guard let literal = item.number?.integerLiteral, let value = UInt64(literal) else {
-                    throw bad(i, "elements are unsigned integers")
-                }
+                guard let value = item.number?.uint64 else { throw bad(i, "elements are unsigned integers") }
                 values.append(value)
             }
             return .unsigned(values)
@@ -150,20 +154,26 @@ enum InferRequestDecoding {
             var values: [Int64] = []
             values.reserveCapacity(flat.count)
             for (i, item) in flat.enumerated() {
-                guard let literal = item.number?.integerLiteral, let value = Int64(literal) else {
-                    throw bad(i, "elements are integers")
-                }
+                guard let value = item.number?.int64 else { throw bad(i, "elements are integers") }
                 values.append(value)
             }
             return .signed(values)
-        case .fp16, .bf16, .fp32, .fp64:
+        case .fp32:
+            var values: [Float] = []
+            values.reserveCapacity(flat.count)
+            for (i, item) in flat.enumerated() {
+                guard let value = item.number?.double else { throw bad(i, "elements are numbers") }
+                values.append(Float(value))
+            }
+            return .floats(values)
+        case .fp16, .bf16, .fp64:
             var values: [Double] = []
             values.reserveCapacity(flat.count)
             for (i, item) in flat.enumerated() {
                 guard let value = item.number?.double else { throw bad(i, "elements are numbers") }
                 values.append(value)
             }
-            return datatype == .fp32 ? .floats(values.map { Float($0) }) : .doubles(values)
+            return .doubles(values)
         case .bytes:
             throw InferenceError(.invalidParams, "Input '\(name)' is BYTES; no model here takes BYTES tensors.")
         }
@@ -179,9 +189,9 @@ enum InferRequestDecoding {
             case .bool(let flag): parameters[member.key] = .bool(flag)
             case .string(let text): parameters[member.key] = .string(text)
             case .number(let number):
-                if let literal = number.integerLiteral, let signed = Int64(literal) {
+                if let signed = number.int64 {
                     parameters[member.key] = .int(signed)
-                } else if let literal = number.integerLiteral, let unsigned = UInt64(literal) {
+                } else if let unsigned = number.uint64 {
                     parameters[member.key] = .uint(unsigned)
                 } else {
                     parameters[member.key] = .double(number.double)
