@@ -75,7 +75,12 @@ private struct Cursor {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func peek() throws(JSONParseError) -> UInt8 {
@@ -246,10 +251,16 @@ private struct Cursor {
 
     /// `mantissa` × 10^`exponent` when one correctly rounded multiplication or division gives it exactly as `Double(_:
     /// String)` would (Clinger's fast path: both operands are exact doubles); nil when the text must be read.
+    @inline(__always)
     static func fastDouble(_ mantissa: UInt64, exponent: Int) -> Double? {
         guard mantissa <= 1 << 53 else { return nil }
         let m = Double(mantissa)
         if exponent == 0 { return m }
+        return scaled(m, exponent: exponent)
+    }
+
+    /// `m` × 10^`exponent` by one exact operation, when 10^|exponent| is an exact Double.
+    static func scaled(_ m: Double, exponent: Int) -> Double? {
         if exponent > 0, exponent <= 22 { return m * exactPowersOfTen[exponent] }
         if exponent < 0, exponent >= -22 { return m / exactPowersOfTen[-exponent] }
         return nil
