@@ -49,13 +49,100 @@ package struct JSONParser {
     }
 
     package func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var cursor = Cursor(bytes: buffer, maximumDepth: maximumDepth)
-        cursor.skipWhitespace()
-        let value = try cursor.value(depth: 0)
-        cursor.skipWhitespace()
-        guard cursor.atEnd else { throw cursor.error(.trailingCharacters) }
+        var reader = JSONReader(buffer, maximumDepth: maximumDepth)
+        let value = try reader.readValue()
+        try reader.readEnd()
         return value
     }
+}
+
+/// Reads a JSON text a value at a time, by the same code and rules as `JSONParser` (depth limit, strict UTF-8,
+/// duplicate keys refused, numbers per RFC 8259), for callers that want some values in another form than a
+/// `JSONValue`: a V2 request reads its tensor data straight into numbers, without a `JSONValue` per element.
+///
+/// Each `read…` call reads one whole value (or the end); a closure given to `readObject` or `readArray` must read
+/// exactly one value each time it is called.
+package struct JSONReader {
+    private var cursor: Cursor
+    /// How many arrays and objects enclose the next value.
+    private let depth: Int
+
+    /// A reader at the start of `bytes`.
+    package init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 64) {
+        cursor = Cursor(bytes: bytes, maximumDepth: maximumDepth)
+        cursor.skipWhitespace()
+        depth = 0
+    }
+
+    private init(_ cursor: Cursor, depth: Int) {
+        self.cursor = cursor
+        self.depth = depth
+    }
+
+    /// Whether the next value is an object.
+    package var atObject: Bool { cursor.next == UInt8(ascii: "{") }
+
+    /// Whether the next value is an array.
+    package var atArray: Bool { cursor.next == UInt8(ascii: "[") }
+
+    /// Reads the next value whole.
+    package mutating func readValue() throws(JSONParseError) -> JSONValue {
+        try cursor.value(depth: depth)
+    }
+
+    /// Reads an object (the next value must be one: see `atObject`), calling `member` with each key, in order, to
+    /// read its value; a key that repeats an earlier one is refused before `member` sees it.
+    package mutating func readObject(_ member: (String, inout JSONReader) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
+        let inner = depth + 1
+        try cursor.members(depth: inner) { (key, cursor) throws(JSONParseError) in
+            var reader = JSONReader(cursor, depth: inner)
+            try member(key, &reader)
+            cursor = reader.cursor
+        }
+    }
+
+    /// Reads an array (the next value must be one: see `atArray`), calling `element` to read each element.
+    package mutating func readArray(_ element: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        let inner = depth + 1
+        _ = try cursor.elements(depth: inner) { (cursor) throws(JSONParseError) in
+            var reader = JSONReader(cursor, depth: inner)
+            try element(&reader)
+            cursor = reader.cursor
+            return true
+        }
+    }
+
+    /// Reads an array of numbers, or of such arrays nested (flattened in order), without a `JSONValue` per number;
+    /// nil, having read nothing, when the next value is not an array or holds anything else.
+    ///
+    /// Malformed text before the first value that is not a number throws as `readValue` would.
+    package mutating func readNumbers() throws(JSONParseError) -> JSONNumbers? {
+        guard atArray else { return nil }
+        let start = cursor.index
+        var numbers = JSONNumbers()
+        guard try cursor.numbers(depth: depth + 1, into: &numbers) else {
+            cursor.index = start
+            return nil
+        }
+        return numbers
+    }
+
+    /// Checks that nothing but whitespace follows.
+    package mutating func readEnd() throws(JSONParseError) {
+        cursor.skipWhitespace()
+        guard cursor.atEnd else { throw cursor.error(.trailingCharacters) }
+    }
+}
+
+/// Numbers that `JSONReader.readNumbers` read from an array, nested arrays flattened in order.
+package struct JSONNumbers: Sendable {
+    /// Each number's value, as `JSONNumber.double` holds it.
+    package var values: [Double] = []
+    /// Whether every number was written as an integer literal (no fraction, no exponent): then each value below
+    /// 2^53 in magnitude is exactly the literal's, as `JSONNumber.int64` and `uint64` read it.
+    package var areIntegerLiterals = true
 }
 
 private struct Cursor {
@@ -69,6 +156,9 @@ private struct Cursor {
     }
 
     var atEnd: Bool { index >= bytes.count }
+
+    /// The next byte, if any.
+    var next: UInt8? { index < bytes.count ? bytes[index] : nil }
 
     func error(_ reason: JSONParseError.Reason, detail: String? = nil) -> JSONParseError {
         JSONParseError(reason: reason, offset: index, detail: detail)
@@ -112,74 +202,106 @@ private struct Cursor {
     }
 
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+        var members: [JSONMember] = []
+        try self.members(depth: depth) { (key, cursor) throws(JSONParseError) in
+            members.append(JSONMember(key: key, value: try cursor.value(depth: depth)))
+        }
+        return .object(members)
+    }
+
+    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+        var elements: [JSONValue] = []
+        _ = try self.elements(depth: depth) { (cursor) throws(JSONParseError) in
+            elements.append(try cursor.value(depth: depth))
+            return true
+        }
+        return .array(elements)
+    }
+
+    /// Reads the object that starts here, its members at `depth`: refuses a key that repeats an earlier one, and
+    /// calls `member` with each other key to read the value that follows it.
+    mutating func members(depth: Int, _ member: (String, inout Cursor) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
-        var members: [JSONMember] = []
-        // Duplicates are found by comparing with each earlier key while there are few, by a set once there are many.
-        var keys: Set<UTF8Key>? = nil
+        var keys = DistinctKeys()
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return
         }
         while true {
             skipWhitespace()
             guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
             let keyStart = index
             let key = try string()
-            guard Self.isNew(key, in: members, keys: &keys) else {
-                throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key)
-            }
+            guard keys.insert(key) else { throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key) }
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else { throw error(.unexpectedCharacter) }
             index += 1
             skipWhitespace()
-            members.append(JSONMember(key: key, value: try value(depth: depth)))
+            try member(key, &self)
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"): index += 1; return
             default: throw error(.unexpectedCharacter)
             }
         }
     }
 
-    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Reads the array that starts here, its elements at `depth`, calling `element` to read each; false when
+    /// `element` returns false, which stops the reading there.
+    mutating func elements(depth: Int, _ element: (inout Cursor) throws(JSONParseError) -> Bool)
+        throws(JSONParseError) -> Bool
+    {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if try peek() == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return true
         }
         while true {
             skipWhitespace()
-            elements.append(try value(depth: depth))
+            guard try element(&self) else { return false }
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"): index += 1; return true
             default: throw error(.unexpectedCharacter)
             }
         }
     }
 
-    /// Objects with at most this many members find duplicate keys by comparing bytes with each earlier key.
-    static let linearKeySearchLimit = 12
-
-    /// Whether `key` differs byte for byte from every key in `members`; the set holds them all once it exists.
-    static func isNew(_ key: String, in members: [JSONMember], keys: inout Set<UTF8Key>?) -> Bool {
-        if keys == nil {
-            if members.count < linearKeySearchLimit {
-                return !members.contains { $0.key.utf8.count == key.utf8.count && $0.key.utf8.elementsEqual(key.utf8) }
+    /// Reads the array that starts here as numbers (see `JSONReader.readNumbers`); false at the first element that
+    /// is neither a number nor an array.
+    mutating func numbers(depth: Int, into numbers: inout JSONNumbers) throws(JSONParseError) -> Bool {
+        try elements(depth: depth) { (cursor) throws(JSONParseError) in
+            switch try cursor.peek() {
+            case UInt8(ascii: "["):
+                return try cursor.numbers(depth: depth + 1, into: &numbers)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (value, isIntegerLiteral) = try cursor.numberValue()
+                numbers.values.append(value)
+                if !isIntegerLiteral { numbers.areIntegerLiterals = false }
+                return true
+            default:
+                return false
             }
-            keys = Set(members.map { UTF8Key($0.key) })
         }
-        return keys!.insert(UTF8Key(key)).inserted
     }
 
     mutating func number() throws(JSONParseError) -> JSONNumber {
+        let start = index
+        let (value, isIntegerLiteral) = try numberValue()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        return JSONNumber(text: text, double: value, isIntegerLiteral: isIntegerLiteral)
+    }
+
+    /// Reads the number that starts here: its value, and whether it is written as an integer literal.
+    mutating func numberValue() throws(JSONParseError) -> (value: Double, isIntegerLiteral: Bool) {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -227,13 +349,11 @@ private struct Cursor {
             exponent = exponentDigits > 9 ? Int.max / 2 : Int(exponentValue)
             if exponentNegative { exponent = -exponent }
         }
-        let source = UnsafeBufferPointer(rebasing: bytes[start..<index])
-        let text = String(decoding: source, as: UTF8.self)
-        let isIntegerLiteral = fractionDigits == 0 && !hasExponent
         let value: Double
         if digitCount <= 19, let exact = Self.fastDouble(mantissa, exponent: exponent - fractionDigits) {
             value = negative ? -exact : exact
         } else {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             guard let parsed = Double(text) else { throw error(.invalidNumber) }
             value = parsed
         }
@@ -241,7 +361,7 @@ private struct Cursor {
             index = start
             throw error(.numberOutOfRange)
         }
-        return JSONNumber(text: text, double: value, isIntegerLiteral: isIntegerLiteral)
+        return (value, fractionDigits == 0 && !hasExponent)
     }
 
     /// Powers of ten that a Double holds exactly.
@@ -352,6 +472,29 @@ private struct Cursor {
             index += 1
         }
         return value
+    }
+}
+
+/// An object's keys so far, to refuse one that repeats an earlier key byte for byte: the first few are kept inline
+/// and compared one by one (no allocation for the small objects that are most of what is parsed), the rest go into
+/// a set.
+private struct DistinctKeys {
+    private var few = InlineArray<8, String>(repeating: "")
+    private var count = 0
+    private var many: Set<UTF8Key>? = nil
+
+    /// Adds `key`; false when it was there already.
+    mutating func insert(_ key: String) -> Bool {
+        if count < few.count {
+            for i in 0..<count where few[i].utf8.count == key.utf8.count && few[i].utf8.elementsEqual(key.utf8) {
+                return false
+            }
+            few[count] = key
+            count += 1
+            return true
+        }
+        if many == nil { many = Set(few.indices.map { UTF8Key(few[$0]) }) }
+        return many!.insert(UTF8Key(key)).inserted
     }
 }
 

@@ -100,7 +100,7 @@ struct JSONParserTests {
     }
 
     @Test func duplicateKeysAreFoundInSmallAndLargeObjects() {
-        for count in [1, 2, 11, 12, 13, 40] {
+        for count in [1, 2, 7, 8, 9, 12, 13, 40] {
             let keys = (0..<count).map { "\"k\($0)\":\($0)" }
             #expect(reason("{" + keys.joined(separator: ",") + "}") == nil, "\(count) keys")
             for duplicate in Set([0, count / 2, count - 1]) {
@@ -117,6 +117,42 @@ struct JSONParserTests {
             let others = (0..<padding).map { ",\"p\($0)\":0" }.joined()
             #expect(reason("{\"\u{E9}\":1,\"e\u{301}\":2" + others + "}") == nil)
             #expect(reason("{\"e\u{301}\":1" + others + ",\"e\\u0301\":2}") == .duplicateKey, "an escape spells the same bytes")
+        }
+    }
+
+    /// `JSONReader.readNumbers` reads what `parse` reads, flattened, refuses what it refuses, and leaves arrays
+    /// that hold anything but numbers for `readValue`.
+    @Test func readerReadsNumbersAsTheParserDoes() throws {
+        func flat(_ value: JSONValue) -> [JSONNumber] {
+            value.arrayValue.map { $0.flatMap(flat) } ?? [value.number!]
+        }
+        func read(_ text: String, maximumDepth: Int = 64) throws(JSONParseError) -> JSONNumbers? {
+            try Array(text.utf8).withUnsafeBufferPointer { (bytes) throws(JSONParseError) in
+                var reader = JSONReader(bytes, maximumDepth: maximumDepth)
+                guard let numbers = try reader.readNumbers() else {
+                    #expect(try reader.readValue() == parser.parse(text), "nothing read: readValue reads it all")
+                    return nil
+                }
+                try reader.readEnd()
+                return numbers
+            }
+        }
+        for text in ["[1,2.5,-3e2]", "[[1,2],[3,[4]]]", "[]", "[[]]", " [ 1 ,\n2 ] ", "[-0,0.0,1E+2]", "[12345678901234567890]"] {
+            let numbers = try #require(try read(text), "\(text)")
+            let expected = flat(try parser.parse(text))
+            #expect(numbers.values.map(\.bitPattern) == expected.map(\.double.bitPattern), "\(text)")
+            #expect(numbers.areIntegerLiterals == expected.allSatisfy { $0.integerLiteral != nil }, "\(text)")
+        }
+        for text in ["[1,true]", #"[[1],"a"]"#, "{}", "1", "[null]", "[[1,2],[3,{}]]"] {
+            #expect(try read(text) == nil, "\(text)")
+        }
+        let deep = String(repeating: "[", count: 5) + "1" + String(repeating: "]", count: 5)
+        for (text, depth) in [("[1,]", 64), ("[1e400]", 64), ("[01]", 64), ("[1", 64), ("[1 2]", 64), (deep, 4)] {
+            var readError: JSONParseError?
+            do { _ = try read(text, maximumDepth: depth) } catch { readError = error }
+            var parseError: JSONParseError?
+            do { _ = try JSONParser(maximumDepth: depth).parse(text) } catch { parseError = error }
+            #expect(readError != nil && readError == parseError, "\(text)")
         }
     }
 
