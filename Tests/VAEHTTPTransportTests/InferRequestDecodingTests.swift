@@ -1,5 +1,6 @@
 import Testing
 @testable import VAEHTTPTransport
+import VAEJSON
 import VAEOpenInference
 
 /// A V2 infer body as the decoder reads it: the request in a line of text, or the refusal as `kind: message`.
@@ -7,10 +8,10 @@ func decoded(_ json: String, binary: [UInt8] = []) -> String {
     decoded(bytes: Array(json.utf8) + binary, headerLength: binary.isEmpty ? nil : json.utf8.count)
 }
 
-func decoded(bytes body: [UInt8], headerLength: Int? = nil) -> String {
+func decoded(bytes body: [UInt8], headerLength: Int? = nil, numbersFirst: Bool = true) -> String {
     do {
         let request = try body.withUnsafeBytes {
-            try InferRequestDecoding.request(body: $0, headerLength: headerLength)
+            try InferRequestDecoding.request(body: $0, headerLength: headerLength, numbersFirst: numbersFirst)
         }
         let parameters = request.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let inputs = request.inputs.map { "\($0.name) \($0.datatype) \($0.shape) \($0.values)" }
@@ -152,6 +153,54 @@ struct InferRequestDecodingTests {
             bad.insert(0xFF, at: position)
             #expect(decoded(bytes: bad).hasPrefix("parse_error: The request body is not valid JSON: "))
         }
+    }
+
+    /// Tensor data read straight into numbers gives what reading it as JSON values gives, refusals included, for the
+    /// bodies above and for many bodies spoilt at random.
+    @Test func numbersFirstReadsAsJSONValuesRead() {
+        let bodies = (wellFormedBodies + refusedBodies).map { Array($0.0.utf8) }
+        for body in bodies {
+            #expect(decoded(bytes: body) == decoded(bytes: body, numbersFirst: false), "\(String(decoding: body, as: UTF8.self))")
+        }
+        let alphabet = Array(#"[]{},:"-+.eE0123456789 tfnu\"#.utf8) + [0xFF, 0x01]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D  // a fixed xorshift sequence: the same bodies every run
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        let valid = [input(#""shape":[2,3],"datatype":"UINT8","data":[[1,2,3],[4,5,255]]"#),
+                     input(#""shape":[3],"datatype":"FP32","data":[0.5,-1e-3,7]"#),
+                     input(#""shape":[2],"datatype":"INT64","data":[-9007199254740993,12]"#)].map { Array($0.utf8) }
+        var refusals = 0
+        for round in 0..<20_000 {
+            var body = valid[round % valid.count]
+            for _ in 0...next(3) {
+                let position = next(body.count)
+                switch next(3) {
+                case 0: body[position] = alphabet[next(alphabet.count)]
+                case 1: body.insert(alphabet[next(alphabet.count)], at: position)
+                default: body.remove(at: position)
+                }
+            }
+            let answer = decoded(bytes: body)
+            #expect(answer == decoded(bytes: body, numbersFirst: false), "\(String(decoding: body, as: UTF8.self))")
+            if !answer.hasPrefix("id ") { refusals += 1 }
+        }
+        #expect(refusals > 10_000 && refusals < 20_000, "mostly refused, some read: \(refusals)")
+    }
+
+    @Test func dataOfNumbersIsReadStraightIntoNumbers() throws {
+        let pixels = (0..<784).map { String($0 % 256) }.joined(separator: ",")
+        for (data, integers) in [("[" + pixels + "]", true), ("[[1.5,2],[3,4]]", false)] {
+            let text = Array(input(#""shape":[1,28,28],"datatype":"UINT8","data":"# + data).utf8)
+            let read = try text.withUnsafeBufferPointer { try InferRequestDecoding.readWithTensorData($0) }
+            let numbers = try #require(read.data.first ?? nil)
+            #expect(numbers.values.count == (integers ? 784 : 4) && numbers.areIntegerLiterals == integers)
+            #expect(read.json["inputs"]?.arrayValue?.first?["data"] == .array([]), "an empty array in its place")
+        }
+        let mixed = Array(input(#""shape":[2],"datatype":"BOOL","data":[true,false]"#).utf8)
+        let read = try mixed.withUnsafeBufferPointer { try InferRequestDecoding.readWithTensorData($0) }
+        #expect(read.data.count == 1 && read.data[0] == nil && read.json["inputs"]?.arrayValue?.first?["data"]?.arrayValue?.count == 2)
     }
 
     @Test func readsBinaryTensorData() {
