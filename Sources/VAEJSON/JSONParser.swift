@@ -122,6 +122,7 @@ package struct JSONReader {
         guard atArray else { return nil }
         let start = cursor.index
         var numbers = JSONNumbers()
+        numbers.values.reserveCapacity(min((cursor.bytes.count - start) / 2, 4096))
         guard try cursor.numbers(depth: depth + 1, into: &numbers) else {
             cursor.index = start
             return nil
@@ -305,32 +306,44 @@ private struct Cursor {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
-        // The digits of the integer and fraction parts as one integer, while it has at most 19 digits.
+        // The digits of the integer and fraction parts as one integer: exact while there are at most 19 of them
+        // (10^19 < 2^64), and not used past that.
         var mantissa: UInt64 = 0
         var digitCount = 0
-        func digits(_ cursor: inout Cursor, into mantissa: inout UInt64, count: inout Int) -> Int {
-            let from = cursor.index
-            while cursor.index < cursor.bytes.count {
-                let digit = cursor.bytes[cursor.index] &- UInt8(ascii: "0")
+        func digits(_ cursor: inout Cursor, into mantissa: inout UInt64) -> Int {
+            // In locals: a store to cursor.index could alias the bytes as far as the compiler knows.
+            let bytes = cursor.bytes
+            var index = cursor.index
+            var value = mantissa
+            while index < bytes.count {
+                let digit = bytes[index] &- UInt8(ascii: "0")
                 guard digit < 10 else { break }
-                if count < 19 { mantissa = mantissa &* 10 &+ UInt64(digit) }
-                count += 1
-                cursor.index += 1
+                value = value &* 10 &+ UInt64(digit)
+                index += 1
             }
-            return cursor.index - from
+            let count = index - cursor.index
+            cursor.index = index
+            mantissa = value
+            return count
         }
         guard index < bytes.count else { throw error(.unexpectedEnd) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
             digitCount = 1
-        } else if digits(&self, into: &mantissa, count: &digitCount) == 0 {
-            throw error(.invalidNumber)
+        } else {
+            digitCount = digits(&self, into: &mantissa)
+            guard digitCount > 0 else { throw error(.invalidNumber) }
+        }
+        // Most numbers in tensor data are short integers, whose Double is exact: done.
+        if digitCount <= 15, index == bytes.count || !Self.continuesInteger(bytes[index]) {
+            return (negative ? -Double(mantissa) : Double(mantissa), true)
         }
         var fractionDigits = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            fractionDigits = digits(&self, into: &mantissa, count: &digitCount)
+            fractionDigits = digits(&self, into: &mantissa)
             guard fractionDigits > 0 else { throw error(.invalidNumber) }
+            digitCount += fractionDigits
         }
         var exponent = 0
         var hasExponent = false
@@ -343,8 +356,8 @@ private struct Cursor {
                 index += 1
             }
             var exponentValue: UInt64 = 0
-            var exponentDigits = 0
-            guard digits(&self, into: &exponentValue, count: &exponentDigits) > 0 else { throw error(.invalidNumber) }
+            let exponentDigits = digits(&self, into: &exponentValue)
+            guard exponentDigits > 0 else { throw error(.invalidNumber) }
             // Beyond 9 digits the exact exponent does not matter: the slow path below reads the text.
             exponent = exponentDigits > 9 ? Int.max / 2 : Int(exponentValue)
             if exponentNegative { exponent = -exponent }
@@ -362,6 +375,16 @@ private struct Cursor {
             throw error(.numberOutOfRange)
         }
         return (value, fractionDigits == 0 && !hasExponent)
+    }
+
+    /// Whether `byte` after an integer's digits makes it more than an integer literal (or, a digit after a
+    /// leading 0, malformed).
+    @inline(__always)
+    static func continuesInteger(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+        default: false
+        }
     }
 
     /// Powers of ten that a Double holds exactly.
