@@ -104,7 +104,9 @@ package struct JSONReader {
     }
 
     /// Reads an array (the next value must be one: see `atArray`), calling `element` to read each element.
-    package mutating func readArray(_ element: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    package mutating func readArray(_ element: (inout JSONReader) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
         let inner = depth + 1
         _ = try cursor.elements(depth: inner) { (cursor) throws(JSONParseError) in
             var reader = JSONReader(cursor, depth: inner)
