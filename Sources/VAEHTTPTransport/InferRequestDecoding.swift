@@ -8,22 +8,95 @@ enum InferRequestDecoding {
     /// Deepest JSON accepted: a request nests at most a few levels, plus the rank of nested `data` arrays.
     static let maximumDepth = 16
 
-    static func request(body: UnsafeRawBufferPointer, headerLength: Int?) throws(InferenceError) -> InferenceRequest {
+    /// The request in `body`.
+    /// - Parameters:
+    ///   - headerLength: The JSON's length when binary tensor data follows it.
+    ///   - numbersFirst: Whether tensor data is read straight into numbers (false only for tests, which compare
+    ///     the two ways of reading).
+    static func request(body: UnsafeRawBufferPointer, headerLength: Int?, numbersFirst: Bool = true)
+        throws(InferenceError) -> InferenceRequest
+    {
         let jsonLength = headerLength ?? body.count
         guard jsonLength >= 0, jsonLength <= body.count else {
             throw InferenceError(.invalidRequest, "Inference-Header-Content-Length is \(jsonLength) but the body has "
                                  + "\(body.count) bytes.")
         }
+        let text = UnsafeBufferPointer(rebasing: body.bindMemory(to: UInt8.self)[0..<jsonLength])
+        let binary = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
+        // Tensor data is read straight into numbers; only a body that this refuses, or whose numbers do not fit
+        // their datatype, is read again as JSON values, so that the refusal is worded as before.
+        if numbersFirst, let read = try? readWithTensorData(text),
+           let request = try request(read.json, data: read.data, binary: binary)
+        {
+            return request
+        }
         let json: JSONValue
         do {
-            json = try JSONParser(maximumDepth: maximumDepth).parse(
-                UnsafeBufferPointer(rebasing: body.bindMemory(to: UInt8.self)[0..<jsonLength]))
+            json = try JSONParser(maximumDepth: maximumDepth).parse(text)
         } catch {
             throw InferenceError(.parseError, "The request body is not valid JSON: \(error).")
         }
-        guard json.members != nil else { throw InferenceError(.invalidRequest, "The request body must be a JSON object.") }
-        var binary = UnsafeRawBufferPointer(rebasing: body[jsonLength...])
+        guard let request = try request(json, data: [], binary: binary) else {
+            preconditionFailure("a request without data read as numbers has no numbers to refuse")
+        }
+        return request
+    }
 
+    /// The body's JSON, except that each input's `data` that holds only numbers (nested or not) is read straight
+    /// into numbers, without a `JSONValue` per element: `data[i]` holds inputs[i]'s (nil when its data is left in
+    /// the JSON), and an empty array stands in its place in the JSON.
+    static func readWithTensorData(_ text: UnsafeBufferPointer<UInt8>) throws(JSONParseError)
+        -> (json: JSONValue, data: [JSONNumbers?])
+    {
+        var reader = JSONReader(text, maximumDepth: maximumDepth)
+        guard reader.atObject else {
+            let json = try reader.readValue()
+            try reader.readEnd()
+            return (json, [])
+        }
+        var members: [JSONMember] = []
+        var data: [JSONNumbers?] = []
+        try reader.readObject { (key, reader) throws(JSONParseError) in
+            guard key.utf8.elementsEqual("inputs".utf8), reader.atArray else {
+                members.append(JSONMember(key: key, value: try reader.readValue()))
+                return
+            }
+            var inputs: [JSONValue] = []
+            try reader.readArray { (reader) throws(JSONParseError) in
+                let (input, numbers) = try readInput(&reader)
+                inputs.append(input)
+                data.append(numbers)
+            }
+            members.append(JSONMember(key: key, value: .array(inputs)))
+        }
+        try reader.readEnd()
+        return (.object(members), data)
+    }
+
+    /// One element of `inputs`, and its `data` as numbers when it holds only numbers.
+    private static func readInput(_ reader: inout JSONReader) throws(JSONParseError) -> (JSONValue, JSONNumbers?) {
+        guard reader.atObject else { return (try reader.readValue(), nil) }
+        var members: [JSONMember] = []
+        var numbers: JSONNumbers?
+        try reader.readObject { (key, reader) throws(JSONParseError) in
+            if key.utf8.elementsEqual("data".utf8), let read = try reader.readNumbers() {
+                numbers = read
+                members.append(JSONMember(key: key, value: .array([])))
+            } else {
+                members.append(JSONMember(key: key, value: try reader.readValue()))
+            }
+        }
+        return (.object(members), numbers)
+    }
+
+    /// The request that `json` holds, `data[i]` (where there is one) being the numbers of inputs[i]'s data; nil
+    /// when some of those numbers do not fit their datatype, so that the data must be read as JSON values to say
+    /// which and why (never when `data` is empty).
+    private static func request(_ json: JSONValue, data: [JSONNumbers?], binary: UnsafeRawBufferPointer)
+        throws(InferenceError) -> InferenceRequest?
+    {
+        guard json.members != nil else { throw InferenceError(.invalidRequest, "The request body must be a JSON object.") }
+        var binary = binary
         var request = InferenceRequest(inputs: [])
         switch json["id"] {
         case nil, .null?: break
@@ -35,7 +108,9 @@ enum InferRequestDecoding {
             throw InferenceError(.invalidRequest, "The request needs 'inputs', an array of tensors.")
         }
         for (index, input) in inputs.enumerated() {
-            request.inputs.append(try tensor(input, index: index, binary: &binary))
+            let numbers = index < data.count ? data[index] : nil
+            guard let tensor = try tensor(input, index: index, numbers: numbers, binary: &binary) else { return nil }
+            request.inputs.append(tensor)
         }
         guard binary.isEmpty else {
             throw InferenceError(.invalidRequest, "\(binary.count) bytes of binary data follow the inputs that no "
@@ -61,8 +136,9 @@ enum InferRequestDecoding {
         return request
     }
 
-    private static func tensor(_ input: JSONValue, index: Int, binary: inout UnsafeRawBufferPointer) throws(InferenceError)
-        -> InputTensor
+    /// inputs[`index`], its data being `numbers` when they are given; nil when they do not fit the datatype.
+    private static func tensor(_ input: JSONValue, index: Int, numbers: JSONNumbers?,
+                               binary: inout UnsafeRawBufferPointer) throws(InferenceError) -> InputTensor?
     {
         let at = "inputs[\(index)]"
         guard input.members != nil, let name = input["name"]?.stringValue else {
@@ -106,9 +182,18 @@ enum InferRequestDecoding {
         guard let data = input["data"] else {
             throw InferenceError(.invalidRequest, "Input '\(name)' has neither 'data' nor a binary_data_size parameter.")
         }
-        var flat: [JSONValue] = []
-        flatten(data, into: &flat)
-        return InputTensor(name: name, datatype: datatypeName, shape: shape, values: try values(flat, datatype, name))
+        let values: TensorValues
+        if let numbers {
+            guard let converted = Self.values(numbers, datatype) else { return nil }
+            values = converted
+        } else if case .array(let elements) = data, !elements.contains(where: { $0.arrayValue != nil }) {
+            values = try Self.values(elements, datatype, name)  // already flat: no copy
+        } else {
+            var flat: [JSONValue] = []
+            flatten(data, into: &flat)
+            values = try Self.values(flat, datatype, name)
+        }
+        return InputTensor(name: name, datatype: datatypeName, shape: shape, values: values)
     }
 
     /// `data` may be flat or nested in the tensor's shape (row-major either way).
@@ -140,9 +225,7 @@ enum InferRequestDecoding {
             var values: [UInt64] = []
             values.reserveCapacity(flat.count)
             for (i, item) in flat.enumerated() {
-                guard let literal = item.number?.integerLiteral, let value = UInt64(literal) else {
-                    throw bad(i, "elements are unsigned integers")
-                }
+                guard let value = item.number?.uint64 else { throw bad(i, "elements are unsigned integers") }
                 values.append(value)
             }
             return .unsigned(values)
@@ -150,22 +233,58 @@ enum InferRequestDecoding {
             var values: [Int64] = []
             values.reserveCapacity(flat.count)
             for (i, item) in flat.enumerated() {
-                guard let literal = item.number?.integerLiteral, let value = Int64(literal) else {
-                    throw bad(i, "elements are integers")
-                }
+                guard let value = item.number?.int64 else { throw bad(i, "elements are integers") }
                 values.append(value)
             }
             return .signed(values)
-        case .fp16, .bf16, .fp32, .fp64:
+        case .fp32:
+            var values: [Float] = []
+            values.reserveCapacity(flat.count)
+            for (i, item) in flat.enumerated() {
+                guard let value = item.number?.double else { throw bad(i, "elements are numbers") }
+                values.append(Float(value))
+            }
+            return .floats(values)
+        case .fp16, .bf16, .fp64:
             var values: [Double] = []
             values.reserveCapacity(flat.count)
             for (i, item) in flat.enumerated() {
                 guard let value = item.number?.double else { throw bad(i, "elements are numbers") }
                 values.append(value)
             }
-            return datatype == .fp32 ? .floats(values.map { Float($0) }) : .doubles(values)
+            return .doubles(values)
         case .bytes:
             throw InferenceError(.invalidParams, "Input '\(name)' is BYTES; no model here takes BYTES tensors.")
+        }
+    }
+
+    /// Numbers as the tensor's datatype holds them, the same values as `values(_:_:_:)` gives for the same JSON;
+    /// nil when one does not fit (or for BOOL and BYTES), for that function to say which and why.
+    private static func values(_ numbers: JSONNumbers, _ datatype: TensorDatatype) -> TensorValues? {
+        // Below 2^53 in magnitude, an integer literal's Double is exactly its value (JSONNumber.int64, uint64).
+        let exact = 9.007_199_254_740_992e15
+        switch datatype {
+        case .uint8, .uint16, .uint32, .uint64:
+            guard numbers.areIntegerLiterals else { return nil }
+            var values: [UInt64] = []
+            values.reserveCapacity(numbers.values.count)
+            for value in numbers.values {
+                guard value >= 0, value < exact else { return nil }  // -0 is 0, as UInt64("-0") reads it
+                values.append(UInt64(value))
+            }
+            return .unsigned(values)
+        case .int8, .int16, .int32, .int64:
+            guard numbers.areIntegerLiterals else { return nil }
+            var values: [Int64] = []
+            values.reserveCapacity(numbers.values.count)
+            for value in numbers.values {
+                guard abs(value) < exact else { return nil }
+                values.append(Int64(value))
+            }
+            return .signed(values)
+        case .fp32: return .floats(numbers.values.map { Float($0) })
+        case .fp16, .bf16, .fp64: return .doubles(numbers.values)
+        case .bool, .bytes: return nil
         }
     }
 
@@ -179,9 +298,9 @@ enum InferRequestDecoding {
             case .bool(let flag): parameters[member.key] = .bool(flag)
             case .string(let text): parameters[member.key] = .string(text)
             case .number(let number):
-                if let literal = number.integerLiteral, let signed = Int64(literal) {
+                if let signed = number.int64 {
                     parameters[member.key] = .int(signed)
-                } else if let literal = number.integerLiteral, let unsigned = UInt64(literal) {
+                } else if let unsigned = number.uint64 {
                     parameters[member.key] = .uint(unsigned)
                 } else {
                     parameters[member.key] = .double(number.double)

@@ -49,13 +49,103 @@ package struct JSONParser {
     }
 
     package func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var cursor = Cursor(bytes: buffer, maximumDepth: maximumDepth)
-        cursor.skipWhitespace()
-        let value = try cursor.value(depth: 0)
-        cursor.skipWhitespace()
-        guard cursor.atEnd else { throw cursor.error(.trailingCharacters) }
+        var reader = JSONReader(buffer, maximumDepth: maximumDepth)
+        let value = try reader.readValue()
+        try reader.readEnd()
         return value
     }
+}
+
+/// Reads a JSON text a value at a time, by the same code and rules as `JSONParser` (depth limit, strict UTF-8,
+/// duplicate keys refused, numbers per RFC 8259), for callers that want some values in another form than a
+/// `JSONValue`: a V2 request reads its tensor data straight into numbers, without a `JSONValue` per element.
+///
+/// Each `read…` call reads one whole value (or the end); a closure given to `readObject` or `readArray` must read
+/// exactly one value each time it is called.
+package struct JSONReader {
+    private var cursor: Cursor
+    /// How many arrays and objects enclose the next value.
+    private let depth: Int
+
+    /// A reader at the start of `bytes`.
+    package init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = 64) {
+        cursor = Cursor(bytes: bytes, maximumDepth: maximumDepth)
+        cursor.skipWhitespace()
+        depth = 0
+    }
+
+    private init(_ cursor: Cursor, depth: Int) {
+        self.cursor = cursor
+        self.depth = depth
+    }
+
+    /// Whether the next value is an object.
+    package var atObject: Bool { cursor.next == UInt8(ascii: "{") }
+
+    /// Whether the next value is an array.
+    package var atArray: Bool { cursor.next == UInt8(ascii: "[") }
+
+    /// Reads the next value whole.
+    package mutating func readValue() throws(JSONParseError) -> JSONValue {
+        try cursor.value(depth: depth)
+    }
+
+    /// Reads an object (the next value must be one: see `atObject`), calling `member` with each key, in order, to
+    /// read its value; a key that repeats an earlier one is refused before `member` sees it.
+    package mutating func readObject(_ member: (String, inout JSONReader) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
+        let inner = depth + 1
+        try cursor.members(depth: inner) { (key, cursor) throws(JSONParseError) in
+            var reader = JSONReader(cursor, depth: inner)
+            try member(key, &reader)
+            cursor = reader.cursor
+        }
+    }
+
+    /// Reads an array (the next value must be one: see `atArray`), calling `element` to read each element.
+    package mutating func readArray(_ element: (inout JSONReader) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
+        let inner = depth + 1
+        _ = try cursor.elements(depth: inner) { (cursor) throws(JSONParseError) in
+            var reader = JSONReader(cursor, depth: inner)
+            try element(&reader)
+            cursor = reader.cursor
+            return true
+        }
+    }
+
+    /// Reads an array of numbers, or of such arrays nested (flattened in order), without a `JSONValue` per number;
+    /// nil, having read nothing, when the next value is not an array or holds anything else.
+    ///
+    /// Malformed text before the first value that is not a number throws as `readValue` would.
+    package mutating func readNumbers() throws(JSONParseError) -> JSONNumbers? {
+        guard atArray else { return nil }
+        let start = cursor.index
+        var numbers = JSONNumbers()
+        numbers.values.reserveCapacity(min((cursor.bytes.count - start) / 2, 4096))
+        guard try cursor.numbers(depth: depth + 1, into: &numbers) else {
+            cursor.index = start
+            return nil
+        }
+        return numbers
+    }
+
+    /// Checks that nothing but whitespace follows.
+    package mutating func readEnd() throws(JSONParseError) {
+        cursor.skipWhitespace()
+        guard cursor.atEnd else { throw cursor.error(.trailingCharacters) }
+    }
+}
+
+/// Numbers that `JSONReader.readNumbers` read from an array, nested arrays flattened in order.
+package struct JSONNumbers: Sendable {
+    /// Each number's value, as `JSONNumber.double` holds it.
+    package var values: [Double] = []
+    /// Whether every number was written as an integer literal (no fraction, no exponent): then each value below
+    /// 2^53 in magnitude is exactly the literal's, as `JSONNumber.int64` and `uint64` read it.
+    package var areIntegerLiterals = true
 }
 
 private struct Cursor {
@@ -70,12 +160,20 @@ private struct Cursor {
 
     var atEnd: Bool { index >= bytes.count }
 
+    /// The next byte, if any.
+    var next: UInt8? { index < bytes.count ? bytes[index] : nil }
+
     func error(_ reason: JSONParseError.Reason, detail: String? = nil) -> JSONParseError {
         JSONParseError(reason: reason, offset: index, detail: detail)
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func peek() throws(JSONParseError) -> UInt8 {
@@ -107,90 +205,210 @@ private struct Cursor {
     }
 
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+        var members: [JSONMember] = []
+        try self.members(depth: depth) { (key, cursor) throws(JSONParseError) in
+            members.append(JSONMember(key: key, value: try cursor.value(depth: depth)))
+        }
+        return .object(members)
+    }
+
+    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+        var elements: [JSONValue] = []
+        _ = try self.elements(depth: depth) { (cursor) throws(JSONParseError) in
+            elements.append(try cursor.value(depth: depth))
+            return true
+        }
+        return .array(elements)
+    }
+
+    /// Reads the object that starts here, its members at `depth`: refuses a key that repeats an earlier one, and
+    /// calls `member` with each other key to read the value that follows it.
+    mutating func members(depth: Int, _ member: (String, inout Cursor) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
-        var members: [JSONMember] = []
-        var keys = Set<UTF8Key>()
+        var keys = DistinctKeys()
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return
         }
         while true {
             skipWhitespace()
             guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
             let keyStart = index
             let key = try string()
-            guard keys.insert(UTF8Key(key)).inserted else {
-                throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key)
-            }
+            guard keys.insert(key) else { throw JSONParseError(reason: .duplicateKey, offset: keyStart, detail: key) }
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else { throw error(.unexpectedCharacter) }
             index += 1
             skipWhitespace()
-            members.append(JSONMember(key: key, value: try value(depth: depth)))
+            try member(key, &self)
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"): index += 1; return
             default: throw error(.unexpectedCharacter)
             }
         }
     }
 
-    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Reads the array that starts here, its elements at `depth`, calling `element` to read each; false when
+    /// `element` returns false, which stops the reading there.
+    mutating func elements(depth: Int, _ element: (inout Cursor) throws(JSONParseError) -> Bool)
+        throws(JSONParseError) -> Bool
+    {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if try peek() == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return true
         }
         while true {
             skipWhitespace()
-            elements.append(try value(depth: depth))
+            guard try element(&self) else { return false }
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"): index += 1; return true
             default: throw error(.unexpectedCharacter)
+            }
+        }
+    }
+
+    /// Reads the array that starts here as numbers (see `JSONReader.readNumbers`); false at the first element that
+    /// is neither a number nor an array.
+    mutating func numbers(depth: Int, into numbers: inout JSONNumbers) throws(JSONParseError) -> Bool {
+        try elements(depth: depth) { (cursor) throws(JSONParseError) in
+            switch try cursor.peek() {
+            case UInt8(ascii: "["):
+                return try cursor.numbers(depth: depth + 1, into: &numbers)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (value, isIntegerLiteral) = try cursor.numberValue()
+                numbers.values.append(value)
+                if !isIntegerLiteral { numbers.areIntegerLiterals = false }
+                return true
+            default:
+                return false
             }
         }
     }
 
     mutating func number() throws(JSONParseError) -> JSONNumber {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        func digits(_ cursor: inout Cursor) -> Int {
-            let from = cursor.index
-            while cursor.index < cursor.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(cursor.bytes[cursor.index]) {
-                cursor.index += 1
+        let (value, isIntegerLiteral) = try numberValue()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        return JSONNumber(text: text, double: value, isIntegerLiteral: isIntegerLiteral)
+    }
+
+    /// Reads the number that starts here: its value, and whether it is written as an integer literal.
+    mutating func numberValue() throws(JSONParseError) -> (value: Double, isIntegerLiteral: Bool) {
+        let start = index
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // The digits of the integer and fraction parts as one integer: exact while there are at most 19 of them
+        // (10^19 < 2^64), and not used past that.
+        var mantissa: UInt64 = 0
+        var digitCount = 0
+        func digits(_ cursor: inout Cursor, into mantissa: inout UInt64) -> Int {
+            // In locals: a store to cursor.index could alias the bytes as far as the compiler knows.
+            let bytes = cursor.bytes
+            var index = cursor.index
+            var value = mantissa
+            while index < bytes.count {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                value = value &* 10 &+ UInt64(digit)
+                index += 1
             }
-            return cursor.index - from
+            let count = index - cursor.index
+            cursor.index = index
+            mantissa = value
+            return count
         }
         guard index < bytes.count else { throw error(.unexpectedEnd) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-        } else if digits(&self) == 0 {
-            throw error(.invalidNumber)
+            digitCount = 1
+        } else {
+            digitCount = digits(&self, into: &mantissa)
+            guard digitCount > 0 else { throw error(.invalidNumber) }
         }
+        // Most numbers in tensor data are short integers, whose Double is exact: done.
+        if digitCount <= 15, index == bytes.count || !Self.continuesInteger(bytes[index]) {
+            return (negative ? -Double(mantissa) : Double(mantissa), true)
+        }
+        var fractionDigits = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard digits(&self) > 0 else { throw error(.invalidNumber) }
+            fractionDigits = digits(&self, into: &mantissa)
+            guard fractionDigits > 0 else { throw error(.invalidNumber) }
+            digitCount += fractionDigits
         }
+        var exponent = 0
+        var hasExponent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            hasExponent = true
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits(&self) > 0 else { throw error(.invalidNumber) }
+            var exponentNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var exponentValue: UInt64 = 0
+            let exponentDigits = digits(&self, into: &exponentValue)
+            guard exponentDigits > 0 else { throw error(.invalidNumber) }
+            // Beyond 9 digits the exact exponent does not matter: the slow path below reads the text.
+            exponent = exponentDigits > 9 ? Int.max / 2 : Int(exponentValue)
+            if exponentNegative { exponent = -exponent }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text) else { throw error(.invalidNumber) }
+        let value: Double
+        if digitCount <= 19, let exact = Self.fastDouble(mantissa, exponent: exponent - fractionDigits) {
+            value = negative ? -exact : exact
+        } else {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            guard let parsed = Double(text) else { throw error(.invalidNumber) }
+            value = parsed
+        }
         guard value.isFinite else {
             index = start
             throw error(.numberOutOfRange)
         }
-        return JSONNumber(text: text, double: value)
+        return (value, fractionDigits == 0 && !hasExponent)
+    }
+
+    /// Whether `byte` after an integer's digits makes it more than an integer literal (or, a digit after a
+    /// leading 0, malformed).
+    @inline(__always)
+    static func continuesInteger(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): true
+        default: false
+        }
+    }
+
+    /// Powers of ten that a Double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { pow10 in
+        (0..<pow10).reduce(1.0) { product, _ in product * 10 }
+    }
+
+    /// `mantissa` × 10^`exponent` when one correctly rounded multiplication or division gives it exactly as `Double(_:
+    /// String)` would (Clinger's fast path: both operands are exact doubles); nil when the text must be read.
+    @inline(__always)
+    static func fastDouble(_ mantissa: UInt64, exponent: Int) -> Double? {
+        guard mantissa <= 1 << 53 else { return nil }
+        let m = Double(mantissa)
+        if exponent == 0 { return m }
+        return scaled(m, exponent: exponent)
+    }
+
+    /// `m` × 10^`exponent` by one exact operation, when 10^|exponent| is an exact Double.
+    static func scaled(_ m: Double, exponent: Int) -> Double? {
+        if exponent > 0, exponent <= 22 { return m * exactPowersOfTen[exponent] }
+        if exponent < 0, exponent >= -22 { return m / exactPowersOfTen[-exponent] }
+        return nil
     }
 
     mutating func string() throws(JSONParseError) -> String {
@@ -279,6 +497,29 @@ private struct Cursor {
             index += 1
         }
         return value
+    }
+}
+
+/// An object's keys so far, to refuse one that repeats an earlier key byte for byte: the first few are kept inline
+/// and compared one by one (no allocation for the small objects that are most of what is parsed), the rest go into
+/// a set.
+private struct DistinctKeys {
+    private var few = InlineArray<8, String>(repeating: "")
+    private var count = 0
+    private var many: Set<UTF8Key>? = nil
+
+    /// Adds `key`; false when it was there already.
+    mutating func insert(_ key: String) -> Bool {
+        if count < few.count {
+            for i in 0..<count where few[i].utf8.count == key.utf8.count && few[i].utf8.elementsEqual(key.utf8) {
+                return false
+            }
+            few[count] = key
+            count += 1
+            return true
+        }
+        if many == nil { many = Set(few.indices.map { UTF8Key(few[$0]) }) }
+        return many!.insert(UTF8Key(key)).inserted
     }
 }
 

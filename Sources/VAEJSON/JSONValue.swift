@@ -97,34 +97,56 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     /// The value as a binary64 (what the .vaez spec's type rules are stated in).
     public let double: Double
+    /// Whether `text` is an integer literal (no fraction, no exponent): known when the number is made, so that
+    /// `integerLiteral` and `integer` need not scan the text again.
+    private let isIntegerLiteral: Bool
 
     /// A number with the given spelling; `text` must be a JSON number whose value is `double`.
     public init(text: String, double: Double) {
+        let utf8 = text.utf8
+        self.init(text: text, double: double, isIntegerLiteral: !utf8.isEmpty && !utf8.contains {
+            $0 == UInt8(ascii: ".") || ($0 | 0x20) == UInt8(ascii: "e")
+        })
+    }
+
+    /// A number as the parser read it, `isIntegerLiteral` saying whether `text` has neither fraction nor exponent.
+    init(text: String, double: Double, isIntegerLiteral: Bool) {
         self.text = text
         self.double = double
+        self.isIntegerLiteral = isIntegerLiteral
     }
 
     /// An integer, written as its digits.
     public init(_ value: Int) {
-        text = String(value)
-        double = Double(value)
+        self.init(text: String(value), double: Double(value), isIntegerLiteral: true)
     }
 
     /// A float, written in its shortest round-trip form (`0.001`, `10.0`, `1e-05`); never an integer literal.
     public init(_ value: Double) {
         precondition(value.isFinite, "JSON numbers are finite")
         // Swift's description of a finite Double always has a '.' or an exponent, so it never reads as an integer.
-        text = value.description
-        double = value
+        self.init(text: value.description, double: value, isIntegerLiteral: false)
     }
 
     /// The text when the number was written as an integer (no fraction, no exponent), such as `"-12"`; nil for
     /// `1.5`, `10.0` or `1e1`.
-    public var integerLiteral: String? {
-        let utf8 = text.utf8
-        guard !utf8.isEmpty, !utf8.contains(where: { $0 == UInt8(ascii: ".") || ($0 | 0x20) == UInt8(ascii: "e") })
-        else { return nil }
-        return text
+    public var integerLiteral: String? { isIntegerLiteral ? text : nil }
+
+    /// The value of an integer literal when it fits an `Int64`, read exactly (`9007199254740993` too); nil for
+    /// other numbers (`1.0`, `1e1`) and for literals out of range.
+    public var int64: Int64? {
+        guard isIntegerLiteral else { return nil }
+        // An integer below 2^53 in magnitude is held exactly, so its Double is its value: no need to read digits.
+        if abs(double) < 9.007_199_254_740_992e15 { return Int64(double) }
+        return Int64(text)
+    }
+
+    /// The value of an integer literal when it fits a `UInt64`, read exactly; nil for other numbers, for negative
+    /// literals (`-0` is 0, as `UInt64("-0")` reads it) and for literals out of range.
+    public var uint64: UInt64? {
+        guard isIntegerLiteral else { return nil }
+        if double >= 0, double < 9.007_199_254_740_992e15 { return UInt64(double) }  // -0.0 >= 0 too
+        return UInt64(text)
     }
 
     /// The .vaez spec's "integer": integral and with absolute value at most 2^53−1, so every language reads it the
@@ -140,7 +162,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     ///
     /// Unlike `intValue`, an integer literal such as `9007199254740993` is read exactly from its digits.
     public var integer: Int? {
-        if let exact = Int(text) { return exact }
+        if let exact = int64 { return Int(exact) }
         guard double.rounded() == double, abs(double) < 9.007_199_254_740_992e15 else { return nil }
         return Int(double)
     }
