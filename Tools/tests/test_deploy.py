@@ -13,10 +13,14 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_vaeclient import bin_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "Tools" / "deploy"
@@ -26,15 +30,6 @@ DEFAULT_DRAIN_SECONDS = 10.0  # vaed's --drain-timeout default
 KSERVE_HTTP_PORT = 8080  # where KServe sends HTTP when a runtime declares no port
 KSERVE_MODEL_DIR = "/mnt/models"  # where KServe's storage initializer puts storageUri's files
 GRPC_APP_PROTOCOLS = {"kubernetes.io/h2c", "grpc"}
-
-
-def bin_dir() -> Path:
-    """The directory of the built binaries, found as test_vaeclient.py's bin_dir() finds it."""
-    if os.environ.get("VAE_BIN_DIR"):
-        return Path(os.environ["VAE_BIN_DIR"])
-    shown = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True,
-                           timeout=120)
-    return Path(shown.stdout.strip()) if shown.returncode == 0 else ROOT / ".build" / "debug"
 
 
 # =============================================================================

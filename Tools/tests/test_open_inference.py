@@ -28,7 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tritonclient.utils import InferenceServerException
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_vaeclient import VAED, model_file, require_built  # noqa: E402
+from test_vaeclient import VAED, Daemon, model_file, require_built  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import vaeclient  # noqa: E402
@@ -98,15 +98,8 @@ class NetworkDaemon:
         head, _, payload = answer.partition(b"\r\n\r\n")
         return int(head.split(b" ")[1]), payload
 
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
-        return self.process.wait()
+    # SIGTERM, waited for (killed after 20 s); the exit status.
+    stop = Daemon.stop
 
 
 @pytest.fixture
