@@ -10,7 +10,6 @@ repository root: python3 -m pytest -q Tools/tests
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys

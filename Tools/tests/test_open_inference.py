@@ -9,7 +9,6 @@ vaed is taken from $VAE_BIN_DIR, else from `swift build --show-bin-path`.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
