@@ -83,10 +83,14 @@ package final class V2Router: Sendable {
             }
         }
         // Everything but the health probes needs the token, when there is one.
-        if let token, !token.admits(authorization: head.headers.first(name: "authorization")) {
-            record.method = nil
-            return refuse(InferenceError(.unauthorized, "This server needs 'Authorization: Bearer <token>' "
-                                         + "(the token in vaed's --auth-token-file)."))
+        if let token {
+            let offered = head.headers.first(name: "authorization")
+            if !token.admits(authorization: offered) {
+                record.method = nil
+                return refuse(InferenceError(.unauthorized, offered == nil
+                    ? "This server needs 'Authorization: Bearer <token>' (the token in vaed's --auth-token-file)."
+                    : "The Authorization header does not carry this server's token (Bearer <token>)."))
+            }
         }
         if parts == ["metrics"] {
             record.method = "stats"
@@ -102,7 +106,13 @@ package final class V2Router: Sendable {
             return refuse(InferenceError(.notFound, "This listener (vaed --metrics) serves /metrics and the health probes only."))
         }
         if parts == ["v2"] {
+            record.method = "hello"
             return only(.GET) { answer(.json(V2JSON.serverMetadata(version: engine.version), record)) }
+        }
+        if parts.count >= 3, parts[0] == "v2", parts[1] == "models", parts.last == "stats" || parts[2] == "stats" {
+            record.method = nil
+            return refuse(InferenceError(.notFound, "vaed does not implement Triton's statistics extension (it is not "
+                                         + "in GET /v2's extensions); GET /metrics has the figures."))
         }
         if parts.count >= 3, parts[0] == "v2", parts[1] == "models" {
             let name = parts[2].removingPercentEncoding

@@ -280,7 +280,17 @@ private struct SampleValues {
         case .int(let value) where value >= Int64(Int32.min) && value <= Int64(Int32.max): return Int(value)
         case .uint(let value) where value <= UInt64(Int32.max): return Int(value)
         case .double(let value) where value == value.rounded() && abs(value) <= Double(Int32.max): return Int(value)
-        default: throw InferenceError(.invalidParams, "'\(name)' must be an integer of at most \(Int32.max).")
+        default: throw InferenceError(.invalidParams, "'\(name)' must be an integer (at most \(Int32.max)), not \(Self.describe(given[name]!)).")
+        }
+    }
+
+    static func describe(_ value: InferenceParameter) -> String {
+        switch value {
+        case .bool: "a boolean"
+        case .string: "a string"
+        case .int(let n): "\(n)"
+        case .uint(let n): "\(n)"
+        case .double(let x): "\(x)"
         }
     }
 

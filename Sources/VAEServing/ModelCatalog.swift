@@ -101,7 +101,7 @@ package final class ModelCatalog: Sendable {
                     }
                 } catch {
                     report.failures.append(.init(name: name, reason: "\(error)"))
-                    logger.error("reload failed; the old model keeps serving",
+                    logger.error(old == nil ? "load failed; the model is not served" : "reload failed; the old model keeps serving",
                                  metadata: ["model": "\(name)", "file": "\(path)", "reason": "\(error)"])
                 }
             }

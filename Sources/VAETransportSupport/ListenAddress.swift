@@ -26,7 +26,10 @@ package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
             if colon != text.startIndex { host = String(text[..<colon]) }
             portText = text[text.index(after: colon)...]
         }
-        guard let port = Int(portText), (0...65535).contains(port) else {
+        guard let port = Int(portText) else {
+            throw ListenAddressError("\(flag) takes HOST:PORT or PORT, such as 127.0.0.1:8080 or 8080 (got '\(text)': no port)")
+        }
+        guard (0...65535).contains(port) else {
             throw ListenAddressError("\(flag) needs a port from 0 to 65535 (got '\(text)')")
         }
         guard !host.isEmpty else { throw ListenAddressError("\(flag) has an empty host (got '\(text)')") }

@@ -106,6 +106,24 @@ struct Vaed: AsyncParsableCommand {
     var watchInterval: Double = 1
 
     func validate() throws {
+        // Listen addresses are usage errors, found before any model is loaded.
+        var ports: [Int: String] = [:]
+        for (flag, value) in [("--http", http), ("--grpc", grpc), ("--metrics", metrics)] {
+            guard let value else { continue }
+            let address: ListenAddress
+            do {
+                address = try ListenAddress(parsing: value, flag: flag)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            if address.port != 0, let other = ports[address.port] {
+                throw ValidationError("\(other) and \(flag) both ask for port \(address.port); give each its own")
+            }
+            ports[address.port] = flag
+        }
+        if authTokenFile != nil && http == nil && grpc == nil && metrics == nil {
+            throw ValidationError("--auth-token-file guards --http, --grpc and --metrics, and none is given (the Unix socket is guarded by its file mode, --socket-mode)")
+        }
         guard mode_t(socketMode, radix: 8).map({ $0 & ~0o777 == 0 }) == true else {
             throw ValidationError("--socket-mode must be an octal mode such as 0600 or 0660 (got '\(socketMode)')")
         }

@@ -545,3 +545,17 @@ def test_grpc_requests_are_in_the_metrics(served, grpc_client):
     assert requests.get("decode", 0) == 1 and requests.get("health", 0) >= 1
     errors = {sample.labels.get("type"): sample.value for sample in families["vaed_errors"].samples}
     assert errors.get("model_not_found", 0) == 1
+
+
+def test_listener_flags_are_usage_errors_before_any_model_loads(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text("0123456789abcdef0123456789abcdef\n")
+    cases = [(["--http", "localhost"], "takes HOST:PORT or PORT"),
+             (["--http", "8080", "--grpc", "127.0.0.1:8080"], "both ask for port 8080"),
+             (["--http", "[::1]8080"], "[IPV6]:PORT"),
+             (["--auth-token-file", str(token_file)], "none is given")]
+    for flags, words in cases:
+        # A model file that does not exist: a usage error must be found before it is looked at.
+        done = subprocess.run([str(require_built(VAED)), "--model", f"m={tmp_path}/absent.vaez",
+                               "--socket", str(tmp_path / "s"), *flags], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 64 and words in done.stderr and "absent" not in done.stderr, (flags, done.stderr)
