@@ -2,8 +2,8 @@
 // The data flows dataset → trainer → .vaez → daemon → client; each arrow is one module boundary below (VAEData →
 // VAETraining → VAEFormat → VAEServing → the transports: VAELineTransport → VAEProtocol ← VAEClient on the Unix
 // socket, VAEOpenInference → VAEHTTPTransport and VAEGRPCTransport on the network). Targets are listed from the
-// ground up, each depending only on targets above it, and each lists exactly the modules its sources import. The client side
-// (VAEProtocol, VAEClient, vaectl) never reaches the numeric core, so vaectl links neither oneDNN nor libgomp.
+// ground up, each depending only on targets above it, and each lists exactly the modules its sources import. The
+// client side (VAEProtocol, VAEClient, vaectl) never reaches the numeric core, so vaectl links neither oneDNN nor libgomp.
 import PackageDescription
 
 let package = Package(
