@@ -133,12 +133,33 @@ package final class GRPCInferenceServer: Service, Sendable {
         guard connections.admit(channel, onClose: { statistics.connectionClosed(.grpc) }) else {
             statistics.connectionRefused(.grpc)
             logger.warning("refused a connection", metadata: ["reason": "already \(connections.limit) connections (--max-connections)"])
-            // Closed rather than failed: a failed initializer would be reported to the listener, which ends on it.
-            channel.close(promise: nil)
-            return channel.eventLoop.makeSucceededVoidFuture()
+            // Closed rather than failed (a failed initializer would be reported to the listener, which ends on it),
+            // and only once active: closed while grpc-swift is still setting the connection up, its connection
+            // handler never sees channelInactive and its keepalive timers keep it alive for good (LeakSanitizer:
+            // 372 bytes a refused connection).
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(CloseOnceActive(), position: .first)
+            }
         }
         statistics.connectionOpened(.grpc)
         return channel.eventLoop.makeSucceededVoidFuture()
+    }
+}
+
+/// Closes a refused connection as soon as it is active, after every handler has seen it become so.
+final class CloseOnceActive: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        let channel = context.channel
+        context.eventLoop.execute { channel.close(promise: nil) }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        let channel = context.channel
+        context.eventLoop.execute { channel.close(promise: nil) }
     }
 }
 
