@@ -77,7 +77,9 @@ struct PreparedInferenceTests {
             let b = try await infer(engine, "vae.encode", json)
             let c = try await infer(engine, "vae.encode", unit)
             #expect(a["mu"]?.shape == [2, 2] && a["logvar"]?.shape == [2, 2] && a["z"]?.datatype == .fp32)
-            #expect(floats(a["mu"]) == floats(b["mu"]), "the same bytes either way")
+            // The same input either way; computed as separate requests, so held to the batching tolerance.
+            let same = agreement(floats(a["mu"]), floats(b["mu"]), within: Tolerance.batching)
+            #expect(same.holds, "the same bytes either way: \(same)")
             let agreement = zip(floats(a["mu"]), floats(c["mu"])).map { abs($0 - $1) }.max() ?? 1
             #expect(agreement < 1e-5, "UINT8 b and FP32 b/255 are the same input to float rounding")
             #expect(floats(a["z"]) == floats(a["mu"]), "z is mu unless sampled")
@@ -110,7 +112,10 @@ struct PreparedInferenceTests {
             ]))
             #expect(byParameters["z"]?.shape == [3, 2] && byParameters.parameters.first?.value == .uint(7))
             #expect(Array(floats(byParameters["z"]).suffix(2)) == floats(byTensors["z"]), "code 2 of seed 7 either way")
-            #expect(Array(floats(byParameters["images_fp32"]).suffix(12)) == floats(byTensors["images_fp32"]))
+            // The images are decoded in batches of 3 and of 1: equal to float rounding, not bit for bit.
+            let images = agreement(floats(byParameters["images_fp32"]).suffix(12), floats(byTensors["images_fp32"]),
+                                   within: Tolerance.batching)
+            #expect(images.holds, "image 2 of seed 7 either way: \(images)")
         }
     }
 
