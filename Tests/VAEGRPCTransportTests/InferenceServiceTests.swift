@@ -158,7 +158,11 @@ struct InferenceServiceTests {
             var typed = Inference_InferTensorContents()
             typed.uintContents = twoImages.map { UInt32($0) }
             let viaTyped = try await client.modelInfer(inferRequest("vae.encode", [images], contents: [typed]))
-            #expect(viaTyped.floats("mu") == raw.floats("mu") && viaTyped.floats("logvar") == raw.floats("logvar"))
+            // Separate requests: the same input gives the same codes to the batching tolerance.
+            let typedMu = agreement(viaTyped.floats("mu") ?? [], raw.floats("mu") ?? [], within: Tolerance.batching)
+            let typedLogvar = agreement(viaTyped.floats("logvar") ?? [], raw.floats("logvar") ?? [],
+                                        within: Tolerance.batching)
+            #expect(typedMu.holds && typedLogvar.holds, "\(typedMu); \(typedLogvar)")
 
             var unit = Inference_InferTensorContents()
             unit.fp32Contents = twoImages.map { Float($0) / 255 }
@@ -188,12 +192,15 @@ struct InferenceServiceTests {
             #expect(decoded.outputs.map(\.datatype) == ["UINT8", "FP32"] && decoded.outputs.first?.shape == [2, 4, 3])
             #expect(decoded.rawOutputContents.map(\.count) == [24, 96])
             let unit = decoded.floats("images_fp32") ?? []
-            #expect(Array(decoded.rawOutputContents[0]) == unit.map { UInt8(($0 * 255).rounded()) })
+            // The kernel's rounding may fuse the multiply-add: ±1 level (protocol.md).
+            let rounded = pixelAgreement(Array(decoded.rawOutputContents[0]), unit.map { UInt8(($0 * 255).rounded()) })
+            #expect(rounded.holds, "the UINT8 images are the FP32 ones rounded: \(rounded)")
 
             let raw = codes.withUnsafeBytes { Data($0) }
             let viaRaw = try await client.modelInfer(inferRequest("vae.decode", [("z", "FP32", [2, 2])], raw: [raw],
                                                                   outputs: ["images_fp32"]))
-            #expect(viaRaw.floats("images_fp32") == unit)
+            let rawImages = agreement(viaRaw.floats("images_fp32") ?? [], unit, within: Tolerance.batching)
+            #expect(rawImages.holds && !unit.isEmpty, "\(rawImages)")
 
             let denoised = try await client.modelInfer(
                 inferRequest("vae.denoise", [("images", "UINT8", [2, 4, 3])], raw: [Data(twoImages)]))
@@ -232,7 +239,9 @@ struct InferenceServiceTests {
             z.fp32Contents = codes
             let decoded = try await client.modelInfer(inferRequest("vae.decode", [("z", "FP32", [3, 2])], contents: [z],
                                                                    outputs: ["images_fp32"]))
-            #expect(decoded.floats("images_fp32") == byParameters.floats("images_fp32"))
+            let again = agreement(decoded.floats("images_fp32") ?? [], byParameters.floats("images_fp32") ?? [],
+                                  within: Tolerance.batching)
+            #expect(again.holds && !(decoded.floats("images_fp32") ?? []).isEmpty, "\(again)")
         }
     }
 
