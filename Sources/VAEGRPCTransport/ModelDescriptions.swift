@@ -63,8 +63,7 @@ enum ModelDescriptions {
         }
         if batched {
             var dynamic = Inference_ModelDynamicBatching()
-            let window = batching.window.components
-            dynamic.maxQueueDelayMicroseconds = UInt64(max(0, window.seconds * 1_000_000 + window.attoseconds / 1_000_000_000_000))
+            dynamic.maxQueueDelayMicroseconds = UInt64(max(0, batching.windowMicroseconds))
             config.dynamicBatching = dynamic
         }
         var instances = Inference_ModelInstanceGroup()

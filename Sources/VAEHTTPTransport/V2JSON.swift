@@ -65,9 +65,7 @@ enum V2JSON {
         w.raw(",\"output\":")
         configTensors(model.outputs, batched: batched, into: &w)
         if batched {
-            let microseconds = Int(batching.window.components.seconds * 1_000_000
-                                   + batching.window.components.attoseconds / 1_000_000_000_000)
-            w.raw(",\"dynamic_batching\":{\"max_queue_delay_microseconds\":\(microseconds)}")
+            w.raw(",\"dynamic_batching\":{\"max_queue_delay_microseconds\":\(batching.windowMicroseconds)}")
         }
         w.raw(",\"instance_group\":[{\"name\":")
         w.string(model.name)

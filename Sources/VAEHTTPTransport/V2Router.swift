@@ -161,7 +161,7 @@ package final class V2Router: Sendable {
         do throws(InferenceError) {
             var headerLength: Int?
             if let text = head.headers.first(name: "inference-header-content-length") {
-                guard let length = Int(text.trimmingSpaces), length >= 0 else {
+                guard let length = Int(text.trimmingASCIIWhitespace), length >= 0 else {
                     throw InferenceError(.invalidRequest, "Inference-Header-Content-Length must be a byte count (got '\(text)').")
                 }
                 headerLength = length
@@ -192,13 +192,6 @@ package final class V2Router: Sendable {
 }
 
 extension String {
-    fileprivate var trimmingSpaces: Substring {
-        var text = Substring(self)
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return text
-    }
-
     /// %XX escapes decoded (model names are plain, but clients may escape the dot); unchanged when malformed.
     fileprivate var removingPercentEncoding: String {
         guard contains("%") else { return self }

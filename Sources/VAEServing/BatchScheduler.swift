@@ -26,6 +26,11 @@ package struct BatchingConfiguration: Sendable {
         self.threads = threads
         self.inlineRows = inlineRows
     }
+
+    /// `window` in whole microseconds, as batching configurations elsewhere (Triton's) state it.
+    package var windowMicroseconds: Int {
+        Int(window.components.seconds * 1_000_000 + window.components.attoseconds / 1_000_000_000_000)
+    }
 }
 
 /// Dynamic batching: jobs for the same model from every transport are queued together, and each compute thread

@@ -18,7 +18,7 @@ package struct BearerToken: Sendable {
         } catch {
             throw BearerTokenError("cannot read the auth token file \(path): \(error)")
         }
-        let token = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+        let token = String(String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace)
         guard token.utf8.count >= 16 else {
             throw BearerTokenError("the auth token in \(path) is shorter than 16 characters; use a long random one "
                                    + "(for example: openssl rand -hex 32)")
@@ -39,12 +39,4 @@ package struct BearerToken: Sendable {
 package struct BearerTokenError: Error, CustomStringConvertible, Sendable {
     package let description: String
     init(_ description: String) { self.description = description }
-}
-
-extension String {
-    fileprivate var trimmingWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
-    }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VAETransportSupport
 
 /// How many cores this process may use: the CPUs it may run on (`taskset`, cpusets) and, in a container, its CPU
 /// quota (cgroup v2 `cpu.max`, or v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`), rounded up. Foundation's
@@ -41,17 +42,8 @@ enum CPUBudget {
         var lines: [String] = []
         var buffer = [CChar](repeating: 0, count: 4096)
         while fgets(&buffer, Int32(buffer.count), file) != nil {
-            lines.append(String(cString: buffer).trimmingCharacters(in: " \t\n"))
+            lines.append(String(String(cString: buffer).trimmingASCIIWhitespace))
         }
         return lines
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
     }
 }
