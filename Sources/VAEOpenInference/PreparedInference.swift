@@ -53,8 +53,10 @@ extension InferenceModel {
                 throw InferenceError(.invalidValue, "start must be between 0 and \(Int32.max) (got \(start)).")
             }
             let temperature = try values.real("temperature") ?? 1
-            guard temperature.isFinite, temperature > 0, temperature <= 1000 else {
-                throw InferenceError(.invalidValue, "temperature must be above 0 and at most 1000 (got \(temperature)).")
+            // The engine samples in Float: a tiny positive Double such as 1e-300 rounds to 0 there.
+            guard temperature.isFinite, Float(temperature) > 0, temperature <= 1000 else {
+                throw InferenceError(.invalidValue, "temperature must be above 0 (at least about 1.4e-45, a 32-bit "
+                                     + "float's smallest) and at most 1000 (got \(temperature)).")
             }
             let seed = try values.seed() ?? UInt64.random(in: 0...UInt64.max)
             let sample = SampleRequest(model: served, count: count, temperature: Float(temperature), seed: seed,

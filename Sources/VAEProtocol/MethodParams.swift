@@ -110,8 +110,10 @@ public struct SampleParams: Sendable, Equatable {
         guard let count = try params.integer("count", in: 1...Int.max) else { throw .invalidParams("params.count is required.") }
         let temperature = try params.number("temperature")
         if let temperature {
-            guard temperature.isFinite, temperature > 0, Float(temperature).isFinite else {
-                throw .invalidValue("params.temperature must be a finite number above 0 (got \(temperature)).")
+            // The engine samples in Float: a tiny positive Double such as 1e-300 rounds to 0 there.
+            guard temperature.isFinite, Float(temperature).isFinite, Float(temperature) > 0 else {
+                throw .invalidValue("params.temperature must be a finite number above 0 that a 32-bit float holds "
+                                    + "(at least about 1.4e-45; got \(temperature)).")
             }
         }
         self.init(model: try params.string("model"), count: count, temperature: temperature, seed: try params.seed(),

@@ -143,6 +143,9 @@ struct PreparedInferenceTests {
                 ("vae.sample", InferenceRequest(parameters: ["seed": .uint(1)], inputs: [
                     InputTensor(name: "seed", datatype: "UINT64", shape: [1], values: .unsigned([1]))]), .invalidParams, "both"),
                 ("vae.sample", InferenceRequest(parameters: ["temperature": .double(0)], inputs: []), .invalidValue, "temperature"),
+                // Above 0 as a Double, 0 as the Float the engine samples in (a fuzzer found it trapping the daemon).
+                ("vae.sample", InferenceRequest(parameters: ["temperature": .double(1e-300)], inputs: []), .invalidValue,
+                 "32-bit"),
                 ("vae.decode", InferenceRequest(inputs: [InputTensor(name: "z", datatype: "FP32", shape: [1, 2], values: .floats([0, 0]))],
                                                 outputs: [RequestedOutput(name: "mu")]), .invalidParams, "no output 'mu'"),
             ]

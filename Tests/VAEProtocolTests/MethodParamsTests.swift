@@ -49,6 +49,8 @@ struct MethodParamsTests {
         #expect(try refusal({ _ = try SampleParams($0) }, #"{}"#) == .invalidParams)
         #expect(try refusal({ _ = try SampleParams($0) }, #"{"count":0}"#) == .invalidValue)
         #expect(try refusal({ _ = try SampleParams($0) }, #"{"count":1,"temperature":0}"#) == .invalidValue)
+        // Above 0 as a Double, 0 as the Float the engine samples in (a fuzzer found it trapping the daemon).
+        #expect(try refusal({ _ = try SampleParams($0) }, #"{"count":1,"temperature":1e-300}"#) == .invalidValue)
         #expect(try refusal({ _ = try SampleParams($0) }, #"{"count":1,"seed":-1}"#) == .invalidParams)
         #expect(try refusal({ _ = try SampleParams($0) }, #"{"count":1,"output":"gif"}"#) == .invalidParams)
         #expect(try refusal({ _ = try EncodeParams($0) }, #"{"images":[]}"#) == .invalidParams)
