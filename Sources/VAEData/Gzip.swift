@@ -8,9 +8,17 @@ package enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
+    /// The most bytes a stream may inflate to by default: 1 GiB, twenty times Fashion-MNIST's training images.
+    package static let defaultMaximumBytes = 1 << 30
+
     /// Inflates a whole gzip stream (concatenated members included).
-    /// - Throws: `DataError.badCompression` naming `source` when the stream is corrupt or cut short.
-    package static func decompress(_ compressed: [UInt8], source: String) throws(DataError) -> [UInt8] {
+    /// - Parameter maximumBytes: the most bytes the stream may inflate to; a few kilobytes of gzip can claim
+    ///   gigabytes, so the output is bounded before it is allocated.
+    /// - Throws: `DataError.badCompression` naming `source` when the stream is corrupt or cut short,
+    ///   `DataError.tooLarge` when it inflates past `maximumBytes`.
+    package static func decompress(_ compressed: [UInt8], source: String, maximumBytes: Int = defaultMaximumBytes)
+        throws(DataError) -> [UInt8]
+    {
         var stream = z_stream()
         // 15 + 32: maximum window, detect gzip or zlib headers automatically.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -19,7 +27,7 @@ package enum Gzip {
         defer { inflateEnd(&stream) }
 
         var output = [UInt8]()
-        output.reserveCapacity(compressed.count * 4)
+        output.reserveCapacity(min(compressed.count * 4, maximumBytes))
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var status: Int32 = Z_OK
         try compressed.withUnsafeBufferPointer { (input) throws(DataError) in
@@ -32,6 +40,9 @@ package enum Gzip {
                     status = inflate(&stream, Z_NO_FLUSH)
                 }
                 let produced = chunk.count - Int(stream.avail_out)
+                guard produced <= maximumBytes - output.count else {
+                    throw DataError(.tooLarge, "\(source): the gzip stream inflates past \(maximumBytes) bytes")
+                }
                 output.append(contentsOf: chunk[0..<produced])
                 if status == Z_STREAM_END && stream.avail_in > 0 {
                     // Another gzip member follows.

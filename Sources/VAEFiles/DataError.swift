@@ -12,6 +12,8 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case emptySelection
         case unwritable
         case invalidValue
+        /// Past a documented size limit (a decompression bomb, an image larger than allowed).
+        case tooLarge
     }
 
     public let code: Code

@@ -63,6 +63,17 @@ struct IDXTests {
         #expect(throws: DataError.self) { try Gzip.decompress(corrupt, source: "bad.gz") }
     }
 
+    @Test("a gzip stream that inflates past the limit is refused as too large, at the limit it inflates")
+    func gzipInflationIsBounded() throws {
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        let compressed = try gzipped(zeros)
+        #expect(compressed.count < 2048, "a megabyte of zeros is a small stream: the bomb the limit is for")
+        #expect(try Gzip.decompress(compressed, source: "z.gz", maximumBytes: zeros.count) == zeros)
+        #expect(throws: DataError(.tooLarge, "z.gz: the gzip stream inflates past 1048575 bytes")) {
+            try Gzip.decompress(compressed, source: "z.gz", maximumBytes: zeros.count - 1)
+        }
+    }
+
     @Test func datasetLoaderReadsGzipAndNamesMissingFiles() throws {
         let directory = temporaryDirectory()
         try writeSyntheticDataset(to: directory, trainCount: 10, testCount: 5, gzip: true)
