@@ -70,6 +70,18 @@ package enum PNG {
     /// Decodes a PNG file of any PNG colour type and bit depth, converting it to 8-bit `channels` (1 = grey, which
     /// also folds colour into grey; alpha is composited onto black when the output has none).
     /// - Throws: `DataError.badImage` naming `source` and libpng's reason.
+    /// The size a PNG's header declares, read without decoding a pixel: a request can refuse a wrong-sized image
+    /// before its pixels are allocated (a small PNG of zeros can declare 32768×32768, a gigabyte).
+    /// - Throws: `DataError.badImage` naming `source` when the header is unreadable.
+    package static func size(of bytes: [UInt8], source: String = "PNG") throws(DataError) -> (height: Int, width: Int) {
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
+        guard begun != 0 else { throw DataError(.badImage, "\(source): not a readable PNG: \(message(png))") }
+        defer { png_image_free(&png) }
+        return (Int(png.height), Int(png.width))
+    }
+
     package static func decode(_ bytes: [UInt8], channels: Int = 1, source: String = "PNG") throws(DataError) -> PixelImage {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)

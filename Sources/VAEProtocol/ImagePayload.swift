@@ -90,14 +90,21 @@ public struct ImagePayload: Sendable {
                 }
                 PixelValues.bytesToUnit(bytes, out, count: pixelCount)
             } else {
+                // The size first, so that a PNG declaring a huge image is refused before it is decoded.
+                let size: (height: Int, width: Int)
                 let image: PixelImage
+                do {
+                    size = try PNG.size(of: bytes, source: "image \(index)")
+                } catch {
+                    throw .invalidValue("image \(index): \(error.message)")
+                }
+                guard size.height == height, size.width == width else {
+                    throw .shapeMismatch("image", expected: expected, got: [size.height, size.width], index: index)
+                }
                 do {
                     image = try PNG.decode(bytes, channels: 1, source: "image \(index)")
                 } catch {
                     throw .invalidValue("image \(index): \(error.message)")
-                }
-                guard image.height == height, image.width == width else {
-                    throw .shapeMismatch("image", expected: expected, got: [image.height, image.width], index: index)
                 }
                 PixelValues.bytesToUnit(image.pixels, out, count: pixelCount)
             }

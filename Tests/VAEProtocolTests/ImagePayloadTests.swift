@@ -23,6 +23,16 @@ struct ImagePayloadTests {
         for i in 0..<4 { #expect(Array(decoded.values[(i * 6)..<((i + 1) * 6)]) == expected, "form \(i)") }
     }
 
+    /// PNG's chunk checksum (CRC-32, ISO 3309), bit by bit: the test edits a header.
+    func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
     func error(_ json: String, limit: Int = 10) -> RPCError? {
         do {
             _ = try payload.decode(images(json), limit: limit)
@@ -51,6 +61,18 @@ struct ImagePayloadTests {
         let wrongSize = error(#"[{"png":"\#(Data(big).base64EncodedString())"}]"#)
         #expect(wrongSize?.type == .shapeMismatch)
         #expect(wrongSize?.details.first { $0.key == "got" }?.value == .array([.number(JSONNumber(2)), .number(JSONNumber(4))]))
+    }
+
+    @Test("a PNG declaring a huge image is refused by its header's size, before any pixel is decoded")
+    func hugePNGRefusedBySize() throws {
+        // A 3×2 PNG whose header says 30000×30000: decoding would first allocate 900 MB, then fail on the data.
+        var png = try PNG.encode(PixelImage(width: 3, height: 2, channels: 1, pixels: pixels))
+        png.replaceSubrange(16..<24, with: [0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30])
+        let crc = crc32(png[12..<29])  // the IHDR chunk's type and data
+        png.replaceSubrange(29..<33, with: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> $0) })
+        let refusal = error(#"[{"png":"\#(Data(png).base64EncodedString())"}]"#)
+        #expect(refusal?.type == .shapeMismatch)
+        #expect(refusal?.details.first { $0.key == "got" }?.value == .array([.number(JSONNumber(30000)), .number(JSONNumber(30000))]))
     }
 
     @Test func outputsRoundTripThroughTheDecoder() throws {
