@@ -280,6 +280,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The decoders of untrusted bytes as fuzz targets (Tools/fuzz): what each checks per input, shared by the
+        // libFuzzer executables below and the regression tests over every input a fuzzer crashed on.
+        .target(
+            name: "VAEFuzzTargets",
+            dependencies: [
+                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEGRPCProto", "VAEGRPCTransport", "VAEHTTPTransport",
+                "VAEImage", "VAEJSON", "VAELineTransport", "VAEModel", "VAEOpenInference", "VAEProtocol", "VAEServing",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Tests/Fuzz/VAEFuzzTargets"
+        ),
+        .testTarget(name: "VAEFuzzTargetsTests", dependencies: ["VAEFuzzTargets"]),
         // Run the built executables as a user would: vae; vaed; vaectl against a built vaed.
         .testTarget(name: "VAECommandTests", dependencies: ["VAEFiles", "VAEImage", "VAETestSupport"]),
         .testTarget(name: "VaedTests", dependencies: ["VAECore", "VAEFormat", "VAENumerics", "VAETestSupport"]),
@@ -287,3 +299,16 @@ let package = Package(
             name: "VaectlTests", dependencies: ["VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAETestSupport"]),
     ]
 )
+
+// libFuzzer executables, one per target in VAEFuzzTargets, declared only for Tools/fuzz (VAE_FUZZ=1): each has no
+// `main` of its own (libFuzzer's), so it links only in a build with `--sanitize=fuzzer`.
+if Context.environment["VAE_FUZZ"] == "1" {
+    for name in [
+        "FuzzJSON", "FuzzRPCLine", "FuzzImagePayload", "FuzzVAEZ", "FuzzSafetensors", "FuzzIDX", "FuzzV2Infer",
+        "FuzzGRPCInfer",
+    ] {
+        package.targets.append(
+            .executableTarget(name: name, dependencies: ["VAEFuzzTargets"], path: "Tests/Fuzz/Entry/\(name)"))
+    }
+}
+

@@ -9,9 +9,9 @@ import VAEOpenInference
 /// `ModelInfer`'s messages in the transport-neutral terms of VAEOpenInference (Formats/open-inference.md §5): a
 /// request in, a response out. The checks against the model are the core's; here only what the protobuf form
 /// itself can get wrong is refused (raw contents that do not pair with the inputs, dimensions out of range).
-enum InferMessages {
+package enum InferMessages {
     /// The request as the core reads it.
-    static func request(_ message: Inference_ModelInferRequest) throws(InferenceError) -> InferenceRequest {
+    package static func request(_ message: Inference_ModelInferRequest) throws(InferenceError) -> InferenceRequest {
         let raw = message.rawInputContents
         if !raw.isEmpty && raw.count != message.inputs.count {
             throw InferenceError(.invalidRequest, "raw_input_contents has \(raw.count) entries for \(message.inputs.count) "

@@ -4,7 +4,7 @@ import VAEOpenInference
 /// Reads a V2 REST infer body: a JSON inference request, optionally followed by binary tensor data (Triton's binary
 /// tensor data extension: the `Inference-Header-Content-Length` header gives the JSON's length, and each input
 /// with `parameters.binary_data_size` takes that many bytes of what follows, in input order).
-enum InferRequestDecoding {
+package enum InferRequestDecoding {
     /// Deepest JSON accepted: a request nests at most a few levels, plus the rank of nested `data` arrays.
     static let maximumDepth = 16
 
@@ -13,7 +13,7 @@ enum InferRequestDecoding {
     ///   - headerLength: The JSON's length when binary tensor data follows it.
     ///   - numbersFirst: Whether tensor data is read straight into numbers (false only for tests, which compare
     ///     the two ways of reading).
-    static func request(body: UnsafeRawBufferPointer, headerLength: Int?, numbersFirst: Bool = true)
+    package static func request(body: UnsafeRawBufferPointer, headerLength: Int?, numbersFirst: Bool = true)
         throws(InferenceError) -> InferenceRequest
     {
         let jsonLength = headerLength ?? body.count

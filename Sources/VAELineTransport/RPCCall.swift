@@ -4,11 +4,11 @@ import VAEServing
 
 /// One protocol v1 request, decoded into the engine's terms, with what its answer needs that the engine does not
 /// keep: the id, the image output format, the members echoed back, and the answer's expected size.
-struct RPCCall: Sendable {
+package struct RPCCall: Sendable {
     /// nil for a notification: it gets no answer.
-    var id: RPCID?
-    var request: ServingRequest
-    var record: RequestRecord
+    package var id: RPCID?
+    package var request: ServingRequest
+    package var record: RequestRecord
     var imageFormat: ImageOutputFormat = .array
     /// stats: as Prometheus text rather than JSON members.
     var prometheus = false
@@ -21,11 +21,13 @@ struct RPCCall: Sendable {
 
 /// Decodes protocol v1 params into engine requests (Formats/protocol.md), each refusal an `RPCError` naming the
 /// member at fault.
-struct RPCCallDecoder: Sendable {
-    let engine: ServingEngine
+package struct RPCCallDecoder: Sendable {
+    package let engine: ServingEngine
+
+    package init(engine: ServingEngine) { self.engine = engine }
 
     /// - Parameter record: filled in as far as decoding got (method, model, rows), also when it throws.
-    func call(for request: RPCRequest, draining: Bool, record: inout RequestRecord) throws(RPCError) -> RPCCall {
+    package func call(for request: RPCRequest, draining: Bool, record: inout RequestRecord) throws(RPCError) -> RPCCall {
         guard let method = RPCMethod(rawValue: request.method) else { throw .methodNotFound(request.method) }
         record.method = method.rawValue
         if draining && method.usesModel { throw .shuttingDown }
