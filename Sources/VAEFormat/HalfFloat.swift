@@ -3,12 +3,12 @@
 /// Narrowing goes through `Float16` (round to nearest even) except for NaNs, which are converted by bit arithmetic
 /// because libraries differ there (some set the quiet bit, numpy keeps the payload): this way a NaN's bits do not
 /// depend on the CPU or the compiler runtime.
-enum HalfFloat {
+package enum HalfFloat {
     /// The binary32 value of the binary16 `bits`, exactly; a NaN keeps its payload shifted into place.
     ///
     /// Bit arithmetic rather than `Float(Float16)`, which on x86-64 without F16C is a library call per value.
     @inline(__always)
-    static func widen(_ bits: UInt16) -> Float {
+    package static func widen(_ bits: UInt16) -> Float {
         let sign = UInt32(bits & 0x8000) << 16
         let magnitude = UInt32(bits & 0x7FFF)
         if magnitude >= 0x7C00 {
@@ -25,7 +25,7 @@ enum HalfFloat {
 
     /// `value` rounded to binary16, nearest even; beyond ±65504 (after rounding) it becomes ±inf.
     @inline(__always)
-    static func narrow(_ value: Float) -> UInt16 {
+    package static func narrow(_ value: Float) -> UInt16 {
         guard value.isNaN else { return Float16(value).bitPattern }
         let bits = value.bitPattern
         var half = UInt16(0x7C00 | (bits & 0x007F_FFFF) >> 13)
