@@ -27,6 +27,7 @@ package struct ModelExporter: Sendable {
     package func writeGraphs(_ file: VAEZFile, to folder: String, interface: GraphInterface = .flat)
         throws(ExportError) -> [String]
     {
+        let folder = Self.trimmingSlash(folder)
         let paths = Self.parts.map { "\(folder)/\($0.rawValue).onnx" }
         try refuseExisting(paths)
         let graphs = try Self.parts.map { part throws(ExportError) in
@@ -45,6 +46,7 @@ package struct ModelExporter: Sendable {
         throws(ExportError) -> [String]
     {
         try TritonConfiguration.check(name: triton.name)
+        let repository = Self.trimmingSlash(repository)
         let folders = Self.parts.map { "\(repository)/\(triton.modelName($0))" }
         try refuseExisting(folders)
         var files: [(folder: String, config: [UInt8], graph: [UInt8])] = []
@@ -61,6 +63,13 @@ package struct ModelExporter: Sendable {
             written += ["\(entry.folder)/config.pbtxt", "\(entry.folder)/1/model.onnx"]
         }
         return written
+    }
+
+    /// `path` without trailing slashes (`out/` → `out`, `/` stays), so the paths printed read naturally.
+    private static func trimmingSlash(_ path: String) -> String {
+        var path = Substring(path)
+        while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
+        return String(path)
     }
 
     private func options(_ part: ModelPart, _ interface: GraphInterface) -> ONNXExport.Options {
