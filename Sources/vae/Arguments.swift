@@ -1,5 +1,6 @@
 import ArgumentParser
 import VAEData
+import VAEExport
 import VAEFormat
 import VAEModel
 
@@ -29,3 +30,9 @@ enum DTypeName: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
+
+/// `encoder`, `decoder` or `denoise`: which graph `vae convert … .onnx --part` writes.
+extension ModelPart: ExpressibleByArgument {}
+
+/// `flat` (`x: float32[N, H*W]`) or `images` (vaed's V2 tensors, `images: float32[N, H, W]`).
+extension GraphInterface: ExpressibleByArgument {}

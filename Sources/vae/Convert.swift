@@ -1,17 +1,20 @@
 import ArgumentParser
 import Foundation
+import VAEExport
 import VAEFiles
 import VAEFormat
 
 extension VAECommand {
     struct Convert: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert between .vaez and safetensors (the direction follows the file extensions).",
+            abstract: "Convert between .vaez and safetensors, or a .vaez to one ONNX graph (the direction follows the file extensions).",
             discussion: """
                 .vaez → .safetensors writes float32 tensors with the vaez metadata in __metadata__.vaez. \
                 .safetensors → .vaez accepts our tensor names, pytorch/examples/vae's (fc1, fc21, fc22, fc3, fc4) \
                 and the seed project's (fc1–fc3, fc41, fc42, fc5–fc8); without embedded or --metadata metadata it \
-                infers the architecture from the shapes (28×28×1 input for 784 inputs).
+                infers the architecture from the shapes (28×28×1 input for 784 inputs). \
+                .vaez → .onnx writes the graph of --part (encoder, decoder or denoise; Formats/onnx.md) with f32 or \
+                f16 weights.
                 """
         )
 
@@ -27,7 +30,31 @@ extension VAECommand {
         @Option(help: "A JSON file with the .vaez metadata to use when importing safetensors.")
         var metadata: String?
 
+        @Option(help: "The graph a .onnx output holds.")
+        var part: ModelPart?
+
+        @Option(help: "The .onnx graph's tensors: flat (x: [N, H*W]) or images (vaed's V2 names, [N, H, W]).")
+        var layout: GraphInterface = .flat
+
+        func validate() throws {
+            guard output.hasSuffix(".onnx") else {
+                if part != nil { throw ValidationError("--part is for a .onnx output (got \(output))") }
+                return
+            }
+            guard input.hasSuffix(".vaez") else {
+                throw ValidationError("a .onnx output is converted from a .vaez file (got \(input)); convert safetensors to .vaez first")
+            }
+            guard part != nil else { throw ValidationError("a .onnx output needs --part encoder, decoder or denoise") }
+            guard dtype == .f32 || dtype == .f16 else {
+                throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype.rawValue))")
+            }
+        }
+
         func run() throws {
+            if output.hasSuffix(".onnx"), let part {
+                try writeONNX(part)
+                return
+            }
             switch (input.hasSuffix(".vaez"), output.hasSuffix(".safetensors"), input.hasSuffix(".safetensors"), output.hasSuffix(".vaez")) {
             case (true, true, _, _):
                 let file = try ModelFiles.read(input)
@@ -51,8 +78,21 @@ extension VAECommand {
                     "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
                         + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
             default:
-                throw ValidationError("convert goes from .vaez to .safetensors or from .safetensors to .vaez (got \(input) → \(output))")
+                throw ValidationError("convert goes from .vaez to .safetensors or .onnx, or from .safetensors to .vaez (got \(input) → \(output))")
             }
+        }
+
+        private func writeONNX(_ part: ModelPart) throws {
+            let file = try ModelFiles.read(input)
+            let options = ONNXExport.Options(
+                part: part, interface: layout, weights: dtype == .f16 ? .f16 : .f32, producerVersion: VAECommand.version)
+            let bytes = try exporting { () throws(ExportError) in try ONNXExport.serialized(file, options) }
+            do {
+                try Files.writeAtomically(bytes, to: output)
+            } catch {
+                throw userError("\(error)")
+            }
+            print("wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \(dtype.rawValue) weights, \(bytes.count) bytes")
         }
     }
 }

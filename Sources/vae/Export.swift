@@ -1,28 +1,98 @@
 import ArgumentParser
+import VAEExport
 import VAEFormat
 
 extension VAECommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a trained model as .vaez, optionally in a smaller dtype.",
+            abstract: "Write a trained model as .vaez (optionally in a smaller dtype), as ONNX graphs, or as a Triton model repository.",
             discussion: """
-                SOURCE is a training run's output folder (its model.vaez) or a .vaez file. f16 and bf16 halve the \
-                file; int8 (one f32 scale per output row; biases stay f32) quarters it. The file is written \
-                atomically and deterministically (SOURCE_DATE_EPOCH sets its creation time).
+                SOURCE is a training run's output folder (its model.vaez) or a .vaez file. Exactly one of -o, --onnx \
+                and --triton-repository says what to write.
+
+                -o FILE.vaez: f16 and bf16 halve the file; int8 (one f32 scale per output row; biases stay f32) \
+                quarters it. The file is written atomically and deterministically (SOURCE_DATE_EPOCH sets its \
+                creation time).
+
+                --onnx DIR: DIR/encoder.onnx, DIR/decoder.onnx and DIR/denoise.onnx (opset 17, Formats/onnx.md). \
+                --triton-repository DIR: DIR/NAME.encode/config.pbtxt and DIR/NAME.encode/1/model.onnx, the same for \
+                decode and denoise, with vaed's Open Inference Protocol tensor names, so a client of vaed moves to \
+                Triton by changing the URL. Both take --dtype f32 or f16 (float16 weights cast to float32 in the \
+                graph); an int8 or bf16 model is written dequantised. Existing files are not replaced unless \
+                --overwrite is given.
                 """
         )
 
         @Argument(help: "A training output folder or a .vaez file.")
         var source: String
 
-        @Option(help: "The tensors' dtype in the file.")
+        @Option(help: "The weights' dtype: f32, f16, bf16 or int8 for .vaez; f32 or f16 for ONNX.")
         var dtype: DTypeName = .f32
 
-        @Option(name: .shortAndLong, help: "The file to write.")
-        var output: String
+        @Option(name: .shortAndLong, help: "The .vaez file to write.")
+        var output: String?
+
+        @Option(help: "A folder to write encoder.onnx, decoder.onnx and denoise.onnx into.")
+        var onnx: String?
+
+        @Option(help: "A Triton model repository to write NAME.encode, NAME.decode and NAME.denoise into.")
+        var tritonRepository: String?
+
+        @Option(help: "The graphs' tensors for --onnx: flat (x: [N, H*W]) or images (vaed's V2 names, [N, H, W]).")
+        var layout: GraphInterface = .flat
+
+        @Option(help: "The model name in the Triton repository (default: SOURCE's name, as vaed names it).")
+        var name: String?
+
+        @Option(help: "The Triton models' max_batch_size (vaed's --max-batch).")
+        var maxBatchSize: Int = 256
+
+        @Option(help: "The Triton models' dynamic batching delay in microseconds (vaed's --batch-window-us).")
+        var batchWindowUs: Int = 200
+
+        @Flag(help: "Replace the ONNX files or Triton model folders if they exist.")
+        var overwrite = false
+
+        func validate() throws {
+            let targets = [output, onnx, tritonRepository].compactMap { $0 }
+            guard targets.count == 1 else {
+                throw ValidationError("give exactly one of -o FILE.vaez, --onnx DIR and --triton-repository DIR")
+            }
+            if output == nil, dtype != .f32, dtype != .f16 {
+                throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype.rawValue))")
+            }
+            guard (1...65536).contains(maxBatchSize) else {
+                throw ValidationError("--max-batch-size must be between 1 and 65536 (got \(maxBatchSize))")
+            }
+            guard (0...1_000_000).contains(batchWindowUs) else {
+                throw ValidationError("--batch-window-us must be between 0 and 1000000 (got \(batchWindowUs))")
+            }
+        }
 
         func run() throws {
             let file = try ModelFiles.read(source)
+            let exporter = ModelExporter(
+                weights: dtype == .f16 ? .f16 : .f32, overwrite: overwrite, producerVersion: VAECommand.version)
+            if let onnx {
+                let written = try exporting { () throws(ExportError) in
+                    try exporter.writeGraphs(file, to: onnx, interface: layout)
+                }
+                print("wrote \(written.joined(separator: ", ")): opset \(ONNXExport.opsetVersion), \(dtype.rawValue) weights")
+            } else if let tritonRepository {
+                let triton = TritonConfiguration(
+                    name: name ?? ModelFiles.servedName(source), maxBatchSize: maxBatchSize,
+                    maxQueueDelayMicroseconds: batchWindowUs)
+                let written = try exporting { () throws(ExportError) in
+                    try exporter.writeTritonRepository(file, to: tritonRepository, triton: triton)
+                }
+                print("wrote \(written.count) files into \(tritonRepository): "
+                    + ModelExporter.parts.map(triton.modelName).joined(separator: ", "))
+            } else if let output {
+                try writeVAEZ(file, to: output)
+            }
+        }
+
+        private func writeVAEZ(_ file: VAEZFile, to output: String) throws {
             do {
                 try VAEZWriter.write(metadata: file.metadata, tensors: file.tensors.map(\.named), dtype: dtype.dtype,
                                      created: file.metadata.created, to: output)
@@ -32,5 +102,14 @@ extension VAECommand {
             let written = try ModelFiles.read(output)
             print("wrote \(output): \(dtype.rawValue), \(written.fileSize) bytes, sha256 \(written.fileSHA256)")
         }
+    }
+}
+
+/// Runs an export, turning its error into one line on stderr and exit 1.
+func exporting<T>(_ body: () throws(ExportError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw userError("\(error)")
     }
 }
