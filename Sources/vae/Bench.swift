@@ -9,8 +9,8 @@ import VAETraining
 extension VAECommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Benchmarks that print figures: training speed, and .vaez size, load time and quality.",
-            subcommands: [TrainingBench.self, FormatBench.self],
+            abstract: "Benchmarks that print figures: training speed; .vaez size, load time and quality; the serving encoder.",
+            subcommands: [TrainingBench.self, FormatBench.self, EncoderBench.self],
             defaultSubcommand: TrainingBench.self
         )
     }
