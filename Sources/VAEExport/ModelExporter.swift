@@ -144,7 +144,9 @@ package struct TritonConfiguration: Sendable, Hashable {
     /// A name usable as a folder and a URL path segment: letters, digits, `_`, `-` and `.`, not starting with `.`.
     package static func check(name: String) throws(ExportError) {
         let allowed = name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_-.".unicodeScalars.contains(scalar))
+            scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                    || "_-.".unicodeScalars.contains(scalar))
         }
         guard !name.isEmpty, allowed, !name.hasPrefix("."), name.utf8.count <= 200 else {
             throw ExportError(

@@ -126,7 +126,9 @@ struct ONNXGraphBuilder {
     private static func littleEndianHalfBytes(_ values: [Float]) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(values.count * 2)
-        for value in values { withUnsafeBytes(of: HalfFloat.narrow(value).littleEndian) { bytes.append(contentsOf: $0) } }
+        for value in values {
+            withUnsafeBytes(of: HalfFloat.narrow(value).littleEndian) { bytes.append(contentsOf: $0) }
+        }
         return bytes
     }
 }

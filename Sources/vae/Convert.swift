@@ -42,7 +42,8 @@ extension VAECommand {
                 return
             }
             guard input.hasSuffix(".vaez") else {
-                throw ValidationError("a .onnx output is converted from a .vaez file (got \(input)); convert safetensors to .vaez first")
+                throw ValidationError(
+                    "a .onnx output is converted from a .vaez file (got \(input)); convert safetensors to .vaez first")
             }
             guard part != nil else { throw ValidationError("a .onnx output needs --part encoder, decoder or denoise") }
             guard dtype == .f32 || dtype == .f16 else {
@@ -78,21 +79,26 @@ extension VAECommand {
                     "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
                         + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
             default:
-                throw ValidationError("convert goes from .vaez to .safetensors or .onnx, or from .safetensors to .vaez (got \(input) → \(output))")
+                throw ValidationError(
+                    "convert goes from .vaez to .safetensors or .onnx, or from .safetensors to .vaez "
+                        + "(got \(input) → \(output))")
             }
         }
 
         private func writeONNX(_ part: ModelPart) throws {
             let file = try ModelFiles.read(input)
             let options = ONNXExport.Options(
-                part: part, interface: layout, weights: dtype == .f16 ? .f16 : .f32, producerVersion: VAECommand.version)
+                part: part, interface: layout, weights: dtype == .f16 ? .f16 : .f32,
+                producerVersion: VAECommand.version)
             let bytes = try exporting { () throws(ExportError) in try ONNXExport.serialized(file, options) }
             do {
                 try Files.writeAtomically(bytes, to: output)
             } catch {
                 throw userError("\(error)")
             }
-            print("wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \(dtype.rawValue) weights, \(bytes.count) bytes")
+            print(
+                "wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \(dtype.rawValue) "
+                    + "weights, \(bytes.count) bytes")
         }
     }
 }

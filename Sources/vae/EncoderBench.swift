@@ -53,19 +53,24 @@ extension VAECommand {
             for size in sizes {
                 let workspace = Workspace(network: network, capacity: size, inference: true)
                 let times = images.withUnsafeBufferPointer { buffer in
-                    Self.time(seconds: seconds) { network.encode(buffer.baseAddress!, batch: size, workspace: workspace) }
+                    Self.time(seconds: seconds) {
+                        network.encode(buffer.baseAddress!, batch: size, workspace: workspace)
+                    }
                 }
                 let sorted = times.sorted()
                 let median = sorted[sorted.count / 2], best = sorted[0]
                 rows.append(.object(["batch": .int(size), "calls": .int(times.count),
                                      "median_us": .double(median * 1e6), "best_us": .double(best * 1e6)]))
                 if !json {
-                    print(String(format: "batch %3d: median %9.1f µs, best %9.1f µs per call (%d calls, %d GEMM thread%@)",
-                                 size, median * 1e6, best * 1e6, times.count, threads, threads == 1 ? "" : "s"))
+                    print(String(
+                        format: "batch %3d: median %9.1f µs, best %9.1f µs per call (%d calls, %d GEMM threads)",
+                        size, median * 1e6, best * 1e6, times.count, threads))
                 }
             }
             if json {
-                print(JSONValue.object(["model": .string(model), "threads": .int(threads), "results": .array(rows)]).jsonText)
+                let report = JSONValue.object(
+                    ["model": .string(model), "threads": .int(threads), "results": .array(rows)])
+                print(report.jsonText)
             }
         }
 
@@ -73,7 +78,8 @@ extension VAECommand {
             let bytes: [UInt8]
             do { bytes = try Files.read(input) } catch { throw userError("\(error)") }
             guard bytes.count % (4 * pixels) == 0, !bytes.isEmpty else {
-                throw userError("\(input): \(bytes.count) bytes is not a whole number of \(pixels)-pixel float32 images")
+                throw userError(
+                    "\(input): \(bytes.count) bytes is not a whole number of \(pixels)-pixel float32 images")
             }
             return stride(from: 0, to: bytes.count, by: 4).map { offset in
                 Float(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8

@@ -5,7 +5,8 @@ import VAEFormat
 extension VAECommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a trained model as .vaez (optionally in a smaller dtype), as ONNX graphs, or as a Triton model repository.",
+            abstract:
+                "Write a trained model as .vaez (optionally in a smaller dtype), ONNX graphs or a Triton repository.",
             discussion: """
                 SOURCE is a training run's output folder (its model.vaez) or a .vaez file. Exactly one of -o, --onnx \
                 and --triton-repository says what to write.
@@ -77,7 +78,9 @@ extension VAECommand {
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeGraphs(file, to: onnx, interface: layout)
                 }
-                print("wrote \(written.joined(separator: ", ")): opset \(ONNXExport.opsetVersion), \(dtype.rawValue) weights")
+                print(
+                    "wrote \(written.joined(separator: ", ")): opset \(ONNXExport.opsetVersion), "
+                        + "\(dtype.rawValue) weights")
             } else if let tritonRepository {
                 let triton = TritonConfiguration(
                     name: name ?? ModelFiles.servedName(source), maxBatchSize: maxBatchSize,

@@ -64,8 +64,8 @@ struct ModelExporterTests {
                     #expect((tensor.0 == .typeUint8 ? 2 : 1) == value.type.tensorType.elemType)
                 }
             }
-            let encode = try Inference_ModelConfig(
-                textFormatString: String(decoding: try Files.read("\(directory)/fashion.encode/config.pbtxt"), as: UTF8.self))
+            let encodeText = try Files.read("\(directory)/fashion.encode/config.pbtxt")
+            let encode = try Inference_ModelConfig(textFormatString: String(decoding: encodeText, as: UTF8.self))
             #expect(encode.input.map(\.name) == ["images"] && encode.input[0].dims == [6, 5])
             #expect(encode.output.map(\.name) == (kind == .vae ? ["mu", "logvar", "z"] : ["mu", "z"]))
         }

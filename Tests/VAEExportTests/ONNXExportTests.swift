@@ -118,12 +118,13 @@ struct ONNXExportTests {
         let images = (0..<batch * 30).map { _ in random.nextUnitFloat() }
         let workspace = Workspace(network: network, capacity: batch, inference: true)
         network.encode(images, batch: batch, workspace: workspace)
-        let head = Array(UnsafeBufferPointer(start: workspace.head.pointer, count: batch * network.architecture.headWidth))
+        let headWidth = network.architecture.headWidth
+        let head = Array(UnsafeBufferPointer(start: workspace.head.pointer, count: batch * headWidth))
         network.latentMeans(batch: batch, workspace: workspace)
         let decoded = Array(UnsafeBufferPointer(
             start: network.decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: true),
             count: batch * 30))
-        let mu = (0..<batch).flatMap { row in head[(row * network.architecture.headWidth)...].prefix(3) }
+        let mu = (0..<batch).flatMap { row in head[(row * headWidth)...].prefix(3) }
 
         let encoder = try ONNXExport.model(file, .init(part: .encoder, interface: .images)).graph
         let encoded = try Interpreter.run(encoder, ["images": (images, [batch, 6, 5])])
@@ -197,7 +198,7 @@ enum Interpreter {
         switch tensor.dataType {
         case 1: values = stride(from: 0, to: raw.count, by: 4).map { Float(bitPattern: word(raw, $0, 4)) }
         case 10: values = stride(from: 0, to: raw.count, by: 2).map { HalfFloat.widen(UInt16(word(raw, $0, 2))) }
-        default: values = stride(from: 0, to: raw.count, by: 8).map { Float(Int64(bitPattern: UInt64(word64(raw, $0)))) }
+        default: values = stride(from: 0, to: raw.count, by: 8).map { Float(Int64(bitPattern: word64(raw, $0))) }
         }
         return Value(values: values, shape: shape)
     }

@@ -48,7 +48,8 @@ def fashion_images(count: int) -> np.ndarray:
     """The first Fashion-MNIST test images in [0, 1], or random sparse images when the dataset is not installed."""
     if FASHION.exists():
         raw = gzip.decompress(FASHION.read_bytes())
-        return (np.frombuffer(raw, np.uint8, count * 784, 16).reshape(count, 28, 28) / np.float32(255)).astype(np.float32)
+        pixels = np.frombuffer(raw, np.uint8, count * 784, 16).reshape(count, 28, 28)
+        return (pixels / np.float32(255)).astype(np.float32)
     rng = np.random.default_rng(5)
     return (rng.random((count, 28, 28)) * (rng.random((count, 28, 28)) < 0.5)).astype(np.float32)
 
@@ -262,7 +263,7 @@ def test_every_config_pbtxt_parses_and_matches_its_graph(exported, kind, layout)
                 assert [-1, *tensor.dims] == dims  # max_batch_size > 0: dims leave out the batch
 
 
-def test_triton_models_have_vaeds_names_and_tensors(exported, tmp_path):
+def test_triton_models_have_vaeds_names_and_tensors(exported):
     """The V2 models and tensor names a vaed client uses exist in the repository with the same shapes."""
     client = triton_http.InferenceServerClient(exported["daemon"].url)
     try:
@@ -323,7 +324,8 @@ def test_triton_model_name_follows_vaed(exported, tmp_path):
     run.mkdir(parents=True)
     (run / "model.vaez").write_bytes(source.read_bytes())
     assert vae("export", run, "--triton-repository", tmp_path / "repo").returncode == 0
-    assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == ["fashion.decode", "fashion.denoise", "fashion.encode"]
+    folders = sorted(p.name for p in (tmp_path / "repo").iterdir())
+    assert folders == ["fashion.decode", "fashion.denoise", "fashion.encode"]
 
 
 # =============================================================================
