@@ -80,8 +80,8 @@ extension VAECommand {
                         + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
             default:
                 throw ValidationError(
-                    "convert goes from .vaez to .safetensors or .onnx, or from .safetensors to .vaez "
-                        + "(got \(input) → \(output))")
+                    "convert goes from .vaez to .safetensors or from .safetensors to .vaez, or from .vaez to .onnx "
+                        + "with --part (got \(input) → \(output))")
             }
         }
 

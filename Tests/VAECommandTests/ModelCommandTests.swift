@@ -189,7 +189,10 @@ struct ModelCommandTests {
         // The same weights: exporting the import again gives the original data block.
         #expect(try runCommand(vae, ["convert", "\(run)/imported.vaez", "\(run)/again.safetensors"], directory: run).status == 0)
         #expect(try safetensorsParts("\(run)/again.safetensors").1 == block)
-        let unknown = try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/x.onnx"], directory: run)
+        // .onnx is an output since `vae convert … .onnx --part` (VAEExportTests, Tools/tests/test_onnx_export.py).
+        let unknown = try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/x.pt"], directory: run)
         #expect(unknown.status != 0 && unknown.standardError.contains("convert goes from .vaez to .safetensors"))
+        let noPart = try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/x.onnx"], directory: run)
+        #expect(noPart.status == 64 && noPart.standardError.contains("a .onnx output needs --part"))
     }
 }
