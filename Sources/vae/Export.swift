@@ -39,17 +39,18 @@ extension VAECommand {
         @Option(help: "A Triton model repository to write NAME.encode, NAME.decode and NAME.denoise into.")
         var tritonRepository: String?
 
-        @Option(help: "The graphs' tensors for --onnx: flat (x: [N, H*W]) or images (vaed's V2 names, [N, H, W]).")
-        var layout: GraphInterface = .flat
+        // Optional (default flat), so that giving it where it does nothing is refused rather than ignored.
+        @Option(help: "The graphs' tensors for --onnx: flat (x: [N, H*W], the default) or images (vaed's V2 names).")
+        var layout: GraphInterface?
 
         @Option(help: "The model name in the Triton repository (default: SOURCE's name, as vaed names it).")
         var name: String?
 
-        @Option(help: "The Triton models' max_batch_size (vaed's --max-batch).")
-        var maxBatchSize: Int = 256
+        @Option(help: "The Triton models' max_batch_size (default 256, vaed's --max-batch).")
+        var maxBatchSize: Int?
 
-        @Option(help: "The Triton models' dynamic batching delay in microseconds (vaed's --batch-window-us).")
-        var batchWindowUs: Int = 200
+        @Option(help: "The Triton models' dynamic batching delay in µs (default 200, vaed's --batch-window-us).")
+        var batchWindowUs: Int?
 
         @Flag(help: "Replace the ONNX files or Triton model folders if they exist.")
         var overwrite = false
@@ -62,10 +63,19 @@ extension VAECommand {
             if output == nil, dtype != .f32, dtype != .f16 {
                 throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype.rawValue))")
             }
-            guard (1...65536).contains(maxBatchSize) else {
+            if layout != nil, onnx == nil {
+                throw ValidationError("--layout is for --onnx (a Triton repository always uses vaed's tensor names)")
+            }
+            if tritonRepository == nil, name != nil || maxBatchSize != nil || batchWindowUs != nil {
+                throw ValidationError("--name, --max-batch-size and --batch-window-us are for --triton-repository")
+            }
+            if output != nil, overwrite {
+                throw ValidationError("--overwrite is for --onnx and --triton-repository (-o replaces its file)")
+            }
+            if let maxBatchSize, !(1...65536).contains(maxBatchSize) {
                 throw ValidationError("--max-batch-size must be between 1 and 65536 (got \(maxBatchSize))")
             }
-            guard (0...1_000_000).contains(batchWindowUs) else {
+            if let batchWindowUs, !(0...1_000_000).contains(batchWindowUs) {
                 throw ValidationError("--batch-window-us must be between 0 and 1000000 (got \(batchWindowUs))")
             }
         }
@@ -76,15 +86,15 @@ extension VAECommand {
                 weights: dtype == .f16 ? .f16 : .f32, overwrite: overwrite, producerVersion: VAECommand.version)
             if let onnx {
                 let written = try exporting { () throws(ExportError) in
-                    try exporter.writeGraphs(file, to: onnx, interface: layout)
+                    try exporter.writeGraphs(file, to: onnx, interface: layout ?? .flat)
                 }
                 print(
                     "wrote \(written.joined(separator: ", ")): opset \(ONNXExport.opsetVersion), "
                         + "\(dtype.rawValue) weights")
             } else if let tritonRepository {
                 let triton = TritonConfiguration(
-                    name: name ?? ModelFiles.servedName(source), maxBatchSize: maxBatchSize,
-                    maxQueueDelayMicroseconds: batchWindowUs)
+                    name: name ?? ModelFiles.servedName(source), maxBatchSize: maxBatchSize ?? 256,
+                    maxQueueDelayMicroseconds: batchWindowUs ?? 200)
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeTritonRepository(file, to: tritonRepository, triton: triton)
                 }

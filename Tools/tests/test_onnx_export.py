@@ -304,6 +304,10 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
         (("export", source, "--onnx", tmp_path / "o", "--dtype", "bf16"), "f32 or f16"),
         (("export", source, "--onnx", tmp_path / "o", "-o", tmp_path / "x.vaez"), "exactly one"),
         (("export", source), "exactly one"),
+        (("export", source, "--triton-repository", tmp_path / "o", "--layout", "flat"), "--layout is for --onnx"),
+        (("export", source, "--onnx", tmp_path / "o", "--name", "x"), "are for --triton-repository"),
+        (("export", source, "--triton-repository", tmp_path / "o", "--max-batch-size", "0"), "between 1 and 65536"),
+        (("export", source, "-o", tmp_path / "x.vaez", "--overwrite"), "--overwrite is for"),
     ]:
         result = vae(*arguments)
         assert result.returncode == 64, (arguments, result.returncode, result.stderr)
