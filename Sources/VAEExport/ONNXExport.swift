@@ -199,6 +199,13 @@ private struct GraphWriter {
     {
         let weight = try parameter("\(name).weight"), bias = try parameter("\(name).bias")
         let storage: ONNXGraphBuilder.ElementType = options.weights == .f16 ? .float16 : .float
+        if storage == .float16 {
+            // A finite value that rounds to infinity in float16 would make the graph's outputs inf or NaN: refuse.
+            for tensor in [weight, bias] where tensor.values.contains(where: { $0.isFinite && abs($0) >= 65520 }) {
+                throw ExportError(
+                    .unsupportedModel, "\(tensor.name) has values beyond float16's range (±65504); export f32 weights")
+            }
+        }
         let w = builder.weights(weight.name, shape: weight.shape, values: weight.values, storage: storage)
         let b = builder.weights(bias.name, shape: bias.shape, values: bias.values, storage: storage)
         let linear = relu ? "\(name).linear" : output

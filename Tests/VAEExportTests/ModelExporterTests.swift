@@ -83,6 +83,18 @@ struct ModelExporterTests {
         }
     }
 
+    @Test func f16RefusesWeightsBeyondItsRange() throws {
+        let source = try model(.ae)
+        var tensors = source.tensors.map(\.named)
+        tensors[0].values[0] = 70000
+        let file = try VAEZReader.read(bytes: try VAEZWriter.serialize(metadata: source.metadata, tensors: tensors))
+        let error = #expect(throws: ExportError.self) {
+            try ONNXExport.model(file, .init(part: .encoder, weights: .f16))
+        }
+        #expect(error?.code == .unsupportedModel && error?.message.contains("encoder.0.weight") == true)
+        #expect(throws: Never.self) { try ONNXExport.model(file, .init(part: .encoder)) }
+    }
+
     @Test func otherActivationsAreRefused() throws {
         let file = try model(.vae, activation: "tanh")
         let error = #expect(throws: ExportError.self) { try ONNXExport.model(file, .init(part: .encoder)) }
