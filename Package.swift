@@ -2,10 +2,10 @@
 // The data flows dataset → trainer → .vaez → daemon → client; each arrow is one module boundary below (VAEData →
 // VAETraining → VAEFormat → VAEServing → the transports: VAELineTransport → VAEProtocol ← VAEClient on the Unix
 // socket, VAEOpenInference → VAEHTTPTransport and VAEGRPCTransport on the network); models also leave as ONNX graphs
-// and Triton model repositories (VAEFormat → VAEExport, whose messages come from VAEONNXProto and VAEGRPCProto, under
-// the vae command, which is therefore listed after them). Targets are listed from the
-// ground up, each depending only on targets above it, and each lists exactly the modules its sources import. The
-// client side (VAEProtocol, VAEClient, vaectl) never reaches the numeric core, so vaectl links neither oneDNN nor libgomp.
+// and Triton model repositories (VAEFormat → VAEExport → vae, with messages from VAEONNXProto and VAEGRPCProto, so vae
+// is listed after those and links GRPCCore, though no transport). Targets are listed from the ground up, each
+// depending only on targets above it, and each lists exactly the modules its sources import. The client side
+// (VAEProtocol, VAEClient, vaectl) never reaches the numeric core, so vaectl links neither oneDNN nor libgomp.
 import PackageDescription
 
 let package = Package(
