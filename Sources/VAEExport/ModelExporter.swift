@@ -56,11 +56,13 @@ package struct ModelExporter: Sendable {
             files.append((folder, config, try ONNXExport.serialized(file, options(part, .images))))
         }
         var written: [String] = []
+        // Each graph before its config: a Triton polling the repository sees a model folder's config only once the
+        // graph it names is there. Everything was built above, so only the file system can fail from here on.
         for entry in files {
             try makeDirectory("\(entry.folder)/1")
-            try write(entry.config, to: "\(entry.folder)/config.pbtxt")
             try write(entry.graph, to: "\(entry.folder)/1/model.onnx")
-            written += ["\(entry.folder)/config.pbtxt", "\(entry.folder)/1/model.onnx"]
+            try write(entry.config, to: "\(entry.folder)/config.pbtxt")
+            written += ["\(entry.folder)/1/model.onnx", "\(entry.folder)/config.pbtxt"]
         }
         return written
     }
