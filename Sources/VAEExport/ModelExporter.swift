@@ -1,7 +1,7 @@
 import SwiftProtobuf
 import VAEFiles
 import VAEFormat
-import VAEGRPCProto
+import VAETritonConfigProto
 
 /// Writes a model's graphs to disk: a folder of `.onnx` files, or a Triton model repository (Formats/onnx.md).
 ///

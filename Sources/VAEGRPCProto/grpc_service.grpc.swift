@@ -39,6 +39,7 @@
 
 import GRPCCore
 import GRPCProtobuf
+import VAETritonConfigProto
 
 // MARK: - inference.GRPCInferenceService
 

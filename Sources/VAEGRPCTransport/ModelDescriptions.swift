@@ -1,6 +1,7 @@
 import VAEGRPCProto
 import VAEOpenInference
 import VAEServing
+import VAETritonConfigProto
 
 /// What `ServerMetadata`, `ModelMetadata` and `ModelConfig` answer: the same contents as the REST bodies of
 /// VAEHTTPTransport's V2JSON (Formats/open-inference.md §3), as Triton's messages.

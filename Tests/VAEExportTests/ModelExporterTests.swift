@@ -4,10 +4,10 @@ import Testing
 import VAEExport
 import VAEFiles
 import VAEFormat
-import VAEGRPCProto
 import VAEModel
 import VAEONNXProto
 import VAETestSupport
+import VAETritonConfigProto
 
 @Suite("Exported files: ONNX folders, Triton repositories, errors")
 struct ModelExporterTests {
