@@ -42,7 +42,8 @@ enum CPUBudget {
         var lines: [String] = []
         var buffer = [CChar](repeating: 0, count: 4096)
         while fgets(&buffer, Int32(buffer.count), file) != nil {
-            lines.append(String(String(cString: buffer).trimmingASCIIWhitespace))
+            let line = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            lines.append(String(String(decoding: line, as: UTF8.self).trimmingASCIIWhitespace))
         }
         return lines
     }

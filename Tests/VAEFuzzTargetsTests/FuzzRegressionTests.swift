@@ -58,7 +58,7 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test("each target has one entry executable and one seed folder")
+    @Test("each target has one entry executable and seeds")
     func targetsAreWired() {
         for target in FuzzTarget.all {
             #expect(FileManager.default.fileExists(atPath: "\(Self.fuzzFolder)/Entry/\(target.name)/\(target.name).swift"),
