@@ -30,7 +30,7 @@ extension VAECommand {
         @Option(help: "The weights' dtype: f32, f16, bf16 or int8 for .vaez; f32 or f16 for ONNX.")
         var dtype: DTypeName = .f32
 
-        @Option(name: .shortAndLong, help: "The .vaez file to write.")
+        @Option(name: .shortAndLong, help: "The .vaez file to write (the extension must be .vaez).")
         var output: String?
 
         @Option(help: "A folder to write encoder.onnx, decoder.onnx and denoise.onnx into.")
@@ -68,6 +68,14 @@ extension VAECommand {
             }
             if tritonRepository == nil, name != nil || maxBatchSize != nil || batchWindowUs != nil {
                 throw ValidationError("--name, --max-batch-size and --batch-window-us are for --triton-repository")
+            }
+            if let output, !output.lowercased().hasSuffix(".vaez") {
+                throw ValidationError(
+                    """
+                    -o writes a .vaez file (got \(output)); for ONNX use --onnx DIR or
+                    --triton-repository DIR, or vae convert MODEL.vaez FILE.onnx --part P;
+                    for safetensors, vae convert MODEL.vaez FILE.safetensors
+                    """)
             }
             if output != nil, overwrite {
                 throw ValidationError("--overwrite is for --onnx and --triton-repository (-o replaces its file)")

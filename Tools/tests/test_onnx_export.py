@@ -308,12 +308,15 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
         (("export", source, "--onnx", tmp_path / "o", "--name", "x"), "are for --triton-repository"),
         (("export", source, "--triton-repository", tmp_path / "o", "--max-batch-size", "0"), "between 1 and 65536"),
         (("export", source, "-o", tmp_path / "x.vaez", "--overwrite"), "--overwrite is for"),
+        (("export", source, "-o", tmp_path / "x.onnx"), "--onnx DIR"),
+        (("export", source, "-o", tmp_path / "x.safetensors"), "FILE.safetensors"),
     ]:
         result = vae(*arguments)
         assert result.returncode == 64, (arguments, result.returncode, result.stderr)
         assert fragment in result.stderr, (arguments, result.stderr)
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "o").exists()
+    assert not (tmp_path / "x.safetensors").exists()
 
     folder = exported["out"]["vae-seed-f32", "f32"][0]
     result = vae("export", source, "--onnx", folder)
