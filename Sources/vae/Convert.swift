@@ -14,7 +14,7 @@ extension VAECommand {
                 and the seed project's (fc1–fc3, fc41, fc42, fc5–fc8); without embedded or --metadata metadata it \
                 infers the architecture from the shapes (28×28×1 input for 784 inputs). \
                 .vaez → .onnx writes the graph of --part (encoder, decoder or denoise; Formats/onnx.md) with f32 or \
-                f16 weights.
+                f16 weights. An existing OUTPUT is refused unless --overwrite is given.
                 """
         )
 
@@ -36,6 +36,9 @@ extension VAECommand {
         @Option(help: "The .onnx graph's tensors: flat (x: [N, H*W]) or images (vaed's V2 names, [N, H, W]).")
         var layout: GraphInterface = .flat
 
+        @Flag(help: "Replace OUTPUT if it exists.")
+        var overwrite = false
+
         func validate() throws {
             guard output.hasSuffix(".onnx") else {
                 if part != nil { throw ValidationError("--part is for a .onnx output (got \(output))") }
@@ -52,6 +55,9 @@ extension VAECommand {
         }
 
         func run() throws {
+            if !overwrite, Files.exists(output) {
+                throw userError("\(output) already exists (pass --overwrite to replace it)")
+            }
             if output.hasSuffix(".onnx"), let part {
                 try writeONNX(part)
                 return

@@ -296,6 +296,12 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     assert [i.name for i in model.graph.input] == ["z"] and [o.name for o in model.graph.output] == ["x"]
     result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--layout", "images")
     assert result.returncode == 0 and [i.name for i in onnx.load(str(tmp_path / "enc.onnx")).graph.input] == ["images"]
+    before = (tmp_path / "enc.onnx").read_bytes()
+    result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder")
+    assert result.returncode == 1 and "enc.onnx already exists" in result.stderr, result.stderr
+    assert "pass --overwrite to replace it" in result.stderr and (tmp_path / "enc.onnx").read_bytes() == before
+    result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--overwrite")
+    assert result.returncode == 0 and [i.name for i in onnx.load(str(tmp_path / "enc.onnx")).graph.input] == ["x"]
 
     for arguments, fragment in [
         (("convert", source, tmp_path / "x.onnx", "--part", "decode"), "--part"),
