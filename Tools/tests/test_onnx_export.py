@@ -341,6 +341,26 @@ def test_triton_model_name_follows_vaed(exported, tmp_path):
     assert folders == ["fashion.decode", "fashion.denoise", "fashion.encode"]
 
 
+def test_triton_overwrite_replaces_each_model_folder_whole(exported, tmp_path):
+    source, repo = exported["models"]["vae-seed-f32"], tmp_path / "repo"
+    assert vae("export", source, "--triton-repository", repo, "--name", "m").returncode == 0
+    stale = repo / "m.encode" / "2"
+    stale.mkdir()
+    (stale / "model.onnx").write_bytes(b"stale")
+    (repo / "m.decode" / "notes.txt").write_text("stray")
+    (repo / "other").mkdir()  # another model in the repository is left alone
+    result = vae("export", source, "--triton-repository", repo, "--name", "m")
+    assert result.returncode == 1 and "already exists" in result.stderr and stale.exists()
+    result = vae("export", source, "--triton-repository", repo, "--name", "m", "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists() and not (repo / "m.decode" / "notes.txt").exists()
+    assert sorted(p.name for p in repo.iterdir()) == ["m.decode", "m.denoise", "m.encode", "other"]
+    for method in ("encode", "decode", "denoise"):
+        assert sorted(p.name for p in (repo / f"m.{method}").iterdir()) == ["1", "config.pbtxt"]
+        assert [p.name for p in (repo / f"m.{method}" / "1").iterdir()] == ["model.onnx"]
+        onnx.checker.check_model(onnx.load(str(repo / f"m.{method}" / "1" / "model.onnx")))
+
+
 # =============================================================================
 # Interop: a PyTorch model of the seed project's layout → safetensors → .vaez → .onnx
 # =============================================================================
