@@ -101,7 +101,7 @@ extension VAECommand {
                         + "\(dtype.rawValue) weights")
             } else if let tritonRepository {
                 let triton = TritonConfiguration(
-                    name: name ?? ModelFiles.servedName(source), maxBatchSize: maxBatchSize ?? 256,
+                    name: name ?? VAEZReader.servedName(source), maxBatchSize: maxBatchSize ?? 256,
                     maxQueueDelayMicroseconds: batchWindowUs ?? 200)
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeTritonRepository(file, to: tritonRepository, triton: triton)

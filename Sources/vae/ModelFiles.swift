@@ -31,12 +31,3 @@ enum ModelFiles {
         return "\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))"
     }
 }
-
-extension ModelFiles {
-    /// The name vaed gives the model at `path` when `--model` has no NAME=: the last path component without `.vaez`
-    /// (a training folder's own name).
-    static func servedName(_ path: String) -> String {
-        let last = path.split(separator: "/").last.map(String.init) ?? path
-        return last.hasSuffix(".vaez") ? String(last.dropLast(5)) : last
-    }
-}

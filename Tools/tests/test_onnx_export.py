@@ -339,6 +339,13 @@ def test_triton_model_name_follows_vaed(exported, tmp_path):
     assert vae("export", run, "--triton-repository", tmp_path / "repo").returncode == 0
     folders = sorted(p.name for p in (tmp_path / "repo").iterdir())
     assert folders == ["fashion.decode", "fashion.denoise", "fashion.encode"]
+    # `.` and trailing slashes are the real folder's name; a model file is named by its stem, as vaed does.
+    for argument, name in [(".", "fashion"), ("./", "fashion"), (f"{run}/", "fashion"), ("model.vaez", "model")]:
+        repo = tmp_path / f"repo-{name}-{len(argument)}"
+        result = subprocess.run([str(require_built(VAE)), "export", argument, "--triton-repository", repo],
+                                capture_output=True, text=True, timeout=300, cwd=run)
+        assert result.returncode == 0, (argument, result.stderr)
+        assert sorted(p.name for p in repo.iterdir()) == [f"{name}.decode", f"{name}.denoise", f"{name}.encode"]
 
 
 def test_triton_overwrite_replaces_each_model_folder_whole(exported, tmp_path):
