@@ -24,8 +24,9 @@ extension VAECommand {
         @Argument(help: "The file to write (.safetensors or .vaez).")
         var output: String
 
-        @Option(help: "The tensors' dtype in a .vaez output.")
-        var dtype: DTypeName = .f32
+        // Optional (default f32), as are --layout and --metadata, so that one given where it does nothing is refused.
+        @Option(help: "The tensors' dtype in a .vaez output (default f32).")
+        var dtype: DTypeName?
 
         @Option(help: "A JSON file with the .vaez metadata to use when importing safetensors.")
         var metadata: String?
@@ -34,12 +35,22 @@ extension VAECommand {
         var part: ModelPart?
 
         @Option(help: "The .onnx graph's tensors: flat (x: [N, H*W]) or images (vaed's V2 names, [N, H, W]).")
-        var layout: GraphInterface = .flat
+        var layout: GraphInterface?
 
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
 
         func validate() throws {
+            let mode = output.hasSuffix(".onnx") ? ".onnx" : output.hasSuffix(".safetensors") ? ".safetensors" : ".vaez"
+            if layout != nil, mode != ".onnx" {
+                throw ValidationError("--layout is for a .onnx output (not a \(mode) output)")
+            }
+            if metadata != nil, mode != ".vaez" {
+                throw ValidationError("--metadata is for a .vaez output imported from safetensors (not a \(mode) output)")
+            }
+            if dtype != nil, mode == ".safetensors" {
+                throw ValidationError("--dtype is for a .vaez or .onnx output (a .safetensors output is float32)")
+            }
             guard output.hasSuffix(".onnx") else {
                 if part != nil { throw ValidationError("--part is for a .onnx output (got \(output))") }
                 return
@@ -49,8 +60,8 @@ extension VAECommand {
                     "a .onnx output is converted from a .vaez file (got \(input)); convert safetensors to .vaez first")
             }
             guard part != nil else { throw ValidationError("a .onnx output needs --part encoder, decoder or denoise") }
-            guard dtype == .f32 || dtype == .f16 else {
-                throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype.rawValue))")
+            guard dtype ?? .f32 == .f32 || dtype == .f16 else {
+                throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype?.rawValue ?? ""))")
             }
         }
 
@@ -76,14 +87,15 @@ extension VAECommand {
                     let metadataBytes = try metadata.map { try Files.read($0) }
                     let (modelMetadata, tensors) = try Safetensors.importModel(
                         Files.read(input), source: input, metadataJSON: metadataBytes)
-                    try VAEZWriter.write(metadata: modelMetadata, tensors: tensors, dtype: dtype.dtype, to: output)
+                    try VAEZWriter.write(
+                        metadata: modelMetadata, tensors: tensors, dtype: (dtype ?? .f32).dtype, to: output)
                 } catch {
                     throw userError("\(error)")
                 }
                 let written = try ModelFiles.read(output)
                 print(
                     "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
-                        + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
+                        + "\(written.tensors.count) tensors, \((dtype ?? .f32).rawValue), \(written.fileSize) bytes")
             default:
                 throw ValidationError(
                     "convert goes from .vaez to .safetensors or from .safetensors to .vaez, or from .vaez to .onnx "
@@ -94,7 +106,7 @@ extension VAECommand {
         private func writeONNX(_ part: ModelPart) throws {
             let file = try ModelFiles.read(input)
             let options = ONNXExport.Options(
-                part: part, interface: layout, weights: dtype == .f16 ? .f16 : .f32,
+                part: part, interface: layout ?? .flat, weights: dtype == .f16 ? .f16 : .f32,
                 producerVersion: VAECommand.version)
             let bytes = try exporting { () throws(ExportError) in try ONNXExport.serialized(file, options) }
             do {
@@ -103,7 +115,7 @@ extension VAECommand {
                 throw userError("\(error)")
             }
             print(
-                "wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \(dtype.rawValue) "
+                "wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \((dtype ?? .f32).rawValue) "
                     + "weights, \(bytes.count) bytes")
         }
     }

@@ -315,6 +315,10 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
         (("export", source, "--triton-repository", tmp_path / "o", "--max-batch-size", "0"), "between 1 and 65536"),
         (("export", source, "-o", tmp_path / "x.vaez", "--overwrite"), "--overwrite is for"),
         (("export", source, "-o", tmp_path / "x.onnx"), "--onnx DIR"),
+        (("convert", source, tmp_path / "x.safetensors", "--layout", "images"), "--layout is for a .onnx output"),
+        (("convert", source, tmp_path / "x.vaez", "--layout", "flat"), "--layout is for a .onnx output"),
+        (("convert", source, tmp_path / "x.onnx", "--part", "encoder", "--metadata", source), "--metadata is for"),
+        (("convert", source, tmp_path / "x.safetensors", "--dtype", "f16"), "--dtype is for a .vaez or .onnx"),
         (("export", source, "-o", tmp_path / "x.safetensors"), "FILE.safetensors"),
     ]:
         result = vae(*arguments)
