@@ -18,7 +18,7 @@ extension VAECommand {
                 """
         )
 
-        @Argument(help: "The file to read (.vaez or .safetensors).")
+        @Argument(help: "The file to read (.vaez, a training folder, or .safetensors).")
         var input: String
 
         @Argument(help: "The file to write (.safetensors or .vaez).")
@@ -41,7 +41,7 @@ extension VAECommand {
         var overwrite = false
 
         func validate() throws {
-            let mode = output.hasSuffix(".onnx") ? ".onnx" : output.hasSuffix(".safetensors") ? ".safetensors" : ".vaez"
+            let mode = Self.isKind(output, ".onnx") ? ".onnx" : Self.isKind(output, ".safetensors") ? ".safetensors" : ".vaez"
             if layout != nil, mode != ".onnx" {
                 throw ValidationError("--layout is for a .onnx output (not a \(mode) output)")
             }
@@ -51,13 +51,16 @@ extension VAECommand {
             if dtype != nil, mode == ".safetensors" {
                 throw ValidationError("--dtype is for a .vaez or .onnx output (a .safetensors output is float32)")
             }
-            guard output.hasSuffix(".onnx") else {
+            guard Self.isKind(output, ".onnx") else {
                 if part != nil { throw ValidationError("--part is for a .onnx output (got \(output))") }
                 return
             }
-            guard input.hasSuffix(".vaez") else {
+            guard isModel(input) else {
                 throw ValidationError(
-                    "a .onnx output is converted from a .vaez file (got \(input)); convert safetensors to .vaez first")
+                    """
+                    a .onnx output is converted from a .vaez file or a training folder (got \(input));
+                    convert safetensors to .vaez first
+                    """)
             }
             guard part != nil else { throw ValidationError("a .onnx output needs --part encoder, decoder or denoise") }
             guard dtype ?? .f32 == .f32 || dtype == .f16 else {
@@ -69,11 +72,12 @@ extension VAECommand {
             if !overwrite, Files.exists(output) {
                 throw userError("\(output) already exists (pass --overwrite to replace it)")
             }
-            if output.hasSuffix(".onnx"), let part {
+            if Self.isKind(output, ".onnx"), let part {
                 try writeONNX(part)
                 return
             }
-            switch (input.hasSuffix(".vaez"), output.hasSuffix(".safetensors"), input.hasSuffix(".safetensors"), output.hasSuffix(".vaez")) {
+            switch (isModel(input), Self.isKind(output, ".safetensors"), Self.isKind(input, ".safetensors"),
+                    Self.isKind(output, ".vaez")) {
             case (true, true, _, _):
                 let file = try ModelFiles.read(input)
                 do {
@@ -102,6 +106,12 @@ extension VAECommand {
                         + "with --part (got \(input) → \(output))")
             }
         }
+
+        /// Whether `path` ends in `kind` (an extension with its dot), in any case: `x.ONNX` is a .onnx output.
+        static func isKind(_ path: String, _ kind: String) -> Bool { path.lowercased().hasSuffix(kind) }
+
+        /// A .vaez file or a training folder (its model.vaez), as vae export, inspect and verify take.
+        private func isModel(_ path: String) -> Bool { Self.isKind(path, ".vaez") || Files.isDirectory(path) }
 
         private func writeONNX(_ part: ModelPart) throws {
             let file = try ModelFiles.read(input)

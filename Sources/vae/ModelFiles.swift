@@ -28,6 +28,10 @@ enum ModelFiles {
     static func problem(resolving path: String) -> String? {
         let file = VAEZReader.modelPath(path)
         guard file != path, !Files.exists(file) else { return nil }
+        // Resuming needs the checkpoint a training run leaves (VAETraining's Checkpoint.fileName).
+        guard Files.exists("\(path)/checkpoint.vaeckpt") else {
+            return "\(path) has no model.vaez (and no training checkpoint: is it a training output folder?)"
+        }
         return "\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))"
     }
 }

@@ -302,6 +302,21 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     assert "pass --overwrite to replace it" in result.stderr and (tmp_path / "enc.onnx").read_bytes() == before
     result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--overwrite")
     assert result.returncode == 0 and [i.name for i in onnx.load(str(tmp_path / "enc.onnx")).graph.input] == ["x"]
+    # A training folder is a source, as for vae export; extensions are matched in any case.
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.vaez").write_bytes(source.read_bytes())
+    result = vae("convert", run, tmp_path / "x4.ONNX", "--part", "encoder")
+    assert result.returncode == 0, result.stderr
+    onnx.checker.check_model(onnx.load(str(tmp_path / "x4.ONNX")))
+    # A folder without model.vaez: resume is suggested only when a checkpoint is there to resume from.
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    result = vae("export", empty, "--onnx", tmp_path / "q")
+    assert result.returncode == 1 and "has no model.vaez" in result.stderr and "--resume" not in result.stderr
+    (empty / "checkpoint.vaeckpt").write_bytes(b"")
+    result = vae("export", empty, "--onnx", tmp_path / "q")
+    assert result.returncode == 1 and f"vae train --resume --out {empty}" in result.stderr
 
     for arguments, fragment in [
         (("convert", source, tmp_path / "x.onnx", "--part", "decode"), "--part"),
