@@ -169,8 +169,8 @@ package struct TritonConfiguration: Sendable, Hashable {
         guard !name.isEmpty, allowed, !name.hasPrefix("."), name.utf8.count <= 200 else {
             throw ExportError(
                 .invalidName,
-                "model name \"\(name)\" cannot be a Triton model folder: use letters, digits, _, - and . "
-                    + "(not first), at most 200 bytes")
+                "model name \"\(name)\" cannot name a Triton model folder\n"
+                    + "(use letters, digits, _, - and . (not first), at most 200 bytes)")
         }
     }
 

@@ -96,9 +96,9 @@ extension VAECommand {
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeGraphs(file, to: onnx, interface: layout ?? .flat)
                 }
-                print(
-                    "wrote \(written.joined(separator: ", ")): opset \(ONNXExport.opsetVersion), "
-                        + "\(dtype.rawValue) weights")
+                // One path a line: three paths on one line run past 80 columns.
+                print("wrote (opset \(ONNXExport.opsetVersion), \(dtype.rawValue) weights):")
+                for path in written { print("  \(path)") }
             } else if let tritonRepository {
                 let triton = TritonConfiguration(
                     name: name ?? VAEZReader.servedName(source), maxBatchSize: maxBatchSize ?? 256,
@@ -106,8 +106,8 @@ extension VAECommand {
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeTritonRepository(file, to: tritonRepository, triton: triton)
                 }
-                print("wrote \(written.count) files into \(tritonRepository): "
-                    + ModelExporter.parts.map(triton.modelName).joined(separator: ", "))
+                print("wrote \(written.count) files into \(tritonRepository):")
+                for part in ModelExporter.parts { print("  \(triton.modelName(part))") }
             } else if let output {
                 try writeVAEZ(file, to: output)
             }

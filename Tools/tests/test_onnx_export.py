@@ -367,6 +367,21 @@ def test_triton_model_name_follows_vaed(exported, tmp_path):
         assert sorted(p.name for p in repo.iterdir()) == [f"{name}.decode", f"{name}.denoise", f"{name}.encode"]
 
 
+def test_messages_fit_80_columns(exported, tmp_path):
+    """Our own lines (not ArgumentParser's usage line) stay within 80 columns for short paths."""
+    source = exported["models"]["vae-seed-f32"]
+    for arguments in [("export", source, "--onnx", tmp_path / "o"),
+                      ("export", source, "--triton-repository", tmp_path / "r"),
+                      ("export", source, "--triton-repository", tmp_path / "r2", "--name", "bad name"),
+                      ("export", source, "-o", tmp_path / "x.onnx"),
+                      ("convert", source, tmp_path / "e.onnx", "--part", "encoder")]:
+        result = vae(*arguments)
+        for line in (result.stdout + result.stderr).splitlines():
+            if line.startswith(("Usage:", "  See ")):
+                continue
+            assert len(line.replace(str(tmp_path), "T").replace(str(source), "S")) <= 80, (arguments, line)
+
+
 def test_triton_overwrite_replaces_each_model_folder_whole(exported, tmp_path):
     source, repo = exported["models"]["vae-seed-f32"], tmp_path / "repo"
     assert vae("export", source, "--triton-repository", repo, "--name", "m").returncode == 0
