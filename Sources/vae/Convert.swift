@@ -21,11 +21,11 @@ extension VAECommand {
         @Argument(help: "The file to read (.vaez, a training folder, or .safetensors).")
         var input: String
 
-        @Argument(help: "The file to write (.safetensors or .vaez).")
+        @Argument(help: "The file to write (.safetensors, .vaez or .onnx).")
         var output: String
 
         // Optional (default f32), as are --layout and --metadata, so that one given where it does nothing is refused.
-        @Option(help: "The tensors' dtype in a .vaez output (default f32).")
+        @Option(help: "The weights' dtype (default f32): f32, f16, bf16 or int8 in a .vaez output; f32 or f16 for .onnx.")
         var dtype: DTypeName?
 
         @Option(help: "A JSON file with the .vaez metadata to use when importing safetensors.")
@@ -125,8 +125,8 @@ extension VAECommand {
                 throw userError("\(error)")
             }
             print(
-                "wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \((dtype ?? .f32).rawValue) "
-                    + "weights, \(bytes.count) bytes")
+                "wrote \(output): the \(part.rawValue), \((layout ?? .flat).rawValue) layout, "
+                    + "opset \(ONNXExport.opsetVersion), \((dtype ?? .f32).rawValue) weights, \(bytes.count) bytes")
         }
     }
 }

@@ -294,7 +294,11 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     assert result.returncode == 0, result.stderr
     model = onnx.load(str(tmp_path / "dec.onnx"))
     assert [i.name for i in model.graph.input] == ["z"] and [o.name for o in model.graph.output] == ["x"]
+    assert "the decoder, flat layout, opset 17, f16 weights" in result.stdout, result.stdout
     result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--layout", "images")
+    assert "images layout" in result.stdout, result.stdout
+    help_text = " ".join(vae("convert", "--help").stdout.split())
+    assert "(.safetensors, .vaez or .onnx)" in help_text and "f32 or f16 for .onnx" in help_text, help_text
     assert result.returncode == 0 and [i.name for i in onnx.load(str(tmp_path / "enc.onnx")).graph.input] == ["images"]
     before = (tmp_path / "enc.onnx").read_bytes()
     result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder")
