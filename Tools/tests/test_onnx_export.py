@@ -386,6 +386,18 @@ def test_messages_fit_80_columns(exported, tmp_path):
             assert len(line.replace(str(tmp_path), "T").replace(str(source), "S")) <= 80, (arguments, line)
 
 
+@pytest.mark.parametrize("script", ["onnx_dtypes.py", "onnx_encoder.py"])
+def test_bench_scripts_help_and_missing_vae(script, tmp_path):
+    path = Path(__file__).resolve().parents[1] / "bench" / script
+    help_text = subprocess.run([sys.executable, path, "--help"], capture_output=True, text=True, timeout=120).stdout
+    doc = " ".join(((__import__("ast").get_docstring(__import__("ast").parse(path.read_text()))) or "").split())
+    assert doc and doc in " ".join(help_text.split()), help_text
+    result = subprocess.run([sys.executable, path, str(tmp_path / "m.vaez"), "--vae", tmp_path / "none"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "swift build -c release" in result.stderr, result.stderr
+
+
 def test_triton_overwrite_replaces_each_model_folder_whole(exported, tmp_path):
     source, repo = exported["models"]["vae-seed-f32"], tmp_path / "repo"
     assert vae("export", source, "--triton-repository", repo, "--name", "m").returncode == 0
