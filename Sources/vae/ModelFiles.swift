@@ -8,6 +8,9 @@ enum ModelFiles {
     /// Reads and fully verifies a .vaez file; a directory means its `model.vaez` (a training run's output).
     static func read(_ path: String) throws -> VAEZFile {
         let file = try resolve(path)
+        if file.lowercased().hasSuffix(".onnx") {
+            throw userError("\(file) is an ONNX graph, not a .vaez model")
+        }
         do {
             return try VAEZReader.read(path: file)
         } catch let error as VAEZError {

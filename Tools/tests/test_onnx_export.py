@@ -313,6 +313,8 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     result = vae("convert", run, tmp_path / "x4.ONNX", "--part", "encoder")
     assert result.returncode == 0, result.stderr
     onnx.checker.check_model(onnx.load(str(tmp_path / "x4.ONNX")))
+    result = vae("inspect", tmp_path / "x4.ONNX")
+    assert result.returncode == 1 and "is an ONNX graph, not a .vaez model" in result.stderr, result.stderr
     # A folder without model.vaez: resume is suggested only when a checkpoint is there to resume from.
     empty = tmp_path / "emptydir"
     empty.mkdir()
