@@ -207,8 +207,8 @@ let package = Package(
         .executableTarget(
             name: "vaed",
             dependencies: [
-                "VAEGRPCTransport", "VAEHTTPTransport", "VAELineTransport", "VAENumerics", "VAEProtocol", "VAEServing",
-                "VAETransportSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VAEFormat", "VAEGRPCTransport", "VAEHTTPTransport", "VAELineTransport", "VAENumerics", "VAEProtocol",
+                "VAEServing", "VAETransportSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -55,13 +55,25 @@ package struct ModelExporter: Sendable {
             let config = Array(triton.config(part, signature).textFormatString().utf8)
             files.append((folder, config, try ONNXExport.serialized(file, options(part, .images))))
         }
+        try makeDirectory(repository)
         var written: [String] = []
-        // Each graph before its config: a Triton polling the repository sees a model folder's config only once the
-        // graph it names is there. Everything was built above, so only the file system can fail from here on.
+        // Each model folder is built whole under a temporary name in the repository, then swapped in (an existing
+        // one, with --overwrite, is replaced whole: no stale version folder or stray file survives, and a failure
+        // leaves the old folder or the new one, never a mix). Everything was built above, so only the file system
+        // can fail from here on.
         for entry in files {
-            try makeDirectory("\(entry.folder)/1")
-            try write(entry.graph, to: "\(entry.folder)/1/model.onnx")
-            try write(entry.config, to: "\(entry.folder)/config.pbtxt")
+            try fileSystem { () throws(DataError) in
+                let temporary = try Files.makeTemporaryDirectory(beside: entry.folder)
+                do throws(DataError) {
+                    try Files.makeDirectory("\(temporary)/1")
+                    try Files.writeAtomically(entry.graph, to: "\(temporary)/1/model.onnx")
+                    try Files.writeAtomically(entry.config, to: "\(temporary)/config.pbtxt")
+                    try Files.replaceDirectory(entry.folder, with: temporary)
+                } catch {
+                    Files.removeTree(temporary)
+                    throw error
+                }
+            }
             written += ["\(entry.folder)/1/model.onnx", "\(entry.folder)/config.pbtxt"]
         }
         return written
@@ -85,6 +97,10 @@ package struct ModelExporter: Sendable {
 
     private func makeDirectory(_ path: String) throws(ExportError) {
         do { try Files.makeDirectory(path) } catch { throw ExportError(.unwritable, error.message) }
+    }
+
+    private func fileSystem(_ body: () throws(DataError) -> Void) throws(ExportError) {
+        do { try body() } catch { throw ExportError(.unwritable, error.message) }
     }
 
     private func write(_ bytes: [UInt8], to path: String) throws(ExportError) {
@@ -153,8 +169,8 @@ package struct TritonConfiguration: Sendable, Hashable {
         guard !name.isEmpty, allowed, !name.hasPrefix("."), name.utf8.count <= 200 else {
             throw ExportError(
                 .invalidName,
-                "model name \"\(name)\" cannot be a Triton model folder: use letters, digits, _, - and . "
-                    + "(not first), at most 200 bytes")
+                "model name \"\(name)\" cannot name a Triton model folder\n"
+                    + "(use letters, digits, _, - and . (not first), at most 200 bytes)")
         }
     }
 

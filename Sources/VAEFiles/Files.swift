@@ -111,6 +111,74 @@ package enum Files {
 
     package static func remove(_ path: String) { unlink(path) }
 
+    /// Creates an empty folder beside `path` (same parent, hidden name `.BASENAME.tmp-XXXXXX`), for a folder to be
+    /// built there and swapped in with `replaceDirectory(_:with:)`.
+    /// - Returns: the new folder's path.
+    package static func makeTemporaryDirectory(beside path: String) throws(DataError) -> String {
+        let directory = parentDirectory(of: path)
+        var template = Array("\(directory)/.\(baseName(of: path)).tmp-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else { throw DataError(.unwritable, "cannot create a folder in \(directory): \(systemError())") }
+        chmod(template.withUnsafeBufferPointer { $0.baseAddress! }, 0o755)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Puts the folder `replacement` (beside `path`) at `path`, so that `path` is always either the old folder
+    /// whole or the new one whole: the old folder is renamed away, the new one renamed in, then the old one removed.
+    /// If the second rename fails the old folder is renamed back.
+    package static func replaceDirectory(_ path: String, with replacement: String) throws(DataError) {
+        guard exists(path) else {
+            guard rename(replacement, path) == 0 else {
+                throw DataError(.unwritable, "\(path): rename failed: \(systemError())")
+            }
+            return syncDirectory(parentDirectory(of: path))
+        }
+        var template = Array("\(parentDirectory(of: path))/.\(baseName(of: path)).old-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw DataError(.unwritable, "cannot create a folder beside \(path): \(systemError())")
+        }
+        let old = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // rename(2) replaces an empty folder: the old folder takes the reserved name.
+        guard rename(path, old) == 0 else {
+            let reason = systemError()
+            rmdir(old)
+            throw DataError(.unwritable, "\(path): cannot move the old folder away: \(reason)")
+        }
+        guard rename(replacement, path) == 0 else {
+            let reason = systemError()
+            rename(old, path)
+            throw DataError(.unwritable, "\(path): rename failed: \(reason)")
+        }
+        syncDirectory(parentDirectory(of: path))
+        removeTree(old)
+    }
+
+    /// Removes `path` and everything under it (symbolic links are removed, not followed).
+    package static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR, let directory = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(directory)
+            for name in names { removeTree("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    private static func syncDirectory(_ directory: String) {
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
     static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

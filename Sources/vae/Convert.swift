@@ -14,18 +14,19 @@ extension VAECommand {
                 and the seed project's (fc1–fc3, fc41, fc42, fc5–fc8); without embedded or --metadata metadata it \
                 infers the architecture from the shapes (28×28×1 input for 784 inputs). \
                 .vaez → .onnx writes the graph of --part (encoder, decoder or denoise; Formats/onnx.md) with f32 or \
-                f16 weights.
+                f16 weights. An existing OUTPUT is refused unless --overwrite is given.
                 """
         )
 
-        @Argument(help: "The file to read (.vaez or .safetensors).")
+        @Argument(help: "The file to read (.vaez, a training folder, or .safetensors).")
         var input: String
 
-        @Argument(help: "The file to write (.safetensors or .vaez).")
+        @Argument(help: "The file to write (.safetensors, .vaez or .onnx).")
         var output: String
 
-        @Option(help: "The tensors' dtype in a .vaez output.")
-        var dtype: DTypeName = .f32
+        // Optional (default f32), as are --layout and --metadata, so that one given where it does nothing is refused.
+        @Option(help: "The weights' dtype (default f32): f32, f16, bf16 or int8 in a .vaez output; f32 or f16 for .onnx.")
+        var dtype: DTypeName?
 
         @Option(help: "A JSON file with the .vaez metadata to use when importing safetensors.")
         var metadata: String?
@@ -34,29 +35,49 @@ extension VAECommand {
         var part: ModelPart?
 
         @Option(help: "The .onnx graph's tensors: flat (x: [N, H*W]) or images (vaed's V2 names, [N, H, W]).")
-        var layout: GraphInterface = .flat
+        var layout: GraphInterface?
+
+        @Flag(help: "Replace OUTPUT if it exists.")
+        var overwrite = false
 
         func validate() throws {
-            guard output.hasSuffix(".onnx") else {
+            let mode = Self.isKind(output, ".onnx") ? ".onnx" : Self.isKind(output, ".safetensors") ? ".safetensors" : ".vaez"
+            if layout != nil, mode != ".onnx" {
+                throw ValidationError("--layout is for a .onnx output (not a \(mode) output)")
+            }
+            if metadata != nil, mode != ".vaez" {
+                throw ValidationError("--metadata is for a .vaez output imported from safetensors (not a \(mode) output)")
+            }
+            if dtype != nil, mode == ".safetensors" {
+                throw ValidationError("--dtype is for a .vaez or .onnx output (a .safetensors output is float32)")
+            }
+            guard Self.isKind(output, ".onnx") else {
                 if part != nil { throw ValidationError("--part is for a .onnx output (got \(output))") }
                 return
             }
-            guard input.hasSuffix(".vaez") else {
+            guard isModel(input) else {
                 throw ValidationError(
-                    "a .onnx output is converted from a .vaez file (got \(input)); convert safetensors to .vaez first")
+                    """
+                    a .onnx output is converted from a .vaez file or a training folder (got \(input));
+                    convert safetensors to .vaez first
+                    """)
             }
             guard part != nil else { throw ValidationError("a .onnx output needs --part encoder, decoder or denoise") }
-            guard dtype == .f32 || dtype == .f16 else {
-                throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype.rawValue))")
+            guard dtype ?? .f32 == .f32 || dtype == .f16 else {
+                throw ValidationError("ONNX weights are f32 or f16 (got --dtype \(dtype?.rawValue ?? ""))")
             }
         }
 
         func run() throws {
-            if output.hasSuffix(".onnx"), let part {
+            if !overwrite, Files.exists(output) {
+                throw userError("\(output) already exists (pass --overwrite to replace it)")
+            }
+            if Self.isKind(output, ".onnx"), let part {
                 try writeONNX(part)
                 return
             }
-            switch (input.hasSuffix(".vaez"), output.hasSuffix(".safetensors"), input.hasSuffix(".safetensors"), output.hasSuffix(".vaez")) {
+            switch (isModel(input), Self.isKind(output, ".safetensors"), Self.isKind(input, ".safetensors"),
+                    Self.isKind(output, ".vaez")) {
             case (true, true, _, _):
                 let file = try ModelFiles.read(input)
                 do {
@@ -70,14 +91,15 @@ extension VAECommand {
                     let metadataBytes = try metadata.map { try Files.read($0) }
                     let (modelMetadata, tensors) = try Safetensors.importModel(
                         Files.read(input), source: input, metadataJSON: metadataBytes)
-                    try VAEZWriter.write(metadata: modelMetadata, tensors: tensors, dtype: dtype.dtype, to: output)
+                    try VAEZWriter.write(
+                        metadata: modelMetadata, tensors: tensors, dtype: (dtype ?? .f32).dtype, to: output)
                 } catch {
                     throw userError("\(error)")
                 }
                 let written = try ModelFiles.read(output)
                 print(
                     "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
-                        + "\(written.tensors.count) tensors, \(dtype.rawValue), \(written.fileSize) bytes")
+                        + "\(written.tensors.count) tensors, \((dtype ?? .f32).rawValue), \(written.fileSize) bytes")
             default:
                 throw ValidationError(
                     "convert goes from .vaez to .safetensors or from .safetensors to .vaez, or from .vaez to .onnx "
@@ -85,10 +107,16 @@ extension VAECommand {
             }
         }
 
+        /// Whether `path` ends in `kind` (an extension with its dot), in any case: `x.ONNX` is a .onnx output.
+        static func isKind(_ path: String, _ kind: String) -> Bool { path.lowercased().hasSuffix(kind) }
+
+        /// A .vaez file or a training folder (its model.vaez), as vae export, inspect and verify take.
+        private func isModel(_ path: String) -> Bool { Self.isKind(path, ".vaez") || Files.isDirectory(path) }
+
         private func writeONNX(_ part: ModelPart) throws {
             let file = try ModelFiles.read(input)
             let options = ONNXExport.Options(
-                part: part, interface: layout, weights: dtype == .f16 ? .f16 : .f32,
+                part: part, interface: layout ?? .flat, weights: dtype == .f16 ? .f16 : .f32,
                 producerVersion: VAECommand.version)
             let bytes = try exporting { () throws(ExportError) in try ONNXExport.serialized(file, options) }
             do {
@@ -97,8 +125,8 @@ extension VAECommand {
                 throw userError("\(error)")
             }
             print(
-                "wrote \(output): the \(part.rawValue), opset \(ONNXExport.opsetVersion), \(dtype.rawValue) "
-                    + "weights, \(bytes.count) bytes")
+                "wrote \(output): the \(part.rawValue), \((layout ?? .flat).rawValue) layout, "
+                    + "opset \(ONNXExport.opsetVersion), \((dtype ?? .f32).rawValue) weights, \(bytes.count) bytes")
         }
     }
 }

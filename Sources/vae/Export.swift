@@ -30,7 +30,7 @@ extension VAECommand {
         @Option(help: "The weights' dtype: f32, f16, bf16 or int8 for .vaez; f32 or f16 for ONNX.")
         var dtype: DTypeName = .f32
 
-        @Option(name: .shortAndLong, help: "The .vaez file to write.")
+        @Option(name: .shortAndLong, help: "The .vaez file to write (the extension must be .vaez).")
         var output: String?
 
         @Option(help: "A folder to write encoder.onnx, decoder.onnx and denoise.onnx into.")
@@ -69,6 +69,14 @@ extension VAECommand {
             if tritonRepository == nil, name != nil || maxBatchSize != nil || batchWindowUs != nil {
                 throw ValidationError("--name, --max-batch-size and --batch-window-us are for --triton-repository")
             }
+            if let output, !output.lowercased().hasSuffix(".vaez") {
+                throw ValidationError(
+                    """
+                    -o writes a .vaez file (got \(output)); for ONNX use --onnx DIR or
+                    --triton-repository DIR, or vae convert MODEL.vaez FILE.onnx --part P;
+                    for safetensors, vae convert MODEL.vaez FILE.safetensors
+                    """)
+            }
             if output != nil, overwrite {
                 throw ValidationError("--overwrite is for --onnx and --triton-repository (-o replaces its file)")
             }
@@ -88,18 +96,18 @@ extension VAECommand {
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeGraphs(file, to: onnx, interface: layout ?? .flat)
                 }
-                print(
-                    "wrote \(written.joined(separator: ", ")): opset \(ONNXExport.opsetVersion), "
-                        + "\(dtype.rawValue) weights")
+                // One path a line: three paths on one line run past 80 columns.
+                print("wrote (opset \(ONNXExport.opsetVersion), \(dtype.rawValue) weights):")
+                for path in written { print("  \(path)") }
             } else if let tritonRepository {
                 let triton = TritonConfiguration(
-                    name: name ?? ModelFiles.servedName(source), maxBatchSize: maxBatchSize ?? 256,
+                    name: name ?? VAEZReader.servedName(source), maxBatchSize: maxBatchSize ?? 256,
                     maxQueueDelayMicroseconds: batchWindowUs ?? 200)
                 let written = try exporting { () throws(ExportError) in
                     try exporter.writeTritonRepository(file, to: tritonRepository, triton: triton)
                 }
-                print("wrote \(written.count) files into \(tritonRepository): "
-                    + ModelExporter.parts.map(triton.modelName).joined(separator: ", "))
+                print("wrote \(written.count) files into \(tritonRepository):")
+                for part in ModelExporter.parts { print("  \(triton.modelName(part))") }
             } else if let output {
                 try writeVAEZ(file, to: output)
             }

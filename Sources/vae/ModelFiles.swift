@@ -8,6 +8,9 @@ enum ModelFiles {
     /// Reads and fully verifies a .vaez file; a directory means its `model.vaez` (a training run's output).
     static func read(_ path: String) throws -> VAEZFile {
         let file = try resolve(path)
+        if file.lowercased().hasSuffix(".onnx") {
+            throw userError("\(file) is an ONNX graph, not a .vaez model")
+        }
         do {
             return try VAEZReader.read(path: file)
         } catch let error as VAEZError {
@@ -28,15 +31,10 @@ enum ModelFiles {
     static func problem(resolving path: String) -> String? {
         let file = VAEZReader.modelPath(path)
         guard file != path, !Files.exists(file) else { return nil }
+        // Resuming needs the checkpoint a training run leaves (VAETraining's Checkpoint.fileName).
+        guard Files.exists("\(path)/checkpoint.vaeckpt") else {
+            return "\(path) has no model.vaez (and no training checkpoint: is it a training output folder?)"
+        }
         return "\(path) has no model.vaez (did its training finish? continue it with: vae train --resume --out \(path))"
-    }
-}
-
-extension ModelFiles {
-    /// The name vaed gives the model at `path` when `--model` has no NAME=: the last path component without `.vaez`
-    /// (a training folder's own name).
-    static func servedName(_ path: String) -> String {
-        let last = path.split(separator: "/").last.map(String.init) ?? path
-        return last.hasSuffix(".vaez") ? String(last.dropLast(5)) : last
     }
 }

@@ -12,6 +12,7 @@ import ServiceLifecycle
 import VAENumerics
 import VAEProtocol
 import VAEFiles
+import VAEFormat
 import VAEGRPCTransport
 import VAEHTTPTransport
 import VAELineTransport
@@ -259,8 +260,7 @@ struct Vaed: AsyncParsableCommand {
                 }
                 return (String(spec[..<equals]), String(spec[spec.index(after: equals)...]))
             }
-            let last = spec.split(separator: "/").last.map(String.init) ?? ""
-            let stem = last.hasSuffix(".vaez") ? String(last.dropLast(5)) : last
+            let stem = VAEZReader.servedName(spec)
             guard !stem.isEmpty else { throw ValidationError("--model \(spec) has no file name to name the model by; give NAME=FILE") }
             return (stem, spec)
         }

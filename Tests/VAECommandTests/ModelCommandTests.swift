@@ -110,6 +110,16 @@ struct ModelCommandTests {
         #expect(try runCommand(vae, ["convert", "\(run)/model.vaez", "\(run)/m.safetensors"], directory: run).status == 0)
         #expect(try runCommand(vae, ["convert", "\(run)/m.safetensors", "\(run)/back.vaez"], directory: run).status == 0)
         #expect(try Files.read("\(run)/back.vaez") == Files.read("\(run)/model.vaez"))
+        // An existing output is refused (exit 1, naming it) unless --overwrite, for every output kind.
+        for output in ["m.safetensors", "back.vaez"] {
+            let input = output == "back.vaez" ? "\(run)/m.safetensors" : "\(run)/model.vaez"
+            let again = try runCommand(vae, ["convert", input, "\(run)/\(output)"], directory: run)
+            #expect(again.status == 1 && again.standardError.contains("\(output) already exists"),
+                    "stderr: \(again.standardError)")
+            #expect(again.standardError.contains("pass --overwrite to replace it"))
+            let replaced = try runCommand(vae, ["convert", input, "\(run)/\(output)", "--overwrite"], directory: run)
+            #expect(replaced.status == 0, "stderr: \(replaced.standardError)")
+        }
         #expect(try python(["to-safetensors", "\(run)/model.vaez", "\(run)/py.safetensors"]).status == 0)
         #expect(try Files.read("\(run)/py.safetensors") == Files.read("\(run)/m.safetensors"))
     }

@@ -50,10 +50,12 @@ def loss(images: np.ndarray, mu: np.ndarray, logvar: np.ndarray, p: np.ndarray) 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model")
-    parser.add_argument("--vae", default=".build/release/vae")
+    parser.add_argument("--vae", default=".build/release/vae", help="the vae binary (default: %(default)s)")
     arguments = parser.parse_args()
+    if not Path(arguments.vae).is_file():
+        sys.exit(f"error: {arguments.vae} not found: build it with `swift build -c release`, or pass --vae PATH")
     images = test_set()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
@@ -78,7 +80,7 @@ def main() -> int:
         for label, folder in exports.items():
             mu, logvar, p = run(folder, images)
             value = loss(images, mu, logvar, p)
-            print(f"| {label} | {(folder / 'encoder.onnx').stat().st_size:,} | {value:.4f} | {value - base:+.4f} | "
+            print(f"| {label} | {(folder / 'encoder.onnx').stat().st_size:,} | {value:.4f} | {100 * (value - base) / base:+.2g}% | "
                   f"{float(np.max(np.abs(mu - reference[0]))):.2e} | {float(np.max(np.abs(p - reference[2]))):.2e} |")
     return 0
 

@@ -78,12 +78,14 @@ def time_engine(vae: str, model: Path, inputs: Path, size: int, threads: int, se
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", nargs="?", help="a .vaez model (default: a random seed-architecture VAE)")
     parser.add_argument("--vae", default=".build/release/vae", help="the vae binary (default: %(default)s)")
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per figure (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
+    if not Path(arguments.vae).is_file():
+        sys.exit(f"error: {arguments.vae} not found: build it with `swift build -c release`, or pass --vae PATH")
 
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)

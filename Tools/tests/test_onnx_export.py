@@ -294,8 +294,35 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     assert result.returncode == 0, result.stderr
     model = onnx.load(str(tmp_path / "dec.onnx"))
     assert [i.name for i in model.graph.input] == ["z"] and [o.name for o in model.graph.output] == ["x"]
+    assert "the decoder, flat layout, opset 17, f16 weights" in result.stdout, result.stdout
     result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--layout", "images")
+    assert "images layout" in result.stdout, result.stdout
+    help_text = " ".join(vae("convert", "--help").stdout.split())
+    assert "(.safetensors, .vaez or .onnx)" in help_text and "f32 or f16 for .onnx" in help_text, help_text
     assert result.returncode == 0 and [i.name for i in onnx.load(str(tmp_path / "enc.onnx")).graph.input] == ["images"]
+    before = (tmp_path / "enc.onnx").read_bytes()
+    result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder")
+    assert result.returncode == 1 and "enc.onnx already exists" in result.stderr, result.stderr
+    assert "pass --overwrite to replace it" in result.stderr and (tmp_path / "enc.onnx").read_bytes() == before
+    result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--overwrite")
+    assert result.returncode == 0 and [i.name for i in onnx.load(str(tmp_path / "enc.onnx")).graph.input] == ["x"]
+    # A training folder is a source, as for vae export; extensions are matched in any case.
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.vaez").write_bytes(source.read_bytes())
+    result = vae("convert", run, tmp_path / "x4.ONNX", "--part", "encoder")
+    assert result.returncode == 0, result.stderr
+    onnx.checker.check_model(onnx.load(str(tmp_path / "x4.ONNX")))
+    result = vae("inspect", tmp_path / "x4.ONNX")
+    assert result.returncode == 1 and "is an ONNX graph, not a .vaez model" in result.stderr, result.stderr
+    # A folder without model.vaez: resume is suggested only when a checkpoint is there to resume from.
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    result = vae("export", empty, "--onnx", tmp_path / "q")
+    assert result.returncode == 1 and "has no model.vaez" in result.stderr and "--resume" not in result.stderr
+    (empty / "checkpoint.vaeckpt").write_bytes(b"")
+    result = vae("export", empty, "--onnx", tmp_path / "q")
+    assert result.returncode == 1 and f"vae train --resume --out {empty}" in result.stderr
 
     for arguments, fragment in [
         (("convert", source, tmp_path / "x.onnx", "--part", "decode"), "--part"),
@@ -308,12 +335,19 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
         (("export", source, "--onnx", tmp_path / "o", "--name", "x"), "are for --triton-repository"),
         (("export", source, "--triton-repository", tmp_path / "o", "--max-batch-size", "0"), "between 1 and 65536"),
         (("export", source, "-o", tmp_path / "x.vaez", "--overwrite"), "--overwrite is for"),
+        (("export", source, "-o", tmp_path / "x.onnx"), "--onnx DIR"),
+        (("convert", source, tmp_path / "x.safetensors", "--layout", "images"), "--layout is for a .onnx output"),
+        (("convert", source, tmp_path / "x.vaez", "--layout", "flat"), "--layout is for a .onnx output"),
+        (("convert", source, tmp_path / "x.onnx", "--part", "encoder", "--metadata", source), "--metadata is for"),
+        (("convert", source, tmp_path / "x.safetensors", "--dtype", "f16"), "--dtype is for a .vaez or .onnx"),
+        (("export", source, "-o", tmp_path / "x.safetensors"), "FILE.safetensors"),
     ]:
         result = vae(*arguments)
         assert result.returncode == 64, (arguments, result.returncode, result.stderr)
         assert fragment in result.stderr, (arguments, result.stderr)
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "o").exists()
+    assert not (tmp_path / "x.safetensors").exists()
 
     folder = exported["out"]["vae-seed-f32", "f32"][0]
     result = vae("export", source, "--onnx", folder)
@@ -330,6 +364,60 @@ def test_triton_model_name_follows_vaed(exported, tmp_path):
     assert vae("export", run, "--triton-repository", tmp_path / "repo").returncode == 0
     folders = sorted(p.name for p in (tmp_path / "repo").iterdir())
     assert folders == ["fashion.decode", "fashion.denoise", "fashion.encode"]
+    # `.` and trailing slashes are the real folder's name; a model file is named by its stem, as vaed does.
+    for argument, name in [(".", "fashion"), ("./", "fashion"), (f"{run}/", "fashion"), ("model.vaez", "model")]:
+        repo = tmp_path / f"repo-{name}-{len(argument)}"
+        result = subprocess.run([str(require_built(VAE)), "export", argument, "--triton-repository", repo],
+                                capture_output=True, text=True, timeout=300, cwd=run)
+        assert result.returncode == 0, (argument, result.stderr)
+        assert sorted(p.name for p in repo.iterdir()) == [f"{name}.decode", f"{name}.denoise", f"{name}.encode"]
+
+
+def test_messages_fit_80_columns(exported, tmp_path):
+    """Our own lines (not ArgumentParser's usage line) stay within 80 columns for short paths."""
+    source = exported["models"]["vae-seed-f32"]
+    for arguments in [("export", source, "--onnx", tmp_path / "o"),
+                      ("export", source, "--triton-repository", tmp_path / "r"),
+                      ("export", source, "--triton-repository", tmp_path / "r2", "--name", "bad name"),
+                      ("export", source, "-o", tmp_path / "x.onnx"),
+                      ("convert", source, tmp_path / "e.onnx", "--part", "encoder")]:
+        result = vae(*arguments)
+        for line in (result.stdout + result.stderr).splitlines():
+            if line.startswith(("Usage:", "  See ")):
+                continue
+            assert len(line.replace(str(tmp_path), "T").replace(str(source), "S")) <= 80, (arguments, line)
+
+
+@pytest.mark.parametrize("script", ["onnx_dtypes.py", "onnx_encoder.py"])
+def test_bench_scripts_help_and_missing_vae(script, tmp_path):
+    path = Path(__file__).resolve().parents[1] / "bench" / script
+    help_text = subprocess.run([sys.executable, path, "--help"], capture_output=True, text=True, timeout=120).stdout
+    doc = " ".join(((__import__("ast").get_docstring(__import__("ast").parse(path.read_text()))) or "").split())
+    assert doc and doc in " ".join(help_text.split()), help_text
+    result = subprocess.run([sys.executable, path, str(tmp_path / "m.vaez"), "--vae", tmp_path / "none"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "swift build -c release" in result.stderr, result.stderr
+
+
+def test_triton_overwrite_replaces_each_model_folder_whole(exported, tmp_path):
+    source, repo = exported["models"]["vae-seed-f32"], tmp_path / "repo"
+    assert vae("export", source, "--triton-repository", repo, "--name", "m").returncode == 0
+    stale = repo / "m.encode" / "2"
+    stale.mkdir()
+    (stale / "model.onnx").write_bytes(b"stale")
+    (repo / "m.decode" / "notes.txt").write_text("stray")
+    (repo / "other").mkdir()  # another model in the repository is left alone
+    result = vae("export", source, "--triton-repository", repo, "--name", "m")
+    assert result.returncode == 1 and "already exists" in result.stderr and stale.exists()
+    result = vae("export", source, "--triton-repository", repo, "--name", "m", "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists() and not (repo / "m.decode" / "notes.txt").exists()
+    assert sorted(p.name for p in repo.iterdir()) == ["m.decode", "m.denoise", "m.encode", "other"]
+    for method in ("encode", "decode", "denoise"):
+        assert sorted(p.name for p in (repo / f"m.{method}").iterdir()) == ["1", "config.pbtxt"]
+        assert [p.name for p in (repo / f"m.{method}" / "1").iterdir()] == ["model.onnx"]
+        onnx.checker.check_model(onnx.load(str(repo / f"m.{method}" / "1" / "model.onnx")))
 
 
 # =============================================================================
