@@ -2,8 +2,8 @@ import VAECore
 
 /// What a model is: a variational or a plain autoencoder, with its layer sizes.
 ///
-/// Encoder: input → hidden… (ReLU) → mu (and logvar for a VAE). Decoder: z → reversed hidden… (ReLU) → input
-/// with a sigmoid output. Weights are PyTorch-style `[out, in]`.
+/// Encoder: input → hidden… (ReLU) → mu (and logvar for a VAE). Decoder: z → reversed hidden… (ReLU) → input,
+/// with a sigmoid output (Bernoulli likelihood) or none (Gaussian). Weights are PyTorch-style `[out, in]`.
 public struct Architecture: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// Variational autoencoder: encodes a Gaussian q(z|x) and samples z from it.
@@ -17,7 +17,8 @@ public struct Architecture: Sendable, Hashable, Codable {
     public var hidden: [Int]
     public var zDim: Int
     public var activation: String = "relu"
-    public var outputActivation: String = "sigmoid"
+    /// `"sigmoid"` (Bernoulli likelihood) or `"identity"` (Gaussian); see `likelihood`.
+    public var outputActivation: String = Likelihood.bernoulli.outputActivation
 
     public init(kind: Kind, input: ImageShape, hidden: [Int], zDim: Int) {
         self.kind = kind
@@ -35,9 +36,15 @@ public struct Architecture: Sendable, Hashable, Codable {
         if let bad = hidden.first(where: { $0 < 1 }) {
             throw ArchitectureError("hidden layer sizes must be at least 1 (got \(bad))")
         }
-        guard activation == "relu", outputActivation == "sigmoid" else {
-            throw ArchitectureError("only relu hidden activations with a sigmoid output are supported")
+        guard activation == "relu", Likelihood(outputActivation: outputActivation) != nil else {
+            throw ArchitectureError("only relu hidden activations with a sigmoid or identity output are supported (got \(activation) and \(outputActivation))")
         }
+    }
+
+    /// The likelihood the output activation stands for (Bernoulli for an activation `validate` refuses).
+    package var likelihood: Likelihood {
+        get { Likelihood(outputActivation: outputActivation) ?? .bernoulli }
+        set { outputActivation = newValue.outputActivation }
     }
 
     /// Width of the encoder head: mu and logvar side by side for a VAE, mu alone for an AE.

@@ -35,12 +35,12 @@ package enum GaussianLatent {
         return -0.5 * kl
     }
 
-    /// Gradient of (reconstruction loss + KL) w.r.t. the head, given dL/dz from the decoder.
+    /// Gradient of (reconstruction loss + β·KL) w.r.t. the head, given dL/dz from the decoder.
     ///
-    /// d/dmu = dz + mu; d/dlogvar = dz·ε·σ/2 + (exp(logvar) - 1)/2.
+    /// d/dmu = dz + β·mu; d/dlogvar = dz·ε·σ/2 + β·(exp(logvar) - 1)/2.
     package static func backward(
         zGradient: UnsafePointer<Float>, head: UnsafePointer<Float>, noise: UnsafePointer<Float>,
-        headGradient: UnsafeMutablePointer<Float>, batch: Int, zDim: Int
+        headGradient: UnsafeMutablePointer<Float>, batch: Int, zDim: Int, klWeight: Float = 1
     ) {
         for row in 0..<batch {
             let mu = head + row * 2 * zDim, logvar = mu + zDim
@@ -48,8 +48,8 @@ package enum GaussianLatent {
             for j in 0..<zDim {
                 let dz = zGradient[row * zDim + j]
                 let variance = expf32(logvar[j])
-                dMu[j] = dz + mu[j]
-                dLogvar[j] = 0.5 * dz * noise[row * zDim + j] * variance.squareRoot() + 0.5 * (variance - 1)
+                dMu[j] = dz + klWeight * mu[j]
+                dLogvar[j] = 0.5 * dz * noise[row * zDim + j] * variance.squareRoot() + klWeight * 0.5 * (variance - 1)
             }
         }
     }

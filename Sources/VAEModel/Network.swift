@@ -3,7 +3,8 @@ import VAENumerics
 
 /// Loss sums over a batch (not yet divided by the batch size).
 package struct LossSums: Sendable, Equatable {
-    /// Binary cross-entropy of the reconstruction against the target, summed over pixels and images.
+    /// −log p(target | decoder output), summed over values and items: the binary cross-entropy (Bernoulli) or the
+    /// Gaussian negative log-likelihood.
     package var reconstruction: Double = 0
     /// KL(q(z|x) ‖ N(0, I)) summed over images; zero for an AE.
     package var kl: Double = 0
@@ -45,6 +46,17 @@ package final class Network {
     }
 
     package var isTrainable: Bool { gradients.count == parameters.count }
+
+    /// How a Gaussian decoder's σ² is chosen (unused for Bernoulli): fitted to each training batch, or fixed to
+    /// score a trained model at the variance it records.
+    package var decoderVariance: DecoderVariance = .fitted
+
+    /// β, the weight of the KL term in the gradient (β-VAE; the trainer's KL warm-up raises it from 0). Losses are
+    /// reported unweighted, as the ELBO.
+    package var klWeight: Float = 1
+
+    /// The σ² of the last Gaussian loss computed; nil before one.
+    package private(set) var lastVariance: Float?
 
     /// The first encoder layer's weights input-major, for single mostly-zero images (see `prepareSparseFirstLayer`).
     private var firstLayerInputMajor: FloatBuffer?
@@ -142,7 +154,8 @@ package final class Network {
         }
     }
 
-    /// Runs the decoder on `z`; returns the output block (logits, or probabilities when `probabilities`).
+    /// Runs the decoder on `z`; returns the output block: logits, or with `probabilities` the data-space values
+    /// (their sigmoid). A Gaussian decoder's output is its mean either way.
     @discardableResult
     package func decode(
         _ z: UnsafePointer<Float>, batch: Int, workspace: Workspace, probabilities: Bool
@@ -151,18 +164,55 @@ package final class Network {
         let p = UnsafePointer(parameters.pointer)
         var current = z
         for (j, var layer) in layout.decoder.enumerated() {
-            if probabilities && j == layout.decoder.count - 1 { layer = layer.with(activation: .sigmoid) }
+            if probabilities && j == layout.decoder.count - 1 && architecture.likelihood == .bernoulli {
+                layer = layer.with(activation: .sigmoid)
+            }
             layer.forward(input: current, output: workspace.decoderOutputs[j].pointer, batch: batch, parameters: p)
             current = UnsafePointer(workspace.decoderOutputs[j].pointer)
         }
         return workspace.decoderOutputs[layout.decoder.count - 1].pointer
     }
 
-    /// Summed BCE of the decoder's logits against `target`, optionally writing dL/dlogits into `gradient`.
+    /// Summed negative log-likelihood of `target` under the decoder's last output (logits for Bernoulli, the mean
+    /// for Gaussian), optionally writing its gradient with respect to that output into `gradient`.
     func reconstructionLoss(
         target: UnsafePointer<Float>, batch: Int, workspace: Workspace, gradient: UnsafeMutablePointer<Float>?
     ) -> Double {
-        let logits = UnsafePointer(workspace.decoderOutputs[layout.decoder.count - 1].pointer)
+        let output = UnsafePointer(workspace.decoderOutputs[layout.decoder.count - 1].pointer)
+        switch architecture.likelihood {
+        case .bernoulli:
+            return chunkedSum(batch: batch, workspace: workspace) { offset, count in
+                Kernels.bceWithLogits(logits: output + offset, target: target + offset,
+                                      gradient: gradient.map { $0 + offset }, count: count)
+            }
+        case .gaussian:
+            let count = batch * architecture.input.pixelCount
+            let squaredError = chunkedSum(batch: batch, workspace: workspace) { offset, count in
+                Self.squaredError(output + offset, target + offset, count: count)
+            }
+            let variance: Float = switch decoderVariance {
+            case .fitted: max(Float(squaredError / Double(count)), DecoderVariance.floor)
+            case .fixed(let value): value
+            }
+            lastVariance = variance
+            if let gradient {
+                // d/d(mean) of ‖x − mean‖²/(2σ²). A fitted σ² is the loss's own minimiser, so holding it fixed
+                // here gives the full derivative.
+                let scale = 1 / variance
+                _ = chunkedSum(batch: batch, workspace: workspace) { offset, count in
+                    for i in offset..<(offset + count) { gradient[i] = (output[i] - target[i]) * scale }
+                    return 0
+                }
+            }
+            return Self.gaussianNegativeLogLikelihood(squaredError: squaredError, count: count, variance: variance)
+        }
+    }
+
+    /// Runs `body(offset, count)` over the batch's values in per-thread chunks of whole rows and adds the results
+    /// in chunk order, so the sum does not depend on thread timing.
+    private func chunkedSum(
+        batch: Int, workspace: Workspace, _ body: @escaping (_ offset: Int, _ count: Int) -> Double
+    ) -> Double {
         let width = architecture.input.pixelCount
         let rowsPerChunk = max(1, batch / workspace.parallel.threadCount)
         let partial = workspace.partialSums.pointer
@@ -170,16 +220,41 @@ package final class Network {
         workspace.parallel.forEachChunk(count: chunks, minimumChunk: 1) { range in
             for chunk in range {
                 let start = chunk * rowsPerChunk, rows = min(rowsPerChunk, batch - start)
-                let offset = start * width
-                partial[chunk] = Float(Kernels.bceWithLogits(
-                    logits: logits + offset, target: target + offset, gradient: gradient.map { $0 + offset },
-                    count: rows * width))
+                partial[chunk] = Float(body(start * width, rows * width))
             }
         }
-        // Summed in chunk order, so the result does not depend on thread timing.
         var sum = 0.0
         for chunk in 0..<chunks { sum += Double(partial[chunk]) }
         return sum
+    }
+
+    /// Σ (a − b)² over `count` values.
+    package static func squaredError(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+        var sum: Float = 0
+        for i in 0..<count {
+            let d = a[i] - b[i]
+            sum += d * d
+        }
+        return Double(sum)
+    }
+
+    /// −log N(x; mean, σ² I) summed over `count` values whose squared errors add up to `squaredError`.
+    package static func gaussianNegativeLogLikelihood(squaredError: Double, count: Int, variance: Float) -> Double {
+        0.5 * (Double(count) * _log(2 * Double.pi * Double(variance)) + squaredError / Double(variance))
+    }
+
+    /// −log p(target | output) for `count` values of one item: the BCE of the decoder's logits, or the Gaussian NLL
+    /// at `variance` around the decoder's mean (for scoring, where σ² is the model's recorded one).
+    package func negativeLogLikelihood(
+        output: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, variance: Float
+    ) -> Double {
+        switch architecture.likelihood {
+        case .bernoulli:
+            Kernels.bceWithLogits(logits: output, target: target, gradient: nil, count: count)
+        case .gaussian:
+            Self.gaussianNegativeLogLikelihood(
+                squaredError: Self.squaredError(output, target, count: count), count: count, variance: variance)
+        }
     }
 
     /// Forward pass and loss with one z sample per image, without gradients.
@@ -190,8 +265,8 @@ package final class Network {
         encode(input, batch: batch, workspace: workspace)
         let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
         decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)
-        let bce = reconstructionLoss(target: target, batch: batch, workspace: workspace, gradient: nil)
-        return LossSums(reconstruction: bce, kl: kl)
+        let reconstruction = reconstructionLoss(target: target, batch: batch, workspace: workspace, gradient: nil)
+        return LossSums(reconstruction: reconstruction, kl: kl)
     }
 
     /// Forward and backward pass: returns the batch's loss sums and leaves dL/dθ in `gradients`.
@@ -207,7 +282,7 @@ package final class Network {
         let kl = sampleLatent(batch: batch, workspace: workspace, random: &random)
         decode(workspace.z.pointer, batch: batch, workspace: workspace, probabilities: false)
         var gradient = workspace.gradientA.pointer, spare = workspace.gradientB.pointer
-        let bce = reconstructionLoss(target: target, batch: batch, workspace: workspace, gradient: gradient)
+        let reconstruction = reconstructionLoss(target: target, batch: batch, workspace: workspace, gradient: gradient)
 
         let p = UnsafePointer(parameters.pointer), g = gradients.pointer
         // Decoder, last layer first; `gradient` always holds dL/d(this layer's output).
@@ -224,7 +299,7 @@ package final class Network {
         switch architecture.kind {
         case .vae:
             GaussianLatent.backward(zGradient: gradient, head: workspace.head.pointer, noise: workspace.noise.pointer,
-                                    headGradient: spare, batch: batch, zDim: architecture.zDim)
+                                    headGradient: spare, batch: batch, zDim: architecture.zDim, klWeight: klWeight)
             headGradient = spare
             spare = gradient
         case .ae:
@@ -242,7 +317,7 @@ package final class Network {
                            parameters: p, gradients: g, inputGradient: i == 0 ? nil : spare)
             swap(&outputGradient, &spare)
         }
-        return LossSums(reconstruction: bce, kl: kl)
+        return LossSums(reconstruction: reconstruction, kl: kl)
     }
 }
 

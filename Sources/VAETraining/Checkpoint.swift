@@ -28,6 +28,8 @@ struct Checkpoint {
         var parameterCount: Int
         /// Where a stopped epoch (`epochsCompleted + 1`) was left; nil at an epoch's end (and in version 1).
         var epochInProgress: EpochInProgress?
+        /// A Gaussian decoder's σ² as of the last finished epoch (absent for Bernoulli and in older files).
+        var decoderVariance: Float?
     }
 
     /// The part of an epoch done before a stop: enough to finish it exactly as an uninterrupted run would.
@@ -39,6 +41,8 @@ struct Checkpoint {
         var seconds: Double
         /// The generator before the epoch's shuffle, which deals the same order again.
         var shuffleRandom: RandomSource
+        /// Σ σ²·rows over those batches, for a Gaussian decoder's epoch variance (absent otherwise).
+        var varianceTotal: Double?
     }
 
     var header: Header

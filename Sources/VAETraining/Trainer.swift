@@ -80,6 +80,9 @@ package final class Trainer {
     var epochsCompleted = 0
     /// The stopped epoch that `run` finishes first (from a mid-epoch checkpoint), or the one a stop just left.
     var epochInProgress: Checkpoint.EpochInProgress?
+    /// A Gaussian decoder's σ² as of the last finished epoch: the mean of its batches' fitted variances (or the
+    /// fixed one). The test loss is scored with it and the model file records it. Nil for Bernoulli.
+    package private(set) var decoderVariance: Float?
 
     /// Where the last `run` stopped when asked to (its checkpoint holds this point); nil when it finished.
     package private(set) var interruption: TrainingPosition?
@@ -103,13 +106,16 @@ package final class Trainer {
         } catch {
             throw TrainingError(error.description)
         }
-        let architecture = Architecture(kind: configuration.kind, input: data.train.shape,
+        var architecture = Architecture(kind: configuration.kind, input: data.train.shape,
                                         hidden: configuration.hidden, zDim: configuration.zDim)
+        architecture.likelihood = configuration.likelihood
         do {
             network = try Network(architecture: architecture)
         } catch {
             throw TrainingError(error.description)
         }
+        if let variance = configuration.variance { network.decoderVariance = .fixed(variance) }
+        if configuration.likelihood == .gaussian { decoderVariance = configuration.variance }
         optimizer = Adam(parameterCount: network.layout.parameterCount,
                          hyperparameters: .init(learningRate: configuration.learningRate))
         workspace = Workspace(network: network, capacity: configuration.batchSize, threads: configuration.threads)
@@ -176,6 +182,7 @@ package final class Trainer {
         random = checkpoint.header.random
         epochsCompleted = checkpoint.header.epochsCompleted
         epochInProgress = checkpoint.header.epochInProgress
+        decoderVariance = checkpoint.header.decoderVariance ?? decoderVariance
         history = readMetricsHistory().filter { $0.epoch <= epochsCompleted }
         try rewriteMetrics()
         return epochsCompleted
@@ -220,9 +227,9 @@ package final class Trainer {
             let test = evaluate(epoch: epoch)
             let metrics = EpochMetrics(
                 epoch: epoch, trainLoss: trainLoss, testLoss: test.losses.total / Double(data.test.count),
-                testBCE: test.losses.reconstruction / Double(data.test.count),
+                testReconstruction: test.losses.reconstruction / Double(data.test.count),
                 testKL: test.losses.kl / Double(data.test.count), seconds: seconds,
-                samplesPerSecond: Double(data.train.count) / seconds)
+                samplesPerSecond: Double(data.train.count) / seconds, decoderVariance: decoderVariance.map(Double.init))
             do {
                 try Files.appendLine(metrics.jsonLine, to: metricsPath)
                 try images.write(epoch: epoch, test: data.test, noise: noise, latent: test.latent,
@@ -259,6 +266,7 @@ package final class Trainer {
         if resumed == nil { random = shuffle }
         let target = batchTarget.pointer, corrupted = batchCorrupted.pointer
         var total = resumed?.lossTotal ?? 0
+        var varianceTotal = resumed?.varianceTotal ?? 0
         let earlierSeconds = resumed?.seconds ?? 0
         let clock = ContinuousClock()
         let start = clock.now
@@ -275,8 +283,10 @@ package final class Trainer {
                     noise.apply(to: corrupted, count: rows * pixels, random: &random)
                     input = UnsafePointer(corrupted)
                 }
+                network.klWeight = configuration.klWeight(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
                 let losses = network.computeGradients(input: input, target: target, batch: rows,
                                                       workspace: workspace, random: &random)
+                if let variance = network.lastVariance { varianceTotal += Double(variance) * Double(rows) }
                 optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
                 total += losses.total
                 if let observer {
@@ -289,13 +299,17 @@ package final class Trainer {
                 if batch + 1 < batches && stopRequested() {
                     epochInProgress = .init(epoch: epoch, batchesDone: batch + 1, lossTotal: total,
                                             seconds: earlierSeconds + seconds(since: start, clock: clock),
-                                            shuffleRandom: shuffleRandom)
+                                            shuffleRandom: shuffleRandom,
+                                            varianceTotal: network.lastVariance == nil ? nil : varianceTotal)
                     stopped = true
                     break
                 }
             }
         }
         if stopped { return nil }
+        if network.architecture.likelihood == .gaussian {
+            decoderVariance = configuration.variance ?? Float(varianceTotal / Double(train.count))
+        }
         return (total / Double(train.count), earlierSeconds + seconds(since: start, clock: clock))
     }
 
@@ -303,6 +317,10 @@ package final class Trainer {
     /// and standard deviation of its latent means.
     func evaluate(epoch: Int) -> (losses: LossSums, latent: LatentStatistics) {
         var random = Evaluation.testStream(seed: configuration.seed, epoch: epoch)
+        // A Gaussian test loss is scored at the variance training arrived at, not refitted to the test set.
+        let training = network.decoderVariance
+        if let decoderVariance { network.decoderVariance = .fixed(decoderVariance) }
+        defer { network.decoderVariance = training }
         return evaluation.run(on: data.test, noise: noise, random: &random)
     }
 
@@ -316,7 +334,7 @@ package final class Trainer {
         let checkpoint = Checkpoint(
             header: .init(configuration: configuration, epochsCompleted: epochsCompleted, random: random,
                           adamStep: optimizer.step, parameterCount: network.parameters.count,
-                          epochInProgress: epochInProgress),
+                          epochInProgress: epochInProgress, decoderVariance: decoderVariance),
             parameters: network.parameters.array, firstMoment: optimizer.firstMoment.array,
             secondMoment: optimizer.secondMoment.array)
         do {

@@ -20,6 +20,14 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
     package var logInterval: Int
     package var threads: Int
     package var outputDirectory: String
+    /// The reconstruction term: Bernoulli (BCE, sigmoid output) or Gaussian.
+    package var likelihood: Likelihood = .bernoulli
+    /// A Gaussian decoder's fixed σ²; nil fits it to every batch (`DecoderVariance.fitted`).
+    package var variance: Float? = nil
+    /// β, the weight of the KL term (1: the ELBO).
+    package var beta: Float = 1
+    /// Epochs over which the KL weight rises linearly from 0 to β, batch by batch (0: β from the start).
+    package var klWarmupEpochs: Int = 0
 
     package init(
         dataset: String = DatasetKind.fashionMNIST.rawValue, dataDirectory: String? = nil,
@@ -68,6 +76,19 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
             throw fail("--class must be a label from 0 to 255 (got \(classFilter))")
         }
         if let limit, limit < 1 { throw fail("--limit must be at least 1 (got \(limit))") }
+        guard beta.isFinite, beta >= 0 else { throw fail("--beta must be a number ≥ 0 (got \(beta))") }
+        guard klWarmupEpochs >= 0 else { throw fail("--kl-warmup must be 0 or more epochs (got \(klWarmupEpochs))") }
+        if let variance {
+            guard likelihood == .gaussian else { throw fail("--variance is for --likelihood gaussian") }
+            guard variance.isFinite, variance > 0 else { throw fail("--variance must be a positive number (got \(variance))") }
+        }
+    }
+
+    /// The KL weight for the given batch of an epoch (both counted from 1): β, or on the warm-up's way to it.
+    package func klWeight(epoch: Int, batch: Int, batchesPerEpoch: Int) -> Float {
+        guard klWarmupEpochs > 0 else { return beta }
+        let done = Double((epoch - 1) * batchesPerEpoch + batch), warmup = Double(klWarmupEpochs * batchesPerEpoch)
+        return beta * Float(min(1, done / warmup))
     }
 
     /// The settings that must not change when resuming but do (epochs may grow; threads, logging and folders may
@@ -91,6 +112,10 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
             ("--noise", noise, saved.noise, noise != saved.noise),
             ("--class", classFilter, saved.classFilter, classFilter != saved.classFilter),
             ("--limit", limit, saved.limit, limit != saved.limit),
+            ("--likelihood", likelihood.rawValue, saved.likelihood.rawValue, likelihood != saved.likelihood),
+            ("--variance", variance, saved.variance, variance != saved.variance),
+            ("--beta", beta, saved.beta, beta != saved.beta),
+            ("--kl-warmup", klWarmupEpochs, saved.klWarmupEpochs, klWarmupEpochs != saved.klWarmupEpochs),
         ]
         return pairs.filter(\.differ).map { "\($0.flag) \(describe($0.here)) here, \(describe($0.saved)) in the checkpoint" }
     }
@@ -100,4 +125,32 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
 package struct TrainingError: Error, CustomStringConvertible, Sendable {
     package let description: String
     package init(_ description: String) { self.description = description }
+}
+
+// Checkpoints written before the likelihood, β and warm-up settings existed lack their keys: they mean the defaults.
+extension TrainingConfiguration {
+    enum CodingKeys: String, CodingKey {
+        case dataset, dataDirectory, kind, hidden, zDim, epochs, batchSize, learningRate, seed, noise, classFilter
+        case limit, logInterval, threads, outputDirectory, likelihood, variance, beta, klWarmupEpochs
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            dataset: try c.decode(String.self, forKey: .dataset),
+            dataDirectory: try c.decodeIfPresent(String.self, forKey: .dataDirectory),
+            kind: try c.decode(Architecture.Kind.self, forKey: .kind), hidden: try c.decode([Int].self, forKey: .hidden),
+            zDim: try c.decode(Int.self, forKey: .zDim), epochs: try c.decode(Int.self, forKey: .epochs),
+            batchSize: try c.decode(Int.self, forKey: .batchSize),
+            learningRate: try c.decode(Float.self, forKey: .learningRate), seed: try c.decode(UInt64.self, forKey: .seed),
+            noise: try c.decode(Float.self, forKey: .noise),
+            classFilter: try c.decodeIfPresent(Int.self, forKey: .classFilter),
+            limit: try c.decodeIfPresent(Int.self, forKey: .limit), logInterval: try c.decode(Int.self, forKey: .logInterval),
+            threads: try c.decode(Int.self, forKey: .threads),
+            outputDirectory: try c.decode(String.self, forKey: .outputDirectory))
+        likelihood = try c.decodeIfPresent(Likelihood.self, forKey: .likelihood) ?? .bernoulli
+        variance = try c.decodeIfPresent(Float.self, forKey: .variance)
+        beta = try c.decodeIfPresent(Float.self, forKey: .beta) ?? 1
+        klWarmupEpochs = try c.decodeIfPresent(Int.self, forKey: .klWarmupEpochs) ?? 0
+    }
 }

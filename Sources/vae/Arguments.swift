@@ -16,6 +16,11 @@ extension Architecture.Kind: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 
+/// `bernoulli` or `gaussian`, in any case.
+extension Likelihood: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
 /// A tensor dtype by its name, as `--dtype` takes it: `TensorDType`'s raw value is the file format's code, and
 /// argument-parser shows a raw value as an option's default.
 enum DTypeName: String, ExpressibleByArgument, CaseIterable {

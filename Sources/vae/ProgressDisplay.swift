@@ -40,8 +40,8 @@ final class ProgressDisplay: TrainingObserver {
         // On a terminal the short form, which fits 80 columns; pipes and files keep every digit.
         let line =
             interactive
-            ? "epoch \(m.epoch): train \(format(m.trainLoss, 2))  test \(format(m.testLoss, 2)) (bce \(format(m.testBCE, 2)), kl \(format(m.testKL, 2)))  \(format(m.seconds, 1)) s  \(Int(m.samplesPerSecond))/s\n"
-            : "epoch \(m.epoch): train loss \(format(m.trainLoss, 4))  test loss \(format(m.testLoss, 4)) (bce \(format(m.testBCE, 4)), kl \(format(m.testKL, 4)))  \(format(m.seconds, 2)) s  \(Int(m.samplesPerSecond)) samples/s\n"
+            ? "epoch \(m.epoch): train \(format(m.trainLoss, 2))  test \(format(m.testLoss, 2)) (\(m.decoderVariance == nil ? "bce" : "nll") \(format(m.testReconstruction, 2)), kl \(format(m.testKL, 2)))  \(format(m.seconds, 1)) s  \(Int(m.samplesPerSecond))/s\n"
+            : "epoch \(m.epoch): train loss \(format(m.trainLoss, 4))  test loss \(format(m.testLoss, 4)) (\(m.decoderVariance == nil ? "bce" : "nll") \(format(m.testReconstruction, 4)), kl \(format(m.testKL, 4)))  \(format(m.seconds, 2)) s  \(Int(m.samplesPerSecond)) samples/s\n"
         // Unbuffered, so a pipe sees each epoch as it ends.
         FileHandle.standardOutput.write(Data(line.utf8))
     }

@@ -49,6 +49,18 @@ extension VAECommand {
         @Option(help: "Denoising training: the probability that a pixel gets |N(0,1)| added (input only, clipped to [0,1]).")
         var noise: Float = 0
 
+        @Option(help: "The reconstruction term: bernoulli (BCE, sigmoid output; pixels in [0, 1]) or gaussian (identity output, for standardised tables).")
+        var likelihood: Likelihood = .bernoulli
+
+        @Option(help: "Gaussian only: a fixed decoder variance σ². Default: fitted to each batch (the mean squared error), which lets unneeded latent units switch off.")
+        var variance: Float?
+
+        @Option(help: "β, the weight of the KL term (β-VAE); 1 is the ELBO.")
+        var beta: Float = 1
+
+        @Option(help: "Epochs over which the KL weight rises linearly from 0 to β (KL annealing).")
+        var klWarmup: Int = 0
+
         @Option(name: [.customLong("class"), .customLong("specific-class")], help: "Train and test on one class only.")
         var classFilter: Int?
 
@@ -99,12 +111,16 @@ extension VAECommand {
             let logger = Logger(label: "vae.train")
             let kind: Architecture.Kind = noVae ? .ae : model
             let datasetName = dataset.rawValue
-            let configuration = TrainingConfiguration(
+            var configuration = TrainingConfiguration(
                 dataset: datasetName, dataDirectory: dataDir, kind: kind, hidden: try parsedHidden(), zDim: zDim,
                 epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed, noise: noise,
                 classFilter: classFilter, limit: limit, logInterval: logInterval, threads: threads,
                 outputDirectory: out ?? TrainingConfiguration.defaultOutputDirectory(
                     dataset: datasetName, kind: kind, noise: noise))
+            configuration.likelihood = likelihood
+            configuration.variance = variance
+            configuration.beta = beta
+            configuration.klWarmupEpochs = klWarmup
             let trainer: Trainer
             let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
             do {

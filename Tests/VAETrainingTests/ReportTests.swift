@@ -46,7 +46,7 @@ struct ReportTests {
 
     @Test func aMetricsLineWithANaNLossIsValidJSON() throws {
         let metrics = EpochMetrics(
-            epoch: 3, trainLoss: .nan, testLoss: .infinity, testBCE: 1.5, testKL: 0.25, seconds: 2,
+            epoch: 3, trainLoss: .nan, testLoss: .infinity, testReconstruction: 1.5, testKL: 0.25, seconds: 2,
             samplesPerSecond: 32)
         let parsed = try JSONParser().parse(metrics.jsonLine)
         #expect(parsed["train_loss"] == .null && parsed["test_loss"] == .null)

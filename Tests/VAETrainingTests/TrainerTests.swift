@@ -4,6 +4,7 @@ import Testing
 import VAEFiles
 import VAEFormat
 import VAETestSupport
+import VAEModel
 import VAETraining
 
 @Suite("Trainer: learning, determinism, resume", .serialized)
@@ -84,13 +85,31 @@ struct TrainerTests {
 
     /// Stops in the middle of epoch 1, then again in the middle of epoch 2 (as a first Ctrl-C does), resuming
     /// each time with a new trainer: the weights and test losses equal an uninterrupted run's, bit for bit.
-    @Test func stopsMidEpochAndResumesToTheSameWeights() throws {
+    /// Also with a Gaussian decoder (its fitted variance is summed over the stopped epoch's batches), β and a KL
+    /// warm-up that changes the weight batch by batch.
+    @Test(arguments: [false, true])
+    func stopsMidEpochAndResumesToTheSameWeights(gaussian: Bool) throws {
         let directory = try makeData()
-        var straight = configuration(directory, epochs: 3, noise: 0.2)
+        func withSettings(_ base: TrainingConfiguration) -> TrainingConfiguration {
+            var configuration = base
+            if gaussian {
+                configuration.likelihood = .gaussian
+                configuration.beta = 0.5
+                configuration.klWarmupEpochs = 2
+            }
+            return configuration
+        }
+        var straight = withSettings(configuration(directory, epochs: 3, noise: 0.2))
         straight.outputDirectory = "\(directory)/straight"
         let (uninterrupted, straightMetrics) = try train(straight)
+        if gaussian {
+            #expect(straightMetrics.allSatisfy { ($0.decoderVariance ?? 0) > 0 })
+            #expect(uninterrupted.decoderVariance.map(Double.init) == straightMetrics.last?.decoderVariance)
+        } else {
+            #expect(straightMetrics.allSatisfy { $0.decoderVariance == nil })
+        }
 
-        let config = configuration(directory, epochs: 3, noise: 0.2)  // 96 images: 6 batches of 16 per epoch
+        let config = withSettings(configuration(directory, epochs: 3, noise: 0.2))  // 96 images: 6 batches of 16
         var positions: [TrainingPosition?] = []
         for (stopAfter, resume) in [(3, false), (5, true)] {
             let trainer = try Trainer(configuration: config, data: try Trainer.loadData(for: config),
@@ -107,6 +126,23 @@ struct TrainerTests {
         #expect(resumed.network.parameters.array == uninterrupted.network.parameters.array)
         #expect(resumedMetrics.map(\.testLoss) == straightMetrics.map(\.testLoss))
         #expect(resumedMetrics.map(\.trainLoss) == straightMetrics.map(\.trainLoss))
+        #expect(resumedMetrics.map(\.decoderVariance) == straightMetrics.map(\.decoderVariance))
+    }
+
+    @Test func klWeightRisesBatchByBatchToBeta() {
+        var config = TrainingConfiguration(outputDirectory: "/tmp/unused")
+        #expect(config.klWeight(epoch: 1, batch: 1, batchesPerEpoch: 10) == 1)
+        config.beta = 4
+        config.klWarmupEpochs = 2
+        #expect(config.klWeight(epoch: 1, batch: 5, batchesPerEpoch: 10) == 1)  // 5 of 20 batches: β/4
+        #expect(config.klWeight(epoch: 2, batch: 10, batchesPerEpoch: 10) == 4)
+        #expect(config.klWeight(epoch: 3, batch: 1, batchesPerEpoch: 10) == 4)
+        config.variance = 0.5
+        #expect(throws: TrainingError.self) { try config.validate() }  // a variance needs the Gaussian likelihood
+        config.likelihood = .gaussian
+        #expect(throws: Never.self) { try config.validate() }
+        config.beta = -1
+        #expect(throws: TrainingError.self) { try config.validate() }
     }
 
     /// A version 1 checkpoint (before mid-epoch stops) still resumes; an unknown version is refused by number.
