@@ -9,7 +9,7 @@ package struct EncodedSet: Sendable {
     /// Row-major `count × zDim`.
     package let means: [Float]
     /// Row-major `count × zDim`; nil for an AE, which has no variance.
-    let logVariances: [Float]?
+    package let logVariances: [Float]?
     package let labels: [UInt8]
 
     package init(count: Int, zDim: Int, means: [Float], logVariances: [Float]?, labels: [UInt8]) {

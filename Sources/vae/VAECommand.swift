@@ -8,7 +8,8 @@ struct VAECommand: ParsableCommand {
         abstract: "Train small variational autoencoders; export, inspect, verify and convert .vaez models; analyse and evaluate them.",
         version: version + "\nGEMM: " + GEMM.kernels.lines.joined(separator: "\n      "),
         subcommands: [
-            Train.self, Export.self, Inspect.self, Verify.self, Convert.self, Bench.self, Analyze.self, Eval.self, Plot.self,
+            Train.self, Export.self, Inspect.self, Verify.self, Convert.self, Bench.self, Analyze.self, Eval.self, Embed.self,
+            Plot.self,
         ]
     )
 
