@@ -1,3 +1,5 @@
+import VAEModel
+
 /// `data` (format 1.1, Formats/vaez.md section 6.1.1): what the numbers a model reads and writes are, so that every
 /// program that runs it feeds it and reads it the same way.
 ///
@@ -13,21 +15,9 @@ public struct DataDescription: Codable, Sendable, Hashable {
         case table
     }
 
-    /// `data.likelihood`: the decoder's distribution of each value.
-    public enum Likelihood: String, Codable, Sendable, Hashable, CaseIterable {
-        /// Values in [0, 1]; the sigmoid output is each value's mean.
-        case bernoulli
-        /// N(output, variance) for each normalised value; the output activation is the identity.
-        case gaussian
-
-        /// The `architecture.output_activation` this likelihood goes with: `"sigmoid"` or `"identity"`.
-        public var outputActivation: String {
-            switch self {
-            case .bernoulli: "sigmoid"
-            case .gaussian: "identity"
-            }
-        }
-    }
+    /// `data.likelihood`: the decoder's distribution of each value (`VAEModel.Likelihood`, which also names the
+    /// output activation that goes with it: `"sigmoid"` or `"identity"`).
+    public typealias Likelihood = VAEModel.Likelihood
 
     /// `data.normalisation`: the network's input is `(x − mean) / std`, a decoded value `mean + std · output`.
     public struct Normalisation: Codable, Sendable, Hashable {

@@ -10,6 +10,8 @@ extension Network {
     package static func load(_ file: VAEZFile, trainable: Bool = true) throws -> Network {
         let network = try Network(architecture: file.metadata.architecture.modelArchitecture, trainable: trainable)
         try network.loadParameters(from: file)
+        // A trained Gaussian decoder is scored at the variance it records, not refitted to what it is shown.
+        if let variance = file.metadata.data?.variance { network.decoderVariance = .fixed(Float(variance)) }
         return network
     }
 

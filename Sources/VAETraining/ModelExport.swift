@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VAEData
 import VAEFiles
 import VAEFormat
 
@@ -27,7 +28,16 @@ extension Trainer {
         return ModelMetadata(
             architecture: .init(network.architecture), training: training,
             latent: .init(mean: latent.mean.map(exactDouble), std: latent.standardDeviation.map(exactDouble)),
-            producer: .init(name: "vae", version: VAEVersion.current, gitCommit: VAEVersion.gitCommit))
+            producer: .init(name: "vae", version: VAEVersion.current, gitCommit: VAEVersion.gitCommit),
+            data: dataDescription)
+    }
+
+    /// What the model's numbers are: an image of the dataset's classes, its likelihood and, for a Gaussian decoder,
+    /// the variance training arrived at.
+    var dataDescription: DataDescription {
+        DataDescription(
+            kind: .image, likelihood: network.architecture.likelihood, variance: decoderVariance.map(Double.init),
+            classes: DatasetKind(argument: data.name)?.classNames)
     }
 
     /// Writes the trained model as `.vaez` (atomically) to `path`, by default `model.vaez` in the output folder.
