@@ -66,8 +66,9 @@ let package = Package(
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAECore", "VAENumerics"]),
 
-        // Dataset reading: IDX files (plain or gzip), the MNIST-like datasets by name, the denoising corruption.
-        .target(name: "VAEData", dependencies: ["CZlib", "VAECore", "VAEFiles"]),
+        // Datasets in memory (bytes or floats, images or tables, labelled or not) and IDX reading (plain or gzip), the
+        // MNIST-like datasets by name, the denoising corruption; bytes become floats by the C kernel, no BLAS.
+        .target(name: "VAEData", dependencies: ["CVAEKernels", "CZlib", "VAECore", "VAEFiles"]),
         // Image codecs: PNG read and write (libpng; stored PNG for served images), image grids, resampling, pixel/float
         // conversion. No numeric core, so the client has them without oneDNN.
         .target(name: "VAEImage", dependencies: ["CPNG", "CPNGStored", "CVAEKernels", "VAECore", "VAEFiles"]),

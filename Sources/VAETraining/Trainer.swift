@@ -138,7 +138,7 @@ package final class Trainer {
             train = train.filtered(toClass: label)
             test = test.filtered(toClass: label)
             guard train.count > 0, test.count > 0 else {
-                let present = Set(split.train.labels).sorted().map(String.init).joined(separator: ", ")
+                let present = Set(split.train.labels ?? []).sorted().map(String.init).joined(separator: ", ")
                 throw TrainingError("class \(label) has no images in \(kind.rawValue) (its labels are \(present))")
             }
         }
@@ -146,7 +146,7 @@ package final class Trainer {
             train = train.prefix(limit)
             test = test.prefix(limit)
         }
-        return DatasetSplit(name: split.name, train: train, test: test, files: split.files)
+        return split.replacing(train: train, test: test)
     }
 
     var checkpointPath: String { "\(configuration.outputDirectory)/\(Checkpoint.fileName)" }
@@ -263,36 +263,32 @@ package final class Trainer {
         let clock = ContinuousClock()
         let start = clock.now
         var stopped = false
-        train.images.withUnsafeBufferPointer { images in
-            for batch in (resumed?.batchesDone ?? 0)..<batches {
-                let first = batch * batchSize, rows = min(batchSize, train.count - first)
-                for r in 0..<rows {
-                    Kernels.bytesToUnit(images.baseAddress! + order[first + r] * pixels, target + r * pixels, count: pixels)
-                }
-                var input = UnsafePointer(target)
-                if noise.fraction > 0 {
-                    corrupted.update(from: target, count: rows * pixels)
-                    noise.apply(to: corrupted, count: rows * pixels, random: &random)
-                    input = UnsafePointer(corrupted)
-                }
-                let losses = network.computeGradients(input: input, target: target, batch: rows,
-                                                      workspace: workspace, random: &random)
-                optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
-                total += losses.total
-                if let observer {
-                    let done = first + rows
-                    observer.trainingBatchCompleted(BatchProgress(
-                        epoch: epoch, epochs: configuration.epochs, batch: batch + 1, batches: batches,
-                        samplesDone: done, samplesTotal: train.count, runningLoss: total / Double(done),
-                        elapsedSeconds: earlierSeconds + seconds(since: start, clock: clock)))
-                }
-                if batch + 1 < batches && stopRequested() {
-                    epochInProgress = .init(epoch: epoch, batchesDone: batch + 1, lossTotal: total,
-                                            seconds: earlierSeconds + seconds(since: start, clock: clock),
-                                            shuffleRandom: shuffleRandom)
-                    stopped = true
-                    break
-                }
+        for batch in (resumed?.batchesDone ?? 0)..<batches {
+            let first = batch * batchSize, rows = min(batchSize, train.count - first)
+            train.copyRows(order[first..<(first + rows)], into: target)
+            var input = UnsafePointer(target)
+            if noise.fraction > 0 {
+                corrupted.update(from: target, count: rows * pixels)
+                noise.apply(to: corrupted, count: rows * pixels, random: &random)
+                input = UnsafePointer(corrupted)
+            }
+            let losses = network.computeGradients(input: input, target: target, batch: rows,
+                                                  workspace: workspace, random: &random)
+            optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
+            total += losses.total
+            if let observer {
+                let done = first + rows
+                observer.trainingBatchCompleted(BatchProgress(
+                    epoch: epoch, epochs: configuration.epochs, batch: batch + 1, batches: batches,
+                    samplesDone: done, samplesTotal: train.count, runningLoss: total / Double(done),
+                    elapsedSeconds: earlierSeconds + seconds(since: start, clock: clock)))
+            }
+            if batch + 1 < batches && stopRequested() {
+                epochInProgress = .init(epoch: epoch, batchesDone: batch + 1, lossTotal: total,
+                                        seconds: earlierSeconds + seconds(since: start, clock: clock),
+                                        shuffleRandom: shuffleRandom)
+                stopped = true
+                break
             }
         }
         if stopped { return nil }
