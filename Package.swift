@@ -99,8 +99,9 @@ let package = Package(
         .target(
             name: "VAETraining",
             dependencies: [
-                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                "VAECore", "VAEData", "VAEDataImport", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel",
+                "VAENumerics", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted

@@ -14,7 +14,7 @@ package struct DataSource: Sendable, Equatable {
     }
 
     /// An image size, height first.
-    package struct Size: Sendable, Equatable, CustomStringConvertible {
+    package struct Size: Sendable, Equatable, Codable, CustomStringConvertible {
         package var height: Int
         package var width: Int
 

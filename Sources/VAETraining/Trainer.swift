@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VAECore
 import VAEData
+import VAEDataImport
 import VAEFiles
 import VAEModel
 import VAENumerics
@@ -121,25 +122,43 @@ package final class Trainer {
         random = RandomSource(seed: configuration.seed, stream: 1)
     }
 
-    /// Loads the configured dataset and applies the class filter and limit.
-    /// - Throws: a `TrainingError` naming the missing or bad file, or the empty class.
+    /// Loads the configured dataset (a known one, or the user's own `data`) and applies the class filter and
+    /// limit.
+    /// - Throws: a `TrainingError` naming the missing or bad file (and row and column, or entry), the empty class,
+    ///   or a setting the data does not allow (noise on a table, a class filter on unlabelled data).
     package static func loadData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
-        guard let kind = DatasetKind(argument: configuration.dataset) else {
-            throw TrainingError("unknown dataset '\(configuration.dataset)' (expected mnist or fashion-mnist)")
-        }
         var split: DatasetSplit
         do {
-            split = try DatasetLoader.load(kind, from: configuration.dataDirectory)
+            if let path = configuration.data {
+                let options = DataImportOptions(
+                    channels: configuration.channels, resize: configuration.resize,
+                    testFraction: configuration.testFraction, labelColumn: configuration.labelColumn,
+                    seed: configuration.seed)
+                split = try DataImport.load(path, options: options)
+            } else {
+                guard let kind = DatasetKind(argument: configuration.dataset) else {
+                    throw TrainingError("unknown dataset '\(configuration.dataset)' (expected mnist or fashion-mnist)")
+                }
+                split = try DatasetLoader.load(kind, from: configuration.dataDirectory)
+            }
+        } catch let error as TrainingError {
+            throw error
         } catch {
-            throw TrainingError(error.description)
+            throw TrainingError("\(error)")
+        }
+        if split.train.layout == .table && configuration.noise > 0 {
+            throw TrainingError("--noise (denoising) is defined for pixels in [0, 1]; \(split.name) is a table of standardised features")
         }
         var train = split.train, test = split.test
         if let label = configuration.classFilter {
+            guard let labels = split.train.labels else {
+                throw TrainingError("--class needs labelled data; \(split.name) has no labels (class folders, y arrays or --label-column give them)")
+            }
             train = train.filtered(toClass: label)
             test = test.filtered(toClass: label)
             guard train.count > 0, test.count > 0 else {
-                let present = Set(split.train.labels ?? []).sorted().map(String.init).joined(separator: ", ")
-                throw TrainingError("class \(label) has no images in \(kind.rawValue) (its labels are \(present))")
+                let present = Set(labels).sorted().map(String.init).joined(separator: ", ")
+                throw TrainingError("class \(label) has no images in \(split.name) (its labels are \(present))")
             }
         }
         if let limit = configuration.limit {
