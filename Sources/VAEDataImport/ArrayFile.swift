@@ -27,11 +27,15 @@ enum ArrayFileReader {
         var test: Dataset?
         if let x = array(roles.xTest) {
             if options.testFraction != nil {
-                throw DataError(.invalidValue, "\(path) has its own test split (\(roles.xTest!)); --test-fraction is only for data without one")
+                throw DataError(
+                    .invalidValue,
+                    "\(path) has its own test split (\(roles.xTest!)); --test-fraction is only for data without one")
             }
             test = try dataset(x, labels: array(roles.yTest))
             guard test!.shape == train.shape, test!.layout == train.layout else {
-                throw DataError(.sizeMismatch, "\(path): \(roles.xTest!) items are \(describe(test!)) but \(roles.x) items are \(describe(train))")
+                throw DataError(
+                    .sizeMismatch,
+                    "\(path): \(roles.xTest!) items are \(describe(test!)) but \(roles.x) items are \(describe(train))")
             }
         }
         try checkValueCount(train.values.count + (test?.values.count ?? 0), source: path)
@@ -69,7 +73,10 @@ enum ArrayFileReader {
         func only(_ allowed: Set<String>) throws(DataError) {
             let extra = keys.subtracting(allowed).sorted()
             guard extra.isEmpty else {
-                throw DataError(.unsupported, "\(path): unexpected entr\(extra.count == 1 ? "y" : "ies") \(extra.joined(separator: ", ")) beside \(allowed.intersection(keys).sorted().joined(separator: ", ")); an .npz holds x_train, y_train, x_test, y_test (keras style), or x and y, or one array")
+                throw DataError(
+                    .unsupported,
+                    "\(path): unexpected entr\(extra.count == 1 ? "y" : "ies") \(extra.joined(separator: ", ")) beside \(allowed.intersection(keys).sorted().joined(separator: ", ")); an .npz holds x_train, y_train, x_test, y_test (keras style), or x and y, or one array"
+                )
             }
         }
         if keys.contains("x_train") {
@@ -79,10 +86,15 @@ enum ArrayFileReader {
                 throw DataError(.unsupported, "\(path): y_test without x_test")
             }
             if hasTest && keys.contains("y_train") != keys.contains("y_test") {
-                throw DataError(.unsupported, "\(path): labels for only one split (\(keys.contains("y_train") ? "y_train" : "y_test") without \(keys.contains("y_train") ? "y_test" : "y_train")); give both or neither")
+                throw DataError(
+                    .unsupported,
+                    "\(path): labels for only one split (\(keys.contains("y_train") ? "y_train" : "y_test") without \(keys.contains("y_train") ? "y_test" : "y_train")); give both or neither"
+                )
             }
-            return ("x_train", keys.contains("y_train") ? "y_train" : nil, hasTest ? "x_test" : nil,
-                    keys.contains("y_test") ? "y_test" : nil)
+            return (
+                "x_train", keys.contains("y_train") ? "y_train" : nil, hasTest ? "x_test" : nil,
+                keys.contains("y_test") ? "y_test" : nil
+            )
         }
         if keys.contains("x") {
             try only(["x", "y"])
@@ -90,7 +102,10 @@ enum ArrayFileReader {
         }
         guard names.count == 1 else {
             let found = names.isEmpty ? "no arrays" : "entries \(names.joined(separator: ", "))"
-            throw DataError(.unsupported, "\(path) holds \(found); an .npz holds x_train, y_train, x_test, y_test (keras style), or x and y, or one array")
+            throw DataError(
+                .unsupported,
+                "\(path) holds \(found); an .npz holds x_train, y_train, x_test, y_test (keras style), or x and y, or one array"
+            )
         }
         return (names[0], nil, nil, nil)
     }
@@ -105,7 +120,8 @@ enum ArrayFileReader {
     static func dataset(_ x: (NPYArray, String), labels y: (NPYArray, String)?) throws(DataError) -> Dataset {
         let (array, source) = x
         let s = array.shape
-        let layout: DatasetLayout, shape: ImageShape
+        let layout: DatasetLayout
+        let shape: ImageShape
         switch s.count {
         case 2:
             (layout, shape) = (.table, ImageShape(height: 1, width: s[1], channels: 1))
@@ -114,9 +130,12 @@ enum ArrayFileReader {
         case 4 where s[3] == 1 || s[3] == 3:
             (layout, shape) = (.images, ImageShape(height: s[1], width: s[2], channels: s[3]))
         case 4:
-            throw DataError(.unsupported, "\(source): shape \(s): images [N, H, W, C] need 1 or 3 channels (got \(s[3]))")
+            throw DataError(
+                .unsupported, "\(source): shape \(s): images [N, H, W, C] need 1 or 3 channels (got \(s[3]))")
         default:
-            throw DataError(.unsupported, "\(source): shape \(s) is neither images ([N, H, W] or [N, H, W, C]) nor a table ([N, D])")
+            throw DataError(
+                .unsupported, "\(source): shape \(s) is neither images ([N, H, W] or [N, H, W, C]) nor a table ([N, D])"
+            )
         }
         let n = s[0]
         guard n >= 1, shape.pixelCount >= 1 else {
@@ -132,20 +151,28 @@ enum ArrayFileReader {
                 for i in 0..<array.count {
                     let v = array.value(i)
                     guard v >= 0 && v <= 1 else {
-                        throw DataError(.invalidValue, "\(source): image \(i / shape.pixelCount), value \(i % shape.pixelCount): \(v) is outside [0, 1]; float images must lie in [0, 1] (divide bytes by 255)")
+                        throw DataError(
+                            .invalidValue,
+                            "\(source): image \(i / shape.pixelCount), value \(i % shape.pixelCount): \(v) is outside [0, 1]; float images must lie in [0, 1] (divide bytes by 255)"
+                        )
                     }
                     floats[i] = Float(v)
                 }
                 values = .floats(floats)
             default:
-                throw DataError(.unsupported, "\(source): images of dtype \(array.dtype.rawValue) are not read: use |u1 (0 to 255) or <f4/<f8 in [0, 1]")
+                throw DataError(
+                    .unsupported,
+                    "\(source): images of dtype \(array.dtype.rawValue) are not read: use |u1 (0 to 255) or <f4/<f8 in [0, 1]"
+                )
             }
         } else {
             var floats = [Float](repeating: 0, count: array.count)
             for i in 0..<array.count {
                 let v = array.value(i)
                 guard v.isFinite, Float(v).isFinite else {
-                    throw DataError(.invalidValue, "\(source): row \(i / shape.width), column \(i % shape.width): \(v) is not a finite number")
+                    throw DataError(
+                        .invalidValue,
+                        "\(source): row \(i / shape.width), column \(i % shape.width): \(v) is not a finite number")
                 }
                 floats[i] = Float(v)
             }
@@ -158,7 +185,8 @@ enum ArrayFileReader {
 
     static func labels(_ array: NPYArray, source: String, count: Int) throws(DataError) -> [UInt8] {
         guard array.dtype.isInteger else {
-            throw DataError(.unsupported, "\(source): labels of dtype \(array.dtype.rawValue) are not read: labels are integers")
+            throw DataError(
+                .unsupported, "\(source): labels of dtype \(array.dtype.rawValue) are not read: labels are integers")
         }
         guard array.shape.count == 1 || (array.shape.count == 2 && array.shape[1] == 1) else {
             throw DataError(.unsupported, "\(source): labels of shape \(array.shape): expected [N] or [N, 1]")

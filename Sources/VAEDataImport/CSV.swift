@@ -32,52 +32,76 @@ enum CSVReader {
         -> (data: Dataset, features: [String], classNames: [String]?)
     {
         var records = CSVRecords(bytes: bytes, path: path)
-        guard let header = try records.next() else { throw DataError(.emptySelection, "\(path): the file is empty (expected a header row of column names)") }
+        guard let header = try records.next() else {
+            throw DataError(.emptySelection, "\(path): the file is empty (expected a header row of column names)")
+        }
         let columns = header.cells.map(\.trimmingSpaces)
         for (j, name) in columns.enumerated() {
             guard !name.trimmingSpaces.isEmpty else {
-                throw DataError(.invalidValue, "\(path): row \(header.line), column \(j + 1): the header has an empty column name")
+                throw DataError(
+                    .invalidValue, "\(path): row \(header.line), column \(j + 1): the header has an empty column name")
             }
             if let k = columns[..<j].firstIndex(of: name) {
-                throw DataError(.invalidValue, "\(path): row \(header.line): columns \(k + 1) and \(j + 1) are both named '\(name)'")
+                throw DataError(
+                    .invalidValue, "\(path): row \(header.line): columns \(k + 1) and \(j + 1) are both named '\(name)'"
+                )
             }
         }
         var labelIndex: Int?
         if let labelColumn {
             guard let index = columns.firstIndex(of: labelColumn) else {
-                throw DataError(.invalidValue, "\(path): no column '\(labelColumn)' for --label-column (the columns are \(columns.prefix(20).joined(separator: ", "))\(columns.count > 20 ? ", …" : ""))")
+                throw DataError(
+                    .invalidValue,
+                    "\(path): no column '\(labelColumn)' for --label-column (the columns are \(columns.prefix(20).joined(separator: ", "))\(columns.count > 20 ? ", …" : ""))"
+                )
             }
             labelIndex = index
         }
         let features = columns.indices.filter { $0 != labelIndex }
         guard !features.isEmpty else {
-            throw DataError(.emptySelection, "\(path): no feature columns (the only column is the label column '\(labelColumn ?? "")')")
+            throw DataError(
+                .emptySelection,
+                "\(path): no feature columns (the only column is the label column '\(labelColumn ?? "")')")
         }
-        var values: [Float] = [], labelTexts: [String] = [], lines: [String] = []
+        var values: [Float] = []
+        var labelTexts: [String] = []
+        var lines: [String] = []
         while let record = try records.next() {
             guard record.cells.count == columns.count else {
-                throw DataError(.sizeMismatch, "\(path): row \(record.line) has \(record.cells.count) cell\(record.cells.count == 1 ? "" : "s") but the header has \(columns.count) columns")
+                throw DataError(
+                    .sizeMismatch,
+                    "\(path): row \(record.line) has \(record.cells.count) cell\(record.cells.count == 1 ? "" : "s") but the header has \(columns.count) columns"
+                )
             }
             try checkValueCount(values.count + features.count, source: path)
-            for j in features { values.append(try number(record.cells[j], row: record.line, column: columns[j], path: path)) }
+            for j in features {
+                values.append(try number(record.cells[j], row: record.line, column: columns[j], path: path))
+            }
             if let labelIndex {
                 let text = record.cells[labelIndex].trimmingSpaces
                 guard !missingMarkers.contains(text) else {
-                    throw DataError(.invalidValue, "\(path): row \(record.line), column \(columns[labelIndex]): the label is missing ('\(text)')")
+                    throw DataError(
+                        .invalidValue,
+                        "\(path): row \(record.line), column \(columns[labelIndex]): the label is missing ('\(text)')")
                 }
                 labelTexts.append(text)
             }
             lines.append(String(record.line))
         }
         guard !lines.isEmpty else { throw DataError(.emptySelection, "\(path): no rows after the header") }
-        var labels: [UInt8]?, classNames: [String]?
+        var labels: [UInt8]?
+        var classNames: [String]?
         if labelIndex != nil {
             let distinct = Set(labelTexts)
             guard distinct.count <= ImportLimits.maximumClasses else {
-                throw DataError(.tooLarge, "\(path): column \(labelColumn!) has \(distinct.count) distinct labels; at most \(ImportLimits.maximumClasses) classes are supported")
+                throw DataError(
+                    .tooLarge,
+                    "\(path): column \(labelColumn!) has \(distinct.count) distinct labels; at most \(ImportLimits.maximumClasses) classes are supported"
+                )
             }
             let numbers = distinct.compactMap { text in Double(text).map { (text, $0) } }
-            let names = numbers.count == distinct.count
+            let names =
+                numbers.count == distinct.count
                 ? numbers.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.map(\.0)
                 : distinct.sorted()
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, UInt8($0)) })
@@ -93,10 +117,13 @@ enum CSVReader {
     static func number(_ cell: String, row: Int, column: String, path: String) throws(DataError) -> Float {
         let text = cell.trimmingSpaces
         if missingMarkers.contains(text) {
-            throw DataError(.invalidValue, "\(path): row \(row), column \(column): missing value ('\(text)'); fill or drop it before training")
+            throw DataError(
+                .invalidValue,
+                "\(path): row \(row), column \(column): missing value ('\(text)'); fill or drop it before training")
         }
         guard let value = Double(text), value.isFinite, Float(value).isFinite else {
-            throw DataError(.invalidValue, "\(path): row \(row), column \(column): '\(text.prefix(40))' is not a finite number")
+            throw DataError(
+                .invalidValue, "\(path): row \(row), column \(column): '\(text.prefix(40))' is not a finite number")
         }
         return Float(value)
     }
@@ -127,7 +154,8 @@ struct CSVRecords {
             let start = line
             var cells: [String] = []
             var cell: [UInt8] = []
-            var quoted = false, sawQuote = false
+            var quoted = false
+            var sawQuote = false
             var ended = false
             while i < bytes.count && !ended {
                 let c = bytes[i]
@@ -153,7 +181,10 @@ struct CSVRecords {
                     sawQuote = false
                 case UInt8(ascii: "\""):
                     guard cell.allSatisfy({ $0 == 0x20 }) && !sawQuote else {
-                        throw DataError(.invalidValue, "\(path): row \(start), column \(cells.count + 1): a quote inside an unquoted cell (quote the whole cell and double the quote)")
+                        throw DataError(
+                            .invalidValue,
+                            "\(path): row \(start), column \(cells.count + 1): a quote inside an unquoted cell (quote the whole cell and double the quote)"
+                        )
                     }
                     cell = []
                     quoted = true
@@ -165,14 +196,20 @@ struct CSVRecords {
                     break
                 default:
                     if sawQuote && c != 0x20 {
-                        throw DataError(.invalidValue, "\(path): row \(start), column \(cells.count + 1): text after the closing quote of a quoted cell")
+                        throw DataError(
+                            .invalidValue,
+                            "\(path): row \(start), column \(cells.count + 1): text after the closing quote of a quoted cell"
+                        )
                     }
                     if !sawQuote { cell.append(c) }
                 }
                 i += 1
             }
             if quoted {
-                throw DataError(.truncated, "\(path): row \(start), column \(cells.count + 1): a quoted cell is not closed before the end of the file")
+                throw DataError(
+                    .truncated,
+                    "\(path): row \(start), column \(cells.count + 1): a quoted cell is not closed before the end of the file"
+                )
             }
             if cells.isEmpty && cell.isEmpty && !sawQuote { continue }  // an empty line
             cells.append(try text(cell, row: start, column: cells.count))

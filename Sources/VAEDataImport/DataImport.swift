@@ -68,16 +68,23 @@ package enum DataImport {
         if let fraction = options.testFraction, !(fraction > 0 && fraction < 1) {
             throw DataError(.invalidValue, "--test-fraction must be between 0 and 1, both excluded (got \(fraction))")
         }
-        if let size = options.resize, size.height < 1 || size.width < 1 || size.height > ImportLimits.maximumImageSide
-            || size.width > ImportLimits.maximumImageSide
+        if let size = options.resize,
+            size.height < 1 || size.width < 1 || size.height > ImportLimits.maximumImageSide
+                || size.width > ImportLimits.maximumImageSide
         {
-            throw DataError(.invalidValue, "--resize must be from 1x1 to \(ImportLimits.maximumImageSide)x\(ImportLimits.maximumImageSide) (got \(size))")
+            throw DataError(
+                .invalidValue,
+                "--resize must be from 1x1 to \(ImportLimits.maximumImageSide)x\(ImportLimits.maximumImageSide) (got \(size))"
+            )
         }
         if format != .imageFolder && options.resize != nil {
-            throw DataError(.unsupported, "\(path): --resize is for folders of images; arrays and tables are used at their size")
+            throw DataError(
+                .unsupported, "\(path): --resize is for folders of images; arrays and tables are used at their size")
         }
         if format != .imageFolder && options.channels != nil {
-            throw DataError(.unsupported, "\(path): --channels is for folders of images; an array's channels are its last dimension")
+            throw DataError(
+                .unsupported, "\(path): --channels is for folders of images; an array's channels are its last dimension"
+            )
         }
         if format != .csv && options.labelColumn != nil {
             throw DataError(.unsupported, "\(path): --label-column is for .csv tables only")
@@ -95,11 +102,15 @@ package enum DataImport {
         let n = data.count
         let testCount = Int((Double(n) * fraction).rounded(.toNearestOrAwayFromZero))
         guard testCount >= 1, testCount < n else {
-            throw DataError(.emptySelection, "\(source): \(n) item\(n == 1 ? "" : "s") with test fraction \(fraction) leave\(n == 1 ? "s" : "") \(testCount) for testing and \(n - testCount) for training; both need at least one")
+            throw DataError(
+                .emptySelection,
+                "\(source): \(n) item\(n == 1 ? "" : "s") with test fraction \(fraction) leave\(n == 1 ? "s" : "") \(testCount) for testing and \(n - testCount) for training; both need at least one"
+            )
         }
         var random = RandomSource(seed: seed, stream: 0xDA7A)
         let order = random.permutation(n)
-        let test = order[0..<testCount].sorted(), train = order[testCount...].sorted()
+        let test = order[0..<testCount].sorted()
+        let train = order[testCount...].sorted()
         return (data.subset(train), data.subset(test))
     }
 
@@ -112,7 +123,8 @@ package enum DataImport {
     {
         let d = train.shape.pixelCount
         let values = train.floatValues
-        var mean = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
+        var mean = [Double](repeating: 0, count: d)
+        var squares = [Double](repeating: 0, count: d)
         for row in 0..<train.count {
             for j in 0..<d { mean[j] += Double(values[row * d + j]) }
         }
@@ -132,14 +144,17 @@ package enum DataImport {
             }
             return Float(s)
         }
-        let normalisation = FeatureNormalisation(mean: mean.map { Float($0) }, standardDeviation: std, featureNames: featureNames)
+        let normalisation = FeatureNormalisation(
+            mean: mean.map { Float($0) }, standardDeviation: std, featureNames: featureNames)
         func apply(_ data: Dataset) -> Dataset {
             var x = data.floatValues
             for i in 0..<x.count { x[i] = (x[i] - normalisation.mean[i % d]) / std[i % d] }
-            return Dataset(shape: data.shape, layout: .table, values: .floats(x), count: data.count, labels: data.labels,
-                           itemNames: data.itemNames)
+            return Dataset(
+                shape: data.shape, layout: .table, values: .floats(x), count: data.count, labels: data.labels,
+                itemNames: data.itemNames)
         }
-        let note = constant.isEmpty
+        let note =
+            constant.isEmpty
             ? nil
             : "\(constant.count) constant feature\(constant.count == 1 ? "" : "s") in the training split (\(constant.prefix(5).joined(separator: ", "))\(constant.count > 5 ? ", …" : "")): centred, not scaled"
         return (apply(train), apply(test), normalisation, note)

@@ -38,13 +38,19 @@ enum ImageFolderReader {
         var test: Listing?
         if let testFolder = train.testFolder {
             if options.testFraction != nil {
-                throw DataError(.invalidValue, "\(folder) has its own test split (\(testFolder)); --test-fraction is only for data without one")
+                throw DataError(
+                    .invalidValue,
+                    "\(folder) has its own test split (\(testFolder)); --test-fraction is only for data without one")
             }
             test = try list(testFolder, prefix: "test/", classes: train.classNames)
-            if test!.items.isEmpty { throw DataError(.emptySelection, "\(testFolder): the test folder holds no PNG or JPEG images") }
+            if test!.items.isEmpty {
+                throw DataError(.emptySelection, "\(testFolder): the test folder holds no PNG or JPEG images")
+            }
         }
         guard !train.items.isEmpty else {
-            throw DataError(.emptySelection, "\(folder): no PNG or JPEG images (put them in the folder, or in one subfolder per class)")
+            throw DataError(
+                .emptySelection,
+                "\(folder): no PNG or JPEG images (put them in the folder, or in one subfolder per class)")
         }
         let all = train.items + (test?.items ?? [])
         let (size, channels) = try inspect(all, folder: folder, options: options)
@@ -60,7 +66,9 @@ enum ImageFolderReader {
         var notes: [String] = []
         let skipped = train.skipped + (test?.skipped ?? [])
         if !skipped.isEmpty {
-            notes.append("skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") that are not PNG or JPEG images (\(skipped.prefix(3).joined(separator: ", "))\(skipped.count > 3 ? ", …" : ""))")
+            notes.append(
+                "skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") that are not PNG or JPEG images (\(skipped.prefix(3).joined(separator: ", "))\(skipped.count > 3 ? ", …" : ""))"
+            )
         }
         let source = DataSource(
             format: .imageFolder, path: folder, testPath: train.testFolder, testFraction: fraction, seed: options.seed,
@@ -73,7 +81,8 @@ enum ImageFolderReader {
     /// The images of one folder (the training folder, or its `test` folder with the training part's `classes`).
     static func list(_ folder: String, prefix: String, classes: [String]?) throws(DataError) -> Listing {
         var listing = Listing()
-        var loose: [Item] = [], classFolders: [String] = []
+        var loose: [Item] = []
+        var classFolders: [String] = []
         for name in try folderEntries(folder) where !name.hasPrefix(".") {
             let path = "\(folder)/\(name)"
             if Files.isDirectory(path) {
@@ -83,26 +92,41 @@ enum ImageFolderReader {
             }
         }
         if !loose.isEmpty && !classFolders.isEmpty {
-            throw DataError(.unsupported, "\(folder) holds both images (\(loose[0].name)) and subfolders (\(classFolders[0])): put every image in its class folder, or none in subfolders")
+            throw DataError(
+                .unsupported,
+                "\(folder) holds both images (\(loose[0].name)) and subfolders (\(classFolders[0])): put every image in its class folder, or none in subfolders"
+            )
         }
         if classFolders.isEmpty {
             if classes != nil && !loose.isEmpty {
-                throw DataError(.unsupported, "\(folder) holds images directly but the training images are in class folders: put the test images in the same class folders")
+                throw DataError(
+                    .unsupported,
+                    "\(folder) holds images directly but the training images are in class folders: put the test images in the same class folders"
+                )
             }
             listing.items = loose
             listing.classNames = classes
             return listing
         }
         guard classFolders.count <= ImportLimits.maximumClasses else {
-            throw DataError(.tooLarge, "\(folder) has \(classFolders.count) class folders; at most \(ImportLimits.maximumClasses) classes are supported")
+            throw DataError(
+                .tooLarge,
+                "\(folder) has \(classFolders.count) class folders; at most \(ImportLimits.maximumClasses) classes are supported"
+            )
         }
         let names = classes ?? classFolders
         if classes == nil && !prefix.isEmpty {
-            throw DataError(.unsupported, "\(folder) has class folders but the training images lie directly in the data folder: the test images must too")
+            throw DataError(
+                .unsupported,
+                "\(folder) has class folders but the training images lie directly in the data folder: the test images must too"
+            )
         }
         for className in classFolders {
             guard let label = names.firstIndex(of: className) else {
-                throw DataError(.unsupported, "\(folder)/\(className): class '\(className)' is not among the training classes (\(names.joined(separator: ", ")))")
+                throw DataError(
+                    .unsupported,
+                    "\(folder)/\(className): class '\(className)' is not among the training classes (\(names.joined(separator: ", ")))"
+                )
             }
             let classFolder = "\(folder)/\(className)"
             for name in try folderEntries(classFolder) where !name.hasPrefix(".") {
@@ -110,7 +134,9 @@ enum ImageFolderReader {
                 if Files.isDirectory(path) {
                     throw DataError(.unsupported, "\(path): a class folder holds image files only, not folders")
                 }
-                if let item = try imageItem(path, name: "\(prefix)\(className)/\(name)", label: UInt8(label), skipped: &listing.skipped) {
+                if let item = try imageItem(
+                    path, name: "\(prefix)\(className)/\(name)", label: UInt8(label), skipped: &listing.skipped)
+                {
                     listing.items.append(item)
                 }
             }
@@ -120,12 +146,17 @@ enum ImageFolderReader {
     }
 
     /// The item for an image file; nil (and the name added to `skipped`) for a file that is not an image.
-    static func imageItem(_ path: String, name: String, label: UInt8?, skipped: inout [String]) throws(DataError) -> Item? {
+    static func imageItem(_ path: String, name: String, label: UInt8?, skipped: inout [String]) throws(DataError)
+        -> Item?
+    {
         let dot = name.lastIndex(of: ".")
         let ext = dot.map { String(name[name.index(after: $0)...]).lowercased() } ?? ""
         if imageExtensions.contains(ext) { return Item(path: path, name: name, label: label, isJPEG: ext != "png") }
         if otherImageExtensions.contains(ext) {
-            throw DataError(.unsupported, "\(path): .\(ext) images are not supported (only PNG and JPEG); convert it, or move it out of the folder")
+            throw DataError(
+                .unsupported,
+                "\(path): .\(ext) images are not supported (only PNG and JPEG); convert it, or move it out of the folder"
+            )
         }
         skipped.append(name)
         return nil
@@ -142,7 +173,10 @@ enum ImageFolderReader {
             let (size, colour) = try header(item)
             anyColour = anyColour || colour
             if let first, options.resize == nil, first.size != size {
-                throw DataError(.sizeMismatch, "\(item.path) is \(size.height)×\(size.width) but the first image, \(first.name), is \(first.size.height)×\(first.size.width); pass --resize HxW to resample every image to one size")
+                throw DataError(
+                    .sizeMismatch,
+                    "\(item.path) is \(size.height)×\(size.width) but the first image, \(first.name), is \(first.size.height)×\(first.size.width); pass --resize HxW to resample every image to one size"
+                )
             }
             if first == nil { first = (size, item.name) }
         }
@@ -151,7 +185,9 @@ enum ImageFolderReader {
 
     static func header(_ item: Item) throws(DataError) -> (DataSource.Size, isColour: Bool) {
         let bytes = try readFile(item.path)
-        let height: Int, width: Int, colour: Bool
+        let height: Int
+        let width: Int
+        let colour: Bool
         if item.isJPEG {
             let header = try JPEG.header(of: bytes, source: item.path)
             height = header.height
@@ -165,7 +201,8 @@ enum ImageFolderReader {
         }
         let limit = ImportLimits.maximumImageSide
         guard (1...limit).contains(height), (1...limit).contains(width) else {
-            throw DataError(.tooLarge, "\(item.path): image size \(height)×\(width) is outside 1 to \(limit) pixels a side")
+            throw DataError(
+                .tooLarge, "\(item.path): image size \(height)×\(width) is outside 1 to \(limit) pixels a side")
         }
         return (DataSource.Size(height: height, width: width), colour)
     }
@@ -182,14 +219,16 @@ enum ImageFolderReader {
                 let components = try JPEG.header(of: bytes, source: item.path).components
                 image = try JPEG.decode(bytes, channels: components == 1 ? 1 : 3, source: item.path)
             } else {
-                image = try PNG.decode(bytes, channels: try PNGHeader.read(bytes, source: item.path).isColour ? 3 : 1, source: item.path)
+                image = try PNG.decode(
+                    bytes, channels: try PNGHeader.read(bytes, source: item.path).isColour ? 3 : 1, source: item.path)
             }
             image = PixelConversion.converted(image, channels: channels).resized(width: size.width, height: size.height)
             values += image.pixels
         }
         let labels = items.first?.label == nil ? nil : items.map { $0.label! }
-        return Dataset(shape: shape, values: .unitBytes(values), count: items.count, labels: labels,
-                       itemNames: items.map(\.name))
+        return Dataset(
+            shape: shape, values: .unitBytes(values), count: items.count, labels: labels,
+            itemNames: items.map(\.name))
     }
 }
 
@@ -204,7 +243,9 @@ package enum PixelConversion {
         var out = [UInt8](repeating: 0, count: count * channels)
         if channels == 1 {
             for i in 0..<count {
-                let r = Double(image.pixels[3 * i]), g = Double(image.pixels[3 * i + 1]), b = Double(image.pixels[3 * i + 2])
+                let r = Double(image.pixels[3 * i])
+                let g = Double(image.pixels[3 * i + 1])
+                let b = Double(image.pixels[3 * i + 2])
                 out[i] = UInt8(min(255, (0.299 * r + 0.587 * g + 0.114 * b).rounded()))
             }
         } else {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import VAEFiles
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The sizes past which the readers refuse input before allocating for it, so a hostile or mistaken file cannot
 /// exhaust memory.
@@ -46,6 +47,8 @@ func folderEntries(_ path: String) throws(DataError) -> [String] {
 /// Throws `DataError.tooLarge` when a dataset of `values` values would pass `ImportLimits.maximumValues`.
 func checkValueCount(_ values: Int, source: String) throws(DataError) {
     guard values <= ImportLimits.maximumValues else {
-        throw DataError(.tooLarge, "\(source): \(values) values is more than the \(ImportLimits.maximumValues) a dataset may hold in memory")
+        throw DataError(
+            .tooLarge,
+            "\(source): \(values) values is more than the \(ImportLimits.maximumValues) a dataset may hold in memory")
     }
 }

@@ -13,7 +13,9 @@ package enum JPEG {
         var header = vae_jpeg_header()
         var message = [CChar](repeating: 0, count: Int(VAE_JPEG_MESSAGE_SIZE))
         let ok = bytes.withUnsafeBufferPointer { data in
-            message.withUnsafeMutableBufferPointer { vae_jpeg_read_header(data.baseAddress, data.count, &header, $0.baseAddress) }
+            message.withUnsafeMutableBufferPointer {
+                vae_jpeg_read_header(data.baseAddress, data.count, &header, $0.baseAddress)
+            }
         }
         guard ok == 1 else { throw DataError(.badImage, "\(source): not a readable JPEG: \(text(message))") }
         return (Int(header.height), Int(header.width), Int(header.components))
@@ -24,15 +26,20 @@ package enum JPEG {
     package static func decode(_ bytes: [UInt8], channels: Int, source: String) throws(DataError) -> PixelImage {
         precondition(channels == 1 || channels == 3, "JPEGs decode to 1 or 3 channels")
         let (height, width, _) = try header(of: bytes, source: source)
-        guard height >= 1, width >= 1, height <= ImportLimits.maximumImageSide, width <= ImportLimits.maximumImageSide else {
-            throw DataError(.tooLarge, "\(source): JPEG size \(height)×\(width) is outside 1 to \(ImportLimits.maximumImageSide) pixels a side")
+        guard height >= 1, width >= 1, height <= ImportLimits.maximumImageSide, width <= ImportLimits.maximumImageSide
+        else {
+            throw DataError(
+                .tooLarge,
+                "\(source): JPEG size \(height)×\(width) is outside 1 to \(ImportLimits.maximumImageSide) pixels a side"
+            )
         }
         var pixels = [UInt8](repeating: 0, count: height * width * channels)
         var message = [CChar](repeating: 0, count: Int(VAE_JPEG_MESSAGE_SIZE))
         let ok = bytes.withUnsafeBufferPointer { data in
             pixels.withUnsafeMutableBufferPointer { out in
                 message.withUnsafeMutableBufferPointer {
-                    vae_jpeg_decode(data.baseAddress, data.count, Int32(channels), out.baseAddress, out.count, $0.baseAddress)
+                    vae_jpeg_decode(
+                        data.baseAddress, data.count, Int32(channels), out.baseAddress, out.count, $0.baseAddress)
                 }
             }
         }

@@ -5,9 +5,16 @@ import VAEFiles
 package struct NPYArray: Sendable, Equatable {
     /// The element types read: unsigned bytes, little-endian floats, little-endian integers (for labels).
     package enum DType: String, Sendable, Equatable {
-        case u1 = "|u1", i1 = "|i1"
-        case u2 = "<u2", i2 = "<i2", u4 = "<u4", i4 = "<i4", u8 = "<u8", i8 = "<i8"
-        case f4 = "<f4", f8 = "<f8"
+        case u1 = "|u1"
+        case i1 = "|i1"
+        case u2 = "<u2"
+        case i2 = "<i2"
+        case u4 = "<u4"
+        case i4 = "<i4"
+        case u8 = "<u8"
+        case i8 = "<i8"
+        case f4 = "<f4"
+        case f8 = "<f8"
 
         var size: Int {
             switch self {
@@ -43,7 +50,8 @@ package struct NPYArray: Sendable, Equatable {
             throw DataError(.badMagic, "\(source): not an .npy file (it does not start with \\x93NUMPY)")
         }
         let major = bytes[start + 6]
-        let headerLength: Int, headerStart: Int
+        let headerLength: Int
+        let headerStart: Int
         switch major {
         case 1:
             headerLength = Int(bytes[start + 8]) | Int(bytes[start + 9]) << 8
@@ -53,17 +61,25 @@ package struct NPYArray: Sendable, Equatable {
             headerLength = (0..<4).reduce(0) { $0 | Int(bytes[start + 8 + $1]) << (8 * $1) }
             headerStart = start + 12
         default:
-            throw DataError(.unsupported, "\(source): .npy format version \(major).\(bytes[start + 7]) is not supported (1, 2 or 3)")
+            throw DataError(
+                .unsupported, "\(source): .npy format version \(major).\(bytes[start + 7]) is not supported (1, 2 or 3)"
+            )
         }
         guard headerLength <= bytes.endIndex - headerStart else {
-            throw DataError(.truncated, "\(source): .npy header truncated (declares \(headerLength) bytes, \(bytes.endIndex - headerStart) follow)")
+            throw DataError(
+                .truncated,
+                "\(source): .npy header truncated (declares \(headerLength) bytes, \(bytes.endIndex - headerStart) follow)"
+            )
         }
         guard let text = String(validating: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self) else {
             throw DataError(.unsupported, "\(source): the .npy header is not UTF-8 text")
         }
         let header = try NPYHeader(parsing: text, source: source)
         guard !header.fortranOrder else {
-            throw DataError(.unsupported, "\(source): the array is in Fortran order (fortran_order: True); only C order is read (save numpy.ascontiguousarray(a))")
+            throw DataError(
+                .unsupported,
+                "\(source): the array is in Fortran order (fortran_order: True); only C order is read (save numpy.ascontiguousarray(a))"
+            )
         }
         dtype = try Self.dtype(header.descr, source: source)
         shape = header.shape
@@ -76,12 +92,19 @@ package struct NPYArray: Sendable, Equatable {
             count = product
         }
         let dataStart = headerStart + headerLength
-        let expected = count * dtype.size, available = bytes.endIndex - dataStart
+        let expected = count * dtype.size
+        let available = bytes.endIndex - dataStart
         if available < expected {
-            throw DataError(.truncated, "\(source): truncated: shape \(shape) of \(dtype.rawValue) needs \(expected) data bytes, the file has \(available)")
+            throw DataError(
+                .truncated,
+                "\(source): truncated: shape \(shape) of \(dtype.rawValue) needs \(expected) data bytes, the file has \(available)"
+            )
         }
         if available > expected {
-            throw DataError(.sizeMismatch, "\(source): shape \(shape) of \(dtype.rawValue) needs \(expected) data bytes, the file has \(available) (\(available - expected) extra)")
+            throw DataError(
+                .sizeMismatch,
+                "\(source): shape \(shape) of \(dtype.rawValue) needs \(expected) data bytes, the file has \(available) (\(available - expected) extra)"
+            )
         }
         data = bytes[dataStart...]
     }
@@ -90,12 +113,18 @@ package struct NPYArray: Sendable, Equatable {
         if let dtype = DType(rawValue: descr) { return dtype }
         if descr == "<u1" || descr == "<i1" { return DType(rawValue: "|" + descr.dropFirst())! }
         if descr.hasPrefix(">") {
-            throw DataError(.unsupported, "\(source): dtype '\(descr)' is big-endian; save it little-endian (a.astype('<\(descr.dropFirst())'))")
+            throw DataError(
+                .unsupported,
+                "\(source): dtype '\(descr)' is big-endian; save it little-endian (a.astype('<\(descr.dropFirst())'))")
         }
         if descr.hasPrefix("|O") {
-            throw DataError(.unsupported, "\(source): dtype '\(descr)' is an object array (pickled Python objects), which is never read; save numbers")
+            throw DataError(
+                .unsupported,
+                "\(source): dtype '\(descr)' is an object array (pickled Python objects), which is never read; save numbers"
+            )
         }
-        throw DataError(.unsupported, "\(source): dtype '\(descr)' is not supported (data: |u1, <f4 or <f8; labels: integers)")
+        throw DataError(
+            .unsupported, "\(source): dtype '\(descr)' is not supported (data: |u1, <f4 or <f8; labels: integers)")
     }
 
     /// The value at flat `index` as a Double.
@@ -134,16 +163,23 @@ struct NPYHeader {
     init(parsing text: String, source: String) throws(DataError) {
         var parser = Parser(text: Array(text.utf8), source: source)
         let entries = try parser.dictionary()
-        var descr: String?, fortran: Bool?, shape: [Int]?
+        var descr: String?
+        var fortran: Bool?
+        var shape: [Int]?
         for (key, value) in entries {
             switch (key, value) {
             case ("descr", .string(let s)): descr = s
             case ("fortran_order", .bool(let b)): fortran = b
             case ("shape", .tuple(let t)): shape = t
             case ("descr", _), ("fortran_order", _), ("shape", _):
-                throw DataError(.unsupported, "\(source): .npy header: '\(key)' has the wrong kind of value (descr: a string such as '<f4'; fortran_order: True or False; shape: a tuple of integers)")
+                throw DataError(
+                    .unsupported,
+                    "\(source): .npy header: '\(key)' has the wrong kind of value (descr: a string such as '<f4'; fortran_order: True or False; shape: a tuple of integers)"
+                )
             default:
-                throw DataError(.unsupported, "\(source): .npy header: unexpected key '\(key)' (expected descr, fortran_order, shape)")
+                throw DataError(
+                    .unsupported,
+                    "\(source): .npy header: unexpected key '\(key)' (expected descr, fortran_order, shape)")
             }
         }
         guard let descr, let fortran, let shape else {

@@ -15,7 +15,8 @@ enum NPZ {
             zip_error_init_with_code(&error, code)
             defer { zip_error_fini(&error) }
             let reason = String(cString: zip_error_strerror(&error))
-            throw DataError(code == ZIP_ER_NOENT ? .fileNotFound : .badMagic, "\(path): not a readable .npz (zip) file: \(reason)")
+            throw DataError(
+                code == ZIP_ER_NOENT ? .fileNotFound : .badMagic, "\(path): not a readable .npz (zip) file: \(reason)")
         }
         defer { zip_discard(archive) }
         var result: [(name: String, array: NPYArray)] = []
@@ -27,11 +28,14 @@ enum NPZ {
             }
             let name = String(cString: cName)
             guard name.hasSuffix(".npy") else {
-                throw DataError(.unsupported, "\(path): entry '\(name)' is not an .npy array (an .npz holds only .npy files)")
+                throw DataError(
+                    .unsupported, "\(path): entry '\(name)' is not an .npy array (an .npz holds only .npy files)")
             }
             let source = "\(path): entry '\(name)'"
             guard info.size <= UInt64(ImportLimits.maximumFileBytes) else {
-                throw DataError(.tooLarge, "\(source): \(info.size) bytes is more than the \(ImportLimits.maximumFileBytes) read whole")
+                throw DataError(
+                    .tooLarge,
+                    "\(source): \(info.size) bytes is more than the \(ImportLimits.maximumFileBytes) read whole")
             }
             let bytes = try read(archive, index: index, size: Int(info.size), source: source)
             result.append((String(name.dropLast(4)), try NPYArray(parsing: bytes[...], source: source)))
@@ -39,7 +43,9 @@ enum NPZ {
         return result
     }
 
-    private static func read(_ archive: OpaquePointer, index: UInt64, size: Int, source: String) throws(DataError) -> [UInt8] {
+    private static func read(_ archive: OpaquePointer, index: UInt64, size: Int, source: String) throws(DataError)
+        -> [UInt8]
+    {
         guard let file = zip_fopen_index(archive, index, 0) else {
             throw DataError(.badCompression, "\(source): \(String(cString: zip_strerror(archive)))")
         }
@@ -58,7 +64,8 @@ enum NPZ {
         var extra: UInt8 = 0
         let n = zip_fread(file, &extra, 1)
         guard n == 0 else {
-            let reason = n < 0 ? String(cString: zip_file_strerror(file)) : "holds more than the \(size) bytes it declares"
+            let reason =
+                n < 0 ? String(cString: zip_file_strerror(file)) : "holds more than the \(size) bytes it declares"
             throw DataError(.badCompression, "\(source): \(reason)")
         }
         return bytes

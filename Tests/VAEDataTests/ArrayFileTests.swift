@@ -27,13 +27,17 @@ struct ArrayFileTests {
     @Test func floatImagesWithChannelsAndTheirRange() throws {
         let folder = temporaryDirectory()
         let values = (0..<24).map { Float($0) / 23 }
-        try DataFiles.write(DataFiles.npy(descr: "<f4", shape: [2, 2, 2, 3], data: DataFiles.littleEndian(values)), to: "\(folder)/ok.npy")
+        try DataFiles.write(
+            DataFiles.npy(descr: "<f4", shape: [2, 2, 2, 3], data: DataFiles.littleEndian(values)),
+            to: "\(folder)/ok.npy")
         let split = try DataImport.load("\(folder)/ok.npy", options: .init(testFraction: 0.5))
         #expect(split.train.shape == ImageShape(height: 2, width: 2, channels: 3))
         #expect(Set(split.train.floatValues + split.test.floatValues) == Set(values))
         var bad = values
         bad[13] = 1.5
-        try DataFiles.write(DataFiles.npy(descr: "<f4", shape: [2, 2, 2, 3], data: DataFiles.littleEndian(bad)), to: "\(folder)/bad.npy")
+        try DataFiles.write(
+            DataFiles.npy(descr: "<f4", shape: [2, 2, 2, 3], data: DataFiles.littleEndian(bad)), to: "\(folder)/bad.npy"
+        )
         let error = loadError("\(folder)/bad.npy")
         #expect(error?.message.contains("bad.npy: image 1, value 1: 1.5 is outside [0, 1]") == true)
     }
@@ -72,10 +76,14 @@ struct ArrayFileTests {
     @Test(arguments: [Int32(0), 8])  // ZIP_CM_STORE, ZIP_CM_DEFLATE
     func xAndYEntriesStoredOrDeflated(method: Int32) throws {
         let path = "\(temporaryDirectory())/xy.npz"
-        try Self.writeNPZ([
-            ("x.npy", DataFiles.npy(descr: "|u1", shape: [4, 3], data: Array(0..<12))),
-            ("y.npy", DataFiles.npy(descr: "<i8", shape: [4], data: DataFiles.littleEndian([0, 1, 0, 1] as [Int64]))),
-        ], to: path, method: method)
+        try Self.writeNPZ(
+            [
+                ("x.npy", DataFiles.npy(descr: "|u1", shape: [4, 3], data: Array(0..<12))),
+                (
+                    "y.npy",
+                    DataFiles.npy(descr: "<i8", shape: [4], data: DataFiles.littleEndian([0, 1, 0, 1] as [Int64]))
+                ),
+            ], to: path, method: method)
         let split = try DataImport.load(path, options: .init(testFraction: 0.5))
         #expect(split.train.count == 2 && split.test.count == 2 && split.train.layout == .table)
         #expect(Set(split.train.labels! + split.test.labels!) == [0, 1])
@@ -86,9 +94,19 @@ struct ArrayFileTests {
         let x = DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: Array(0..<8))
         try Self.writeNPZ([("x.npy", x), ("z.npy", x)], to: "\(folder)/extra.npz")
         #expect(loadError("\(folder)/extra.npz")?.message.contains("unexpected entry z beside x") == true)
-        try Self.writeNPZ([("x.npy", x), ("y.npy", DataFiles.npy(descr: "<i8", shape: [2], data: DataFiles.littleEndian([0, 300] as [Int64])))], to: "\(folder)/labels.npz")
-        #expect(loadError("\(folder)/labels.npz")?.message.contains("entry 'y.npy': label 1 is 300; class labels must be 0 to 255") == true)
-        try Self.writeNPZ([("x.npy", x), ("y.npy", DataFiles.npy(descr: "<i8", shape: [3], data: DataFiles.littleEndian([0, 1, 2] as [Int64])))], to: "\(folder)/count.npz")
+        try Self.writeNPZ(
+            [
+                ("x.npy", x),
+                ("y.npy", DataFiles.npy(descr: "<i8", shape: [2], data: DataFiles.littleEndian([0, 300] as [Int64]))),
+            ], to: "\(folder)/labels.npz")
+        #expect(
+            loadError("\(folder)/labels.npz")?.message.contains(
+                "entry 'y.npy': label 1 is 300; class labels must be 0 to 255") == true)
+        try Self.writeNPZ(
+            [
+                ("x.npy", x),
+                ("y.npy", DataFiles.npy(descr: "<i8", shape: [3], data: DataFiles.littleEndian([0, 1, 2] as [Int64]))),
+            ], to: "\(folder)/count.npz")
         #expect(loadError("\(folder)/count.npz")?.message.contains("3 labels for 2 items") == true)
     }
 
@@ -103,26 +121,48 @@ struct ArrayFileTests {
     @Test func unsupportedAndBadNPYFiles() throws {
         let folder = temporaryDirectory()
         let cases: [(String, [UInt8], String)] = [
-            ("f2.npy", DataFiles.npy(descr: "<f2", shape: [2, 2], data: .init(repeating: 0, count: 8)),
-             "dtype '<f2' is not supported"),
-            ("big.npy", DataFiles.npy(descr: ">f4", shape: [2, 2], data: .init(repeating: 0, count: 16)),
-             "dtype '>f4' is big-endian"),
-            ("object.npy", DataFiles.npy(descr: "|O", shape: [2, 2], data: .init(repeating: 0, count: 32)),
-             "is an object array"),
-            ("fortran.npy", DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: .init(repeating: 0, count: 8), fortran: true),
-             "Fortran order (fortran_order: True); only C order is read"),
-            ("short.npy", DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: .init(repeating: 0, count: 7)),
-             "truncated: shape [2, 2, 2] of |u1 needs 8 data bytes, the file has 7"),
-            ("long.npy", DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: .init(repeating: 0, count: 9)),
-             "(1 extra)"),
-            ("rank1.npy", DataFiles.npy(descr: "|u1", shape: [8], data: .init(repeating: 0, count: 8)),
-             "shape [8] is neither images"),
-            ("rgba.npy", DataFiles.npy(descr: "|u1", shape: [1, 1, 1, 4], data: .init(repeating: 0, count: 4)),
-             "need 1 or 3 channels (got 4)"),
-            ("int.npy", DataFiles.npy(descr: "<i8", shape: [1, 1, 1], data: .init(repeating: 0, count: 8)),
-             "images of dtype <i8 are not read"),
+            (
+                "f2.npy", DataFiles.npy(descr: "<f2", shape: [2, 2], data: .init(repeating: 0, count: 8)),
+                "dtype '<f2' is not supported"
+            ),
+            (
+                "big.npy", DataFiles.npy(descr: ">f4", shape: [2, 2], data: .init(repeating: 0, count: 16)),
+                "dtype '>f4' is big-endian"
+            ),
+            (
+                "object.npy", DataFiles.npy(descr: "|O", shape: [2, 2], data: .init(repeating: 0, count: 32)),
+                "is an object array"
+            ),
+            (
+                "fortran.npy",
+                DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: .init(repeating: 0, count: 8), fortran: true),
+                "Fortran order (fortran_order: True); only C order is read"
+            ),
+            (
+                "short.npy", DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: .init(repeating: 0, count: 7)),
+                "truncated: shape [2, 2, 2] of |u1 needs 8 data bytes, the file has 7"
+            ),
+            (
+                "long.npy", DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: .init(repeating: 0, count: 9)),
+                "(1 extra)"
+            ),
+            (
+                "rank1.npy", DataFiles.npy(descr: "|u1", shape: [8], data: .init(repeating: 0, count: 8)),
+                "shape [8] is neither images"
+            ),
+            (
+                "rgba.npy", DataFiles.npy(descr: "|u1", shape: [1, 1, 1, 4], data: .init(repeating: 0, count: 4)),
+                "need 1 or 3 channels (got 4)"
+            ),
+            (
+                "int.npy", DataFiles.npy(descr: "<i8", shape: [1, 1, 1], data: .init(repeating: 0, count: 8)),
+                "images of dtype <i8 are not read"
+            ),
             ("magic.npy", Array("not numpy at all".utf8), "not an .npy file"),
-            ("header.npy", Array(DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: []).prefix(30)), "header truncated"),
+            (
+                "header.npy", Array(DataFiles.npy(descr: "|u1", shape: [2, 2, 2], data: []).prefix(30)),
+                "header truncated"
+            ),
         ]
         for (name, bytes, expected) in cases {
             let path = "\(folder)/\(name)"
@@ -135,12 +175,18 @@ struct ArrayFileTests {
     @Test func headerLiteralProblemsAreNamed() throws {
         func header(_ text: String) -> String {
             let length = text.utf8.count + 1
-            let bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array((text + "\n").utf8)
-            return dataError { () throws(DataError) in _ = try NPYArray(parsing: bytes[...], source: "h.npy") }?.message ?? "no error"
+            let bytes: [UInt8] =
+                [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
+                + Array((text + "\n").utf8)
+            return dataError { () throws(DataError) in _ = try NPYArray(parsing: bytes[...], source: "h.npy") }?.message
+                ?? "no error"
         }
         #expect(header("{'descr': '<f4', 'shape': (1,), }").contains("lacks fortran_order"))
-        #expect(header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}").contains("expected a string, True, False or a tuple"))
-        #expect(header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 'y'}").contains("unexpected key 'x'"))
+        #expect(
+            header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}").contains(
+                "expected a string, True, False or a tuple"))
+        #expect(
+            header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 'y'}").contains("unexpected key 'x'"))
         #expect(header("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,)}").contains("structured dtype"))
         #expect(header("{'descr': '<f4', 'fortran_order': False, 'shape': (1, -2)}").contains("expected a dimension"))
         #expect(header("['descr']").contains("expected '{'"))

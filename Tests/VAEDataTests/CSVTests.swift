@@ -14,7 +14,8 @@ struct CSVTests {
     }
 
     @Test func labelledTableWithQuotingAndClassNames() throws {
-        let path = try write("""
+        let path = try write(
+            """
             "width","height",species\r
             1.5,2,"setosa"\r
             2.5,4,virginica\r
@@ -31,7 +32,8 @@ struct CSVTests {
         #expect(split.source?.labelColumn == "species" && split.source?.format == .csv)
         // Item names are the rows' line numbers; labels follow the rows.
         let byLine: [String: UInt8] = ["2": 1, "3": 2, "4": 0, "5": 1]
-        let names = split.train.itemNames! + split.test.itemNames!, labels = split.train.labels! + split.test.labels!
+        let names = split.train.itemNames! + split.test.itemNames!
+        let labels = split.train.labels! + split.test.labels!
         #expect(Set(names) == Set(byLine.keys))
         for (name, label) in zip(names, labels) { #expect(byLine[name] == label) }
         // Standardised with the training rows' statistics: the test row too.
@@ -68,7 +70,8 @@ struct CSVTests {
         let onlyLabel = try write("label\nx\ny\n")
         #expect(loadError(onlyLabel, .init(labelColumn: "label"))?.message.contains("no feature columns") == true)
         let noColumn = try write("a,b\n1,2\n")
-        #expect(loadError(noColumn, .init(labelColumn: "c"))?.message.contains("no column 'c' for --label-column") == true)
+        #expect(
+            loadError(noColumn, .init(labelColumn: "c"))?.message.contains("no column 'c' for --label-column") == true)
         let empty = try write("")
         #expect(loadError(empty)?.code == .emptySelection)
         let headerOnly = try write("a,b\n")
@@ -84,7 +87,11 @@ struct CSVTests {
     @Test func optionsThatDoNotApplyAreRefused() throws {
         let path = try write("a,b\n1,2\n3,4\n")
         #expect(loadError(path, .init(channels: 3))?.message.contains("--channels is for folders of images") == true)
-        #expect(loadError(path, .init(resize: .init(height: 2, width: 2)))?.message.contains("--resize is for folders") == true)
-        #expect(loadError(path, .init(testFraction: 1))?.message.contains("--test-fraction must be between 0 and 1") == true)
+        #expect(
+            loadError(path, .init(resize: .init(height: 2, width: 2)))?.message.contains("--resize is for folders")
+                == true)
+        #expect(
+            loadError(path, .init(testFraction: 1))?.message.contains("--test-fraction must be between 0 and 1") == true
+        )
     }
 }

@@ -17,8 +17,9 @@ enum DataFiles {
 
     /// A `width`×`height` image whose pixels are `value` plus their index (mod 256).
     static func image(width: Int, height: Int, channels: Int = 1, value: Int) -> PixelImage {
-        PixelImage(width: width, height: height, channels: channels,
-                   pixels: (0..<(width * height * channels)).map { UInt8(truncatingIfNeeded: value + $0) })
+        PixelImage(
+            width: width, height: height, channels: channels,
+            pixels: (0..<(width * height * channels)).map { UInt8(truncatingIfNeeded: value + $0) })
     }
 
     static func png(_ image: PixelImage, to path: String) throws { try write(try PNG.encode(image), to: path) }
@@ -28,8 +29,9 @@ enum DataFiles {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         let ok = image.pixels.withUnsafeBufferPointer {
-            jpeg_test_encode($0.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels), quality,
-                             &output, &size)
+            jpeg_test_encode(
+                $0.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels), quality,
+                &output, &size)
         }
         precondition(ok == 1 && output != nil)
         defer { free(output) }
@@ -45,7 +47,8 @@ enum DataFiles {
         header += "\n"
         let length = header.utf8.count
         var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, version, 0]
-        bytes += version == 1
+        bytes +=
+            version == 1
             ? [UInt8(length & 0xFF), UInt8(length >> 8)]
             : [UInt8(length & 0xFF), UInt8((length >> 8) & 0xFF), UInt8((length >> 16) & 0xFF), UInt8(length >> 24)]
         return bytes + Array(header.utf8) + data

@@ -17,15 +17,17 @@ struct DatasetTests {
     }
 
     @Test func floatsAreCopiedAsTheyAre() {
-        let table = Dataset(shape: shape, layout: .table, values: .floats([-1.5, 2, 3, 4e6]), count: 2, labels: nil,
-                            itemNames: ["line 2", "line 3"])
+        let table = Dataset(
+            shape: shape, layout: .table, values: .floats([-1.5, 2, 3, 4e6]), count: 2, labels: nil,
+            itemNames: ["line 2", "line 3"])
         #expect(table.floatValues([1, 0]) == [3, 4e6, -1.5, 2])
         #expect(!table.isLabelled && table.layout == .table)
     }
 
     @Test func subsetFilterAndPrefixKeepLabelsAndNames() {
-        let data = Dataset(shape: shape, values: .floats([0, 1, 2, 3, 4, 5]), count: 3, labels: [1, 0, 1],
-                           itemNames: ["a", "b", "c"])
+        let data = Dataset(
+            shape: shape, values: .floats([0, 1, 2, 3, 4, 5]), count: 3, labels: [1, 0, 1],
+            itemNames: ["a", "b", "c"])
         let ones = data.filtered(toClass: 1)
         #expect(ones.count == 2 && ones.labels == [1, 1] && ones.itemNames == ["a", "c"])
         #expect(ones.floatValues == [0, 1, 4, 5])

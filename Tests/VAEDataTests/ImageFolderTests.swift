@@ -15,7 +15,8 @@ struct ImageFolderTests {
         try DataFiles.png(DataFiles.image(width: 3, height: 4, value: 10), to: "\(folder)/cats/a.png")
         try DataFiles.png(DataFiles.image(width: 3, height: 4, value: 20), to: "\(folder)/cats/b.PNG")
         try DataFiles.png(DataFiles.image(width: 3, height: 4, value: 30), to: "\(folder)/dogs/c.png")
-        try DataFiles.write(DataFiles.jpeg(DataFiles.image(width: 3, height: 4, value: 100)), to: "\(folder)/dogs/d.jpg")
+        try DataFiles.write(
+            DataFiles.jpeg(DataFiles.image(width: 3, height: 4, value: 100)), to: "\(folder)/dogs/d.jpg")
         try DataFiles.png(DataFiles.image(width: 3, height: 4, value: 40), to: "\(folder)/test/cats/e.png")
         try DataFiles.png(DataFiles.image(width: 3, height: 4, value: 50), to: "\(folder)/test/dogs/f.png")
         try DataFiles.write("notes", to: "\(folder)/cats/README.txt")
@@ -40,7 +41,8 @@ struct ImageFolderTests {
         #expect(zip(jpeg, (0..<12).map { Float(100 + $0) / 255 }).allSatisfy { abs($0 - $1) < 6 / 255 })
         #expect(split.source?.format == .imageFolder && split.source?.testPath == "\(folder)/test")
         #expect(split.source?.channels == 1 && split.source?.testFraction == nil)
-        #expect(split.notes.count == 1 && split.notes[0].contains("README.txt"), "the text file is skipped and reported")
+        #expect(
+            split.notes.count == 1 && split.notes[0].contains("README.txt"), "the text file is skipped and reported")
         #expect(!split.notes[0].contains("DS_Store"), "hidden files are skipped silently")
     }
 
@@ -51,7 +53,9 @@ struct ImageFolderTests {
 
     @Test func unlabelledFolderSplitsByFractionDeterministically() throws {
         let folder = temporaryDirectory()
-        for i in 0..<10 { try DataFiles.png(DataFiles.image(width: 2, height: 2, value: i * 10), to: "\(folder)/\(i).png") }
+        for i in 0..<10 {
+            try DataFiles.png(DataFiles.image(width: 2, height: 2, value: i * 10), to: "\(folder)/\(i).png")
+        }
         let a = try DataImport.load(folder, options: .init(testFraction: 0.3, seed: 7))
         let b = try DataImport.load(folder, options: .init(testFraction: 0.3, seed: 7))
         let c = try DataImport.load(folder, options: .init(testFraction: 0.3, seed: 8))
@@ -128,7 +132,9 @@ struct ImageFolderTests {
     @Test func moreThan256ClassesAreRefused() throws {
         // Empty class folders are enough: the count is checked before any image is read.
         let folder = temporaryDirectory()
-        for i in 0..<257 { try FileManager.default.createDirectory(atPath: "\(folder)/c\(i)", withIntermediateDirectories: true) }
+        for i in 0..<257 {
+            try FileManager.default.createDirectory(atPath: "\(folder)/c\(i)", withIntermediateDirectories: true)
+        }
         let error = loadError(folder)
         #expect(error?.code == .tooLarge)
         #expect(error?.message.contains("257 class folders; at most 256") == true)
@@ -148,7 +154,8 @@ struct ImageFolderTests {
     @Test func hugeDeclaredSizeIsRefusedBeforeDecoding() throws {
         // A PNG header declaring 20000×1: refused from the header alone.
         let folder = temporaryDirectory()
-        let png = TestPNG.encode(width: 20000, height: 1, colorType: .grey, bitDepth: 8, samples: .init(repeating: 0, count: 20000))
+        let png = TestPNG.encode(
+            width: 20000, height: 1, colorType: .grey, bitDepth: 8, samples: .init(repeating: 0, count: 20000))
         try DataFiles.write(png, to: "\(folder)/wide.png")
         let error = loadError(folder)
         #expect(error?.code == .tooLarge)
