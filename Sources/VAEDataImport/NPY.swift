@@ -127,21 +127,25 @@ package struct NPYArray: Sendable, Equatable {
             .unsupported, "\(source): dtype '\(descr)' is not supported (data: |u1, <f4 or <f8; labels: integers)")
     }
 
-    /// The value at flat `index` as a Double.
+    /// The value at flat `index` as a Double (every dtype here converts exactly, but 64-bit integers past 2^53).
     func value(_ index: Int) -> Double {
-        let o = data.startIndex + index * dtype.size
-        func bits(_ n: Int) -> UInt64 { (0..<n).reduce(0) { $0 | UInt64(data[o + $1]) << (8 * UInt64($1)) } }
-        switch dtype {
-        case .u1: return Double(data[o])
-        case .i1: return Double(Int8(bitPattern: data[o]))
-        case .u2: return Double(UInt16(truncatingIfNeeded: bits(2)))
-        case .i2: return Double(Int16(truncatingIfNeeded: bits(2)))
-        case .u4: return Double(UInt32(truncatingIfNeeded: bits(4)))
-        case .i4: return Double(Int32(truncatingIfNeeded: bits(4)))
-        case .u8: return Double(bits(8))
-        case .i8: return Double(Int64(bitPattern: bits(8)))
-        case .f4: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits(4))))
-        case .f8: return Double(bitPattern: bits(8))
+        data.withUnsafeBytes { raw in
+            let o = index * dtype.size
+            func load<T: FixedWidthInteger>(_: T.Type) -> T {
+                T(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: T.self))
+            }
+            switch dtype {
+            case .u1: return Double(raw[o])
+            case .i1: return Double(Int8(bitPattern: raw[o]))
+            case .u2: return Double(load(UInt16.self))
+            case .i2: return Double(load(Int16.self))
+            case .u4: return Double(load(UInt32.self))
+            case .i4: return Double(load(Int32.self))
+            case .u8: return Double(load(UInt64.self))
+            case .i8: return Double(load(Int64.self))
+            case .f4: return Double(Float(bitPattern: load(UInt32.self)))
+            case .f8: return Double(bitPattern: load(UInt64.self))
+            }
         }
     }
 }
