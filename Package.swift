@@ -95,7 +95,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The training loop, checkpoints, metrics, epoch images, the training benchmark and its report.
+        // The training loop and its data (a dataset by name, or the user's own files through VAEDataImport),
+        // checkpoints, metrics, epoch images, the training benchmark and its report.
         .target(
             name: "VAETraining",
             dependencies: [

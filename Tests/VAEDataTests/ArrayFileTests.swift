@@ -42,6 +42,21 @@ struct ArrayFileTests {
         #expect(error?.message.contains("bad.npy: image 1, value 1: 1.5 is outside [0, 1]") == true)
     }
 
+    @Test func keysWithoutLabelsOrTestSplit() throws {
+        let folder = temporaryDirectory()
+        let x = DataFiles.npy(descr: "|u1", shape: [10, 2, 2, 1], data: Array(0..<40))
+        try Self.writeNPZ([("x_train.npy", x)], to: "\(folder)/train-only.npz")
+        let split = try DataImport.load("\(folder)/train-only.npz", options: .init(testFraction: 0.2, seed: 4))
+        #expect(split.train.count == 8 && split.test.count == 2 && split.train.labels == nil)
+        #expect(split.train.shape == ImageShape(height: 2, width: 2, channels: 1) && split.source?.testFraction == 0.2)
+        try Self.writeNPZ([("anything.npy", x)], to: "\(folder)/single.npz")
+        #expect(try DataImport.load("\(folder)/single.npz", options: .init()).train.count == 9)
+        try Self.writeNPZ([("x_train.npy", x), ("y_test.npy", x)], to: "\(folder)/half.npz")
+        #expect(loadError("\(folder)/half.npz")?.message.contains("y_test without x_test") == true)
+        try Self.writeNPZ([("a.npy", x), ("b.npy", x)], to: "\(folder)/two.npz")
+        #expect(loadError("\(folder)/two.npz")?.message.contains("holds entries a, b;") == true)
+    }
+
     @Test func tableIsStandardisedOnTheTrainingSplit() throws {
         let path = "\(temporaryDirectory())/t.npy"
         // 4 rows × 2 features; the second feature is constant.

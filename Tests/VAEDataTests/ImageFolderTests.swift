@@ -83,6 +83,28 @@ struct ImageFolderTests {
         #expect(grey.train.floatValues == [124, 77].map { Float($0) / 255 })
     }
 
+    @Test func greyAndColourJPEGsDecodeToTheChosenChannels() throws {
+        let folder = temporaryDirectory()
+        let grey = DataFiles.image(width: 16, height: 16, value: 40)
+        let colour = PixelImage(
+            width: 16, height: 16, channels: 3,
+            pixels: .init(repeating: 0, count: 768).enumerated().map {
+                [200, 100, 50][$0.offset % 3]
+            })
+        try DataFiles.write(DataFiles.jpeg(grey), to: "\(folder)/a.JPEG")
+        try DataFiles.write(DataFiles.jpeg(colour), to: "\(folder)/b.jpg")
+        try DataFiles.write(DataFiles.jpeg(grey), to: "\(folder)/test/c.jpeg")
+        let rgb = try DataImport.load(folder, options: .init())
+        #expect(rgb.train.shape.channels == 3, "one colour image makes the default 3 channels")
+        let a = rgb.train.floatValues(0..<1)
+        let b = rgb.train.floatValues(1..<2)
+        #expect(zip(a, grey.pixels.flatMap { [$0, $0, $0] }).allSatisfy { abs($0 * 255 - Float($1)) < 6 })
+        #expect(zip(b, colour.pixels).allSatisfy { abs($0 * 255 - Float($1)) < 6 })
+        let one = try DataImport.load(folder, options: .init(channels: 1))
+        // The flat colour 200, 100, 50 is 124 in BT.601 luma, within JPEG's error.
+        #expect(one.train.floatValues(1..<2).allSatisfy { abs($0 * 255 - 124) < 6 })
+    }
+
     @Test func mixedSizesNeedResize() throws {
         let folder = temporaryDirectory()
         try DataFiles.png(DataFiles.image(width: 4, height: 4, value: 0), to: "\(folder)/a.png")
