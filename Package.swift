@@ -40,6 +40,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+
+        // JPEG decoding through libjpeg-turbo (Debian's libjpeg62-turbo-dev): a C target rather than a system
+        // library, for its error manager that returns from fatal errors (setjmp/longjmp) instead of calling exit().
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // GEMM through oneDNN (Debian's libdnnl-dev), which picks its kernels by CPU features; its OpenMP threads
         // come from libgomp. A C target rather than a system library: it also reads CPUID and sets the thread count.
@@ -66,11 +71,20 @@ let package = Package(
         // The VAE / AE network: architecture, parameters, forward and backward passes.
         .target(name: "VAEModel", dependencies: ["VAECore", "VAENumerics"]),
 
-        // Dataset reading: IDX files (plain or gzip), the MNIST-like datasets by name, the denoising corruption.
-        .target(name: "VAEData", dependencies: ["CZlib", "VAECore", "VAEFiles"]),
+        // Datasets in memory (bytes or floats, images or tables, labelled or not) and IDX reading (plain or gzip), the
+        // MNIST-like datasets by name, the denoising corruption; bytes become floats by the C kernel, no BLAS.
+        .target(name: "VAEData", dependencies: ["CVAEKernels", "CZlib", "VAECore", "VAEFiles"]),
         // Image codecs: PNG read and write (libpng; stored PNG for served images), image grids, resampling, pixel/float
         // conversion. No numeric core, so the client has them without oneDNN.
         .target(name: "VAEImage", dependencies: ["CPNG", "CPNGStored", "CVAEKernels", "VAECore", "VAEFiles"]),
+
+        // The user's own data as datasets: folders of PNG/JPEG images (class subfolders, a test folder), NumPy .npy
+        // and .npz arrays (libzip), CSV tables; the fraction split and the standardisation of tables. Its own module
+        // so that the client, which reads IDX files through VAEData, links neither libjpeg nor libzip.
+        .target(
+            name: "VAEDataImport",
+            dependencies: ["CJPEG", "CPNG", "CZip", "VAECore", "VAEData", "VAEFiles", "VAEImage"]
+        ),
 
         // The .vaez model file format (Formats/vaez.md): strict reader, canonical writer, Network glue; CRC-32 from
         // zlib.
@@ -81,12 +95,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The training loop, checkpoints, metrics, epoch images, the training benchmark and its report.
+        // The training loop and its data (a dataset by name, or the user's own files through VAEDataImport),
+        // checkpoints, metrics, epoch images, the training benchmark and its report.
         .target(
             name: "VAETraining",
             dependencies: [
-                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                "VAECore", "VAEData", "VAEDataImport", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel",
+                "VAENumerics", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The seed study's findings as numbers and figures: PCA, latent dimension statistics, the importance-weighted
@@ -235,7 +251,15 @@ let package = Package(
         .testTarget(name: "VAEJSONTests", dependencies: ["VAEJSON"]),
         .testTarget(name: "VAENumericsTests", dependencies: ["VAECore", "VAENumerics"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAECore", "VAEModel", "VAENumerics", "VAETestSupport"]),
-        .testTarget(name: "VAEDataTests", dependencies: ["VAECore", "VAEData", "VAEFiles", "VAETestSupport"]),
+        // A JPEG encoder (libjpeg) that writes the JPEG reader's test inputs.
+        .target(name: "CJPEGTestEncoder", path: "Tests/CJPEGTestEncoder", linkerSettings: [.linkedLibrary("jpeg")]),
+        .testTarget(
+            name: "VAEDataTests",
+            dependencies: [
+                "CJPEGTestEncoder", "CZip", "VAECore", "VAEData", "VAEDataImport", "VAEFiles", "VAEImage",
+                "VAETestSupport",
+            ]
+        ),
         .testTarget(name: "VAEImageTests", dependencies: ["VAECore", "VAEImage", "VAETestSupport"]),
         .testTarget(
             name: "VAEFormatTests",

@@ -30,21 +30,21 @@ package struct EncodedSet: Sendable {
         let input = FloatBuffer(count: capacity * pixels)
         var means = [Float](repeating: 0, count: dataset.count * zDim)
         var logVariances: [Float]? = network.architecture.kind == .vae ? [Float](repeating: 0, count: dataset.count * zDim) : nil
-        dataset.images.withUnsafeBufferPointer { images in
-            for first in stride(from: 0, to: dataset.count, by: capacity) {
-                let rows = min(capacity, dataset.count - first)
-                Kernels.bytesToUnit(images.baseAddress! + first * pixels, input.pointer, count: rows * pixels)
-                network.encode(input.pointer, batch: rows, workspace: workspace)
-                let head = workspace.head.pointer
-                for r in 0..<rows {
-                    for j in 0..<zDim {
-                        means[(first + r) * zDim + j] = head[r * headWidth + j]
-                        logVariances?[(first + r) * zDim + j] = head[r * headWidth + zDim + j]
-                    }
+        for first in stride(from: 0, to: dataset.count, by: capacity) {
+            let rows = min(capacity, dataset.count - first)
+            dataset.copyRows(first..<(first + rows), into: input.pointer)
+            network.encode(input.pointer, batch: rows, workspace: workspace)
+            let head = workspace.head.pointer
+            for r in 0..<rows {
+                for j in 0..<zDim {
+                    means[(first + r) * zDim + j] = head[r * headWidth + j]
+                    logVariances?[(first + r) * zDim + j] = head[r * headWidth + zDim + j]
                 }
             }
         }
-        self.init(count: dataset.count, zDim: zDim, means: means, logVariances: logVariances, labels: dataset.labels)
+        // Unlabelled data is one class (label 0) for the figures that colour codes by class.
+        let labels = dataset.labels ?? [UInt8](repeating: 0, count: dataset.count)
+        self.init(count: dataset.count, zDim: zDim, means: means, logVariances: logVariances, labels: labels)
     }
 
     /// mu of image `index`.

@@ -46,62 +46,60 @@ package struct ImportanceWeightedBound: Sendable {
         var image = 0, drawn = 0
         var noise = NormalStream(seed: seed, stream: Self.stream(image: 0))
 
-        dataset.images.withUnsafeBufferPointer { bytes in
-            targets.withUnsafeMutableBufferPointer { Kernels.bytesToUnit(bytes.baseAddress!, $0.baseAddress!, count: pixels) }
-            while image < count {
-                // Fill a batch with the next rows (image, sample), in order; remember each row's image.
-                var rows = 0
-                var rowImage = [Int]()
-                rowImage.reserveCapacity(capacity)
-                var fillImage = image, fillDrawn = drawn
-                var fillNoise = noise
-                while rows < capacity && fillImage < count {
-                    var logRatio = 0.0
-                    for j in 0..<zDim {
-                        let mu = codes.means[fillImage * zDim + j], logvar = logVariances[fillImage * zDim + j]
-                        let epsilon = fillNoise.next()
-                        let value = mu + epsilon * expf32(0.5 * logvar)
-                        z[rows * zDim + j] = value
-                        // log N(z; 0, 1) − log N(z; mu, σ²) with (z − mu)/σ = ε; the log 2π terms cancel.
-                        logRatio += -0.5 * Double(value) * Double(value) + 0.5 * Double(epsilon) * Double(epsilon)
-                            + 0.5 * Double(logvar)
-                    }
-                    latentLogRatio[rows] = logRatio
-                    rowImage.append(fillImage)
-                    rows += 1
-                    fillDrawn += 1
-                    if fillDrawn == samples {
-                        fillImage += 1
-                        fillDrawn = 0
-                        fillNoise = NormalStream(seed: seed, stream: Self.stream(image: fillImage))
-                    }
+        targets.withUnsafeMutableBufferPointer { dataset.copyRows(0..<min(1, count), into: $0.baseAddress!) }
+        while image < count {
+            // Fill a batch with the next rows (image, sample), in order; remember each row's image.
+            var rows = 0
+            var rowImage = [Int]()
+            rowImage.reserveCapacity(capacity)
+            var fillImage = image, fillDrawn = drawn
+            var fillNoise = noise
+            while rows < capacity && fillImage < count {
+                var logRatio = 0.0
+                for j in 0..<zDim {
+                    let mu = codes.means[fillImage * zDim + j], logvar = logVariances[fillImage * zDim + j]
+                    let epsilon = fillNoise.next()
+                    let value = mu + epsilon * expf32(0.5 * logvar)
+                    z[rows * zDim + j] = value
+                    // log N(z; 0, 1) − log N(z; mu, σ²) with (z − mu)/σ = ε; the log 2π terms cancel.
+                    logRatio += -0.5 * Double(value) * Double(value) + 0.5 * Double(epsilon) * Double(epsilon)
+                        + 0.5 * Double(logvar)
                 }
-                let logits = network.decode(z, batch: rows, workspace: workspace, probabilities: false)
-                for r in 0..<rows {
-                    precondition(rowImage[r] == image, "rows must follow the images in order")
-                    let bce = targets.withUnsafeBufferPointer {
-                        Kernels.bceWithLogits(logits: logits + r * pixels, target: $0.baseAddress!, gradient: nil, count: pixels)
-                    }
-                    let logWeight = -bce + latentLogRatio[r]
-                    logSumExp.add(logWeight)
-                    sumLogWeights += logWeight
-                    drawn += 1
-                    if drawn == samples {
-                        totalBound += logSumExp.value - log(Double(samples))
-                        totalELBO += sumLogWeights / Double(samples)
-                        logSumExp = LogSumExp()
-                        sumLogWeights = 0
-                        drawn = 0
-                        image += 1
-                        if image < count {
-                            targets.withUnsafeMutableBufferPointer {
-                                Kernels.bytesToUnit(bytes.baseAddress! + image * pixels, $0.baseAddress!, count: pixels)
-                            }
+                latentLogRatio[rows] = logRatio
+                rowImage.append(fillImage)
+                rows += 1
+                fillDrawn += 1
+                if fillDrawn == samples {
+                    fillImage += 1
+                    fillDrawn = 0
+                    fillNoise = NormalStream(seed: seed, stream: Self.stream(image: fillImage))
+                }
+            }
+            let logits = network.decode(z, batch: rows, workspace: workspace, probabilities: false)
+            for r in 0..<rows {
+                precondition(rowImage[r] == image, "rows must follow the images in order")
+                let bce = targets.withUnsafeBufferPointer {
+                    Kernels.bceWithLogits(logits: logits + r * pixels, target: $0.baseAddress!, gradient: nil, count: pixels)
+                }
+                let logWeight = -bce + latentLogRatio[r]
+                logSumExp.add(logWeight)
+                sumLogWeights += logWeight
+                drawn += 1
+                if drawn == samples {
+                    totalBound += logSumExp.value - log(Double(samples))
+                    totalELBO += sumLogWeights / Double(samples)
+                    logSumExp = LogSumExp()
+                    sumLogWeights = 0
+                    drawn = 0
+                    image += 1
+                    if image < count {
+                        targets.withUnsafeMutableBufferPointer {
+                            dataset.copyRows(image..<(image + 1), into: $0.baseAddress!)
                         }
                     }
                 }
-                noise = fillNoise
             }
+            noise = fillNoise
         }
         imageCount = count
         self.samples = samples

@@ -106,11 +106,7 @@ package enum ModelEvaluator {
 
     /// The images as floats in [0, 1].
     static func unitImages(_ dataset: Dataset) -> [Float] {
-        var values = [Float](repeating: 0, count: dataset.images.count)
-        dataset.images.withUnsafeBufferPointer { bytes in
-            values.withUnsafeMutableBufferPointer { Kernels.bytesToUnit(bytes.baseAddress!, $0.baseAddress!, count: $0.count) }
-        }
-        return values
+        dataset.floatValues
     }
 
     /// Summed BCE (computed stably from the logits) and summed squared error (of the probabilities) of

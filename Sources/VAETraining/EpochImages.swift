@@ -39,10 +39,7 @@ struct EpochImages {
     /// reconstructions decoded from mu; 2-pixel padding.
     func reconstruction(test: Dataset, noise: NoiseCorruption) -> PixelImage {
         let count = min(Self.reconstructionCount, test.count), pixels = shape.pixelCount
-        var inputs = [Float](repeating: 0, count: count * pixels)
-        test.images.withUnsafeBufferPointer { images in
-            inputs.withUnsafeMutableBufferPointer { Kernels.bytesToUnit(images.baseAddress!, $0.baseAddress!, count: count * pixels) }
-        }
+        var inputs = test.floatValues(0..<count)
         var random = RandomSource(seed: seed, stream: 0x5EC0)
         inputs = noise.applied(to: inputs, random: &random)
         inputs.withUnsafeBufferPointer { network.encode($0.baseAddress!, batch: count, workspace: workspace) }

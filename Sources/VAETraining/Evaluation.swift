@@ -27,35 +27,31 @@ package struct Evaluation {
         let target = target.pointer, corrupted = input.pointer
         var losses = LossSums()
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
-        dataset.images.withUnsafeBufferPointer { images in
-            for first in stride(from: 0, to: dataset.count, by: batchSize) {
-                let rows = min(batchSize, dataset.count - first)
-                Kernels.bytesToUnit(images.baseAddress! + first * pixels, target, count: rows * pixels)
-                var batchInput = UnsafePointer(target)
-                if noise.fraction > 0 {
-                    corrupted.update(from: target, count: rows * pixels)
-                    noise.apply(to: corrupted, count: rows * pixels, random: &random)
-                    batchInput = UnsafePointer(corrupted)
-                }
-                losses += network.evaluate(input: batchInput, target: target, batch: rows, workspace: workspace,
-                                           random: &random)
-                latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
+        for first in stride(from: 0, to: dataset.count, by: batchSize) {
+            let rows = min(batchSize, dataset.count - first)
+            dataset.copyRows(first..<(first + rows), into: target)
+            var batchInput = UnsafePointer(target)
+            if noise.fraction > 0 {
+                corrupted.update(from: target, count: rows * pixels)
+                noise.apply(to: corrupted, count: rows * pixels, random: &random)
+                batchInput = UnsafePointer(corrupted)
             }
+            losses += network.evaluate(input: batchInput, target: target, batch: rows, workspace: workspace,
+                                       random: &random)
+            latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
         }
         return (losses, latent.statistics)
     }
 
     /// Mean and standard deviation of mu over `dataset` (clean images, encoder only).
     func latentStatistics(of dataset: Dataset) -> LatentStatistics {
-        let pixels = dataset.shape.pixelCount, batchSize = workspace.capacity
+        let batchSize = workspace.capacity
         var latent = LatentStatistics.Accumulator(zDim: network.architecture.zDim)
-        dataset.images.withUnsafeBufferPointer { images in
-            for first in stride(from: 0, to: dataset.count, by: batchSize) {
-                let rows = min(batchSize, dataset.count - first)
-                Kernels.bytesToUnit(images.baseAddress! + first * pixels, input.pointer, count: rows * pixels)
-                network.encode(input.pointer, batch: rows, workspace: workspace)
-                latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
-            }
+        for first in stride(from: 0, to: dataset.count, by: batchSize) {
+            let rows = min(batchSize, dataset.count - first)
+            dataset.copyRows(first..<(first + rows), into: input.pointer)
+            network.encode(input.pointer, batch: rows, workspace: workspace)
+            latent.add(head: workspace.head.pointer, rows: rows, stride: network.architecture.headWidth)
         }
         return latent.statistics
     }

@@ -14,7 +14,7 @@ extension Trainer {
         let latent = trainingSetLatentStatistics()
         let last = history.last
         let training = ModelMetadata.Training(
-            dataset: .init(name: data.name, sha256: try datasetDigest()),
+            dataset: .init(name: data.name, sha256: try datasetDigest(), source: dataSource),
             classLabel: configuration.classFilter,
             noise: exactDouble(configuration.noise),
             epochs: epochsCompleted,
@@ -35,9 +35,22 @@ extension Trainer {
     /// What the model's numbers are: an image of the dataset's classes, its likelihood and, for a Gaussian decoder,
     /// the variance training arrived at.
     var dataDescription: DataDescription {
-        DataDescription(
-            kind: .image, likelihood: network.architecture.likelihood, variance: decoderVariance.map(Double.init),
-            classes: DatasetKind(argument: data.name)?.classNames)
+        let normalisation = data.normalisation.map {
+            DataDescription.Normalisation(mean: $0.mean.map(exactDouble), std: $0.standardDeviation.map(exactDouble))
+        }
+        return DataDescription(
+            kind: data.train.layout == .table ? .table : .image, likelihood: network.architecture.likelihood,
+            variance: decoderVariance.map(Double.init), normalisation: normalisation,
+            features: data.normalisation?.featureNames, classes: data.classNames)
+    }
+
+    /// Where the user's own training data came from (nil for a dataset known by name).
+    var dataSource: ModelMetadata.Dataset.Source? {
+        data.source.map {
+            .init(format: $0.format.rawValue, path: $0.path, testPath: $0.testPath, testFraction: $0.testFraction,
+                  splitSeed: Int(exactly: $0.seed), labelColumn: $0.labelColumn,
+                  resize: $0.resize.map { [$0.height, $0.width] }, channels: $0.channels)
+        }
     }
 
     /// Writes the trained model as `.vaez` (atomically) to `path`, by default `model.vaez` in the output folder.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VAECore
 import VAEData
+import VAEDataImport
 import VAEFiles
 import VAEModel
 import VAENumerics
@@ -108,14 +109,15 @@ package final class Trainer {
         }
         var architecture = Architecture(kind: configuration.kind, input: data.train.shape,
                                         hidden: configuration.hidden, zDim: configuration.zDim)
-        architecture.likelihood = configuration.likelihood
+        let likelihood = try configuration.likelihood(for: data.train.layout)
+        architecture.likelihood = likelihood
         do {
             network = try Network(architecture: architecture)
         } catch {
             throw TrainingError(error.description)
         }
         if let variance = configuration.variance { network.decoderVariance = .fixed(variance) }
-        if configuration.likelihood == .gaussian { decoderVariance = configuration.variance }
+        if likelihood == .gaussian { decoderVariance = configuration.variance }
         optimizer = Adam(parameterCount: network.layout.parameterCount,
                          hyperparameters: .init(learningRate: configuration.learningRate))
         workspace = Workspace(network: network, capacity: configuration.batchSize, threads: configuration.threads)
@@ -127,32 +129,50 @@ package final class Trainer {
         random = RandomSource(seed: configuration.seed, stream: 1)
     }
 
-    /// Loads the configured dataset and applies the class filter and limit.
-    /// - Throws: a `TrainingError` naming the missing or bad file, or the empty class.
+    /// Loads the configured dataset (a known one, or the user's own `data`) and applies the class filter and
+    /// limit.
+    /// - Throws: a `TrainingError` naming the missing or bad file (and row and column, or entry), the empty class,
+    ///   or a setting the data does not allow (noise on a table, a class filter on unlabelled data).
     package static func loadData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
-        guard let kind = DatasetKind(argument: configuration.dataset) else {
-            throw TrainingError("unknown dataset '\(configuration.dataset)' (expected mnist or fashion-mnist)")
-        }
         var split: DatasetSplit
         do {
-            split = try DatasetLoader.load(kind, from: configuration.dataDirectory)
+            if let path = configuration.data {
+                let options = DataImportOptions(
+                    channels: configuration.channels, resize: configuration.resize,
+                    testFraction: configuration.testFraction, labelColumn: configuration.labelColumn,
+                    seed: configuration.seed)
+                split = try DataImport.load(path, options: options)
+            } else {
+                guard let kind = DatasetKind(argument: configuration.dataset) else {
+                    throw TrainingError("unknown dataset '\(configuration.dataset)' (expected mnist or fashion-mnist)")
+                }
+                split = try DatasetLoader.load(kind, from: configuration.dataDirectory)
+            }
+        } catch let error as TrainingError {
+            throw error
         } catch {
-            throw TrainingError(error.description)
+            throw TrainingError("\(error)")
+        }
+        if split.train.layout == .table && configuration.noise > 0 {
+            throw TrainingError("--noise (denoising) is defined for pixels in [0, 1]; \(split.name) is a table of standardised features")
         }
         var train = split.train, test = split.test
         if let label = configuration.classFilter {
+            guard let labels = split.train.labels else {
+                throw TrainingError("--class needs labelled data; \(split.name) has no labels (class folders, y arrays or --label-column give them)")
+            }
             train = train.filtered(toClass: label)
             test = test.filtered(toClass: label)
             guard train.count > 0, test.count > 0 else {
-                let present = Set(split.train.labels).sorted().map(String.init).joined(separator: ", ")
-                throw TrainingError("class \(label) has no images in \(kind.rawValue) (its labels are \(present))")
+                let present = Set(labels).sorted().map(String.init).joined(separator: ", ")
+                throw TrainingError("class \(label) has no images in \(split.name) (its labels are \(present))")
             }
         }
         if let limit = configuration.limit {
             train = train.prefix(limit)
             test = test.prefix(limit)
         }
-        return DatasetSplit(name: split.name, train: train, test: test, files: split.files)
+        return split.replacing(train: train, test: test)
     }
 
     var checkpointPath: String { "\(configuration.outputDirectory)/\(Checkpoint.fileName)" }
@@ -210,7 +230,9 @@ package final class Trainer {
             history = []
             try rewriteMetrics()
         }
-        let images = EpochImages(network: network, shape: data.train.shape, seed: configuration.seed)
+        // A table's rows make no picture: its epochs write metrics only.
+        let images = data.train.layout == .images
+            ? EpochImages(network: network, shape: data.train.shape, seed: configuration.seed) : nil
         while epochsCompleted < configuration.epochs {
             let epoch = epochsCompleted + 1
             if epochInProgress == nil && stopRequested() {
@@ -232,8 +254,8 @@ package final class Trainer {
                 samplesPerSecond: Double(data.train.count) / seconds, decoderVariance: decoderVariance.map(Double.init))
             do {
                 try Files.appendLine(metrics.jsonLine, to: metricsPath)
-                try images.write(epoch: epoch, test: data.test, noise: noise, latent: test.latent,
-                                 directory: configuration.outputDirectory)
+                try images?.write(epoch: epoch, test: data.test, noise: noise, latent: test.latent,
+                                  directory: configuration.outputDirectory)
             } catch {
                 throw TrainingError(error.description)
             }
@@ -271,39 +293,35 @@ package final class Trainer {
         let clock = ContinuousClock()
         let start = clock.now
         var stopped = false
-        train.images.withUnsafeBufferPointer { images in
-            for batch in (resumed?.batchesDone ?? 0)..<batches {
-                let first = batch * batchSize, rows = min(batchSize, train.count - first)
-                for r in 0..<rows {
-                    Kernels.bytesToUnit(images.baseAddress! + order[first + r] * pixels, target + r * pixels, count: pixels)
-                }
-                var input = UnsafePointer(target)
-                if noise.fraction > 0 {
-                    corrupted.update(from: target, count: rows * pixels)
-                    noise.apply(to: corrupted, count: rows * pixels, random: &random)
-                    input = UnsafePointer(corrupted)
-                }
-                network.klWeight = configuration.klWeight(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
-                let losses = network.computeGradients(input: input, target: target, batch: rows,
-                                                      workspace: workspace, random: &random)
-                if let variance = network.lastVariance { varianceTotal += Double(variance) * Double(rows) }
-                optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
-                total += losses.total
-                if let observer {
-                    let done = first + rows
-                    observer.trainingBatchCompleted(BatchProgress(
-                        epoch: epoch, epochs: configuration.epochs, batch: batch + 1, batches: batches,
-                        samplesDone: done, samplesTotal: train.count, runningLoss: total / Double(done),
-                        elapsedSeconds: earlierSeconds + seconds(since: start, clock: clock)))
-                }
-                if batch + 1 < batches && stopRequested() {
-                    epochInProgress = .init(epoch: epoch, batchesDone: batch + 1, lossTotal: total,
-                                            seconds: earlierSeconds + seconds(since: start, clock: clock),
-                                            shuffleRandom: shuffleRandom,
-                                            varianceTotal: network.lastVariance == nil ? nil : varianceTotal)
-                    stopped = true
-                    break
-                }
+        for batch in (resumed?.batchesDone ?? 0)..<batches {
+            let first = batch * batchSize, rows = min(batchSize, train.count - first)
+            train.copyRows(order[first..<(first + rows)], into: target)
+            var input = UnsafePointer(target)
+            if noise.fraction > 0 {
+                corrupted.update(from: target, count: rows * pixels)
+                noise.apply(to: corrupted, count: rows * pixels, random: &random)
+                input = UnsafePointer(corrupted)
+            }
+            network.klWeight = configuration.klWeight(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
+            let losses = network.computeGradients(input: input, target: target, batch: rows,
+                                                  workspace: workspace, random: &random)
+            if let variance = network.lastVariance { varianceTotal += Double(variance) * Double(rows) }
+            optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
+            total += losses.total
+            if let observer {
+                let done = first + rows
+                observer.trainingBatchCompleted(BatchProgress(
+                    epoch: epoch, epochs: configuration.epochs, batch: batch + 1, batches: batches,
+                    samplesDone: done, samplesTotal: train.count, runningLoss: total / Double(done),
+                    elapsedSeconds: earlierSeconds + seconds(since: start, clock: clock)))
+            }
+            if batch + 1 < batches && stopRequested() {
+                epochInProgress = .init(epoch: epoch, batchesDone: batch + 1, lossTotal: total,
+                                        seconds: earlierSeconds + seconds(since: start, clock: clock),
+                                        shuffleRandom: shuffleRandom,
+                                        varianceTotal: network.lastVariance == nil ? nil : varianceTotal)
+                stopped = true
+                break
             }
         }
         if stopped { return nil }

@@ -4,8 +4,16 @@ import VAEModel
 /// Everything that determines a training run. Two runs with equal configurations (and thread counts) give
 /// bit-identical results.
 package struct TrainingConfiguration: Sendable, Codable, Equatable {
+    /// The dataset's name: one `DatasetKind` knows, or (with `data`) the name of the user's file or folder.
     package var dataset: String
     package var dataDirectory: String?
+    /// The user's own data (`--data`): a folder of images, an .npy, .npz or .csv file; nil for a known dataset.
+    package var data: String?
+    /// How to read `data` (`--channels`, `--resize`, `--test-fraction`, `--label-column`); the seed is `seed`.
+    package var channels: Int?
+    package var resize: DataSource.Size?
+    package var testFraction: Double?
+    package var labelColumn: String?
     package var kind: Architecture.Kind
     package var hidden: [Int]
     package var zDim: Int
@@ -20,8 +28,8 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
     package var logInterval: Int
     package var threads: Int
     package var outputDirectory: String
-    /// The reconstruction term: Bernoulli (BCE, sigmoid output) or Gaussian.
-    package var likelihood: Likelihood = .bernoulli
+    /// The reconstruction term: Bernoulli (BCE, sigmoid output) or Gaussian; nil follows the data (`likelihood(for:)`).
+    package var likelihood: Likelihood? = nil
     /// A Gaussian decoder's fixed σ²; nil fits it to every batch (`DecoderVariance.fitted`).
     package var variance: Float? = nil
     /// β, the weight of the KL term (1: the ELBO).
@@ -34,10 +42,16 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         kind: Architecture.Kind = .vae, hidden: [Int] = [400, 256, 128], zDim: Int = 10, epochs: Int = 15,
         batchSize: Int = 128, learningRate: Float = 1e-3, seed: UInt64 = 1, noise: Float = 0,
         classFilter: Int? = nil, limit: Int? = nil, logInterval: Int = 100, threads: Int = 1,
-        outputDirectory: String
+        outputDirectory: String, data: String? = nil, channels: Int? = nil, resize: DataSource.Size? = nil,
+        testFraction: Double? = nil, labelColumn: String? = nil
     ) {
         self.dataset = dataset
         self.dataDirectory = dataDirectory
+        self.data = data
+        self.channels = channels
+        self.resize = resize
+        self.testFraction = testFraction
+        self.labelColumn = labelColumn
         self.kind = kind
         self.hidden = hidden
         self.zDim = zDim
@@ -53,7 +67,8 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.outputDirectory = outputDirectory
     }
 
-    /// The default output folder: `models/<dataset>/<vae|ae>/<noise>`.
+    /// The default output folder: `models/<dataset>/<vae|ae>/<noise>`; with `--data`, `<dataset>` is the data's name
+    /// (`dataName(of:)`).
     package static func defaultOutputDirectory(dataset: String, kind: Architecture.Kind, noise: Float) -> String {
         "models/\(dataset)/\(kind.rawValue)/\(noise)"
     }
@@ -61,8 +76,17 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Checks every value; the message names the first bad one.
     package func validate() throws(TrainingError) {
         func fail(_ message: String) -> TrainingError { TrainingError(message) }
-        guard DatasetKind(argument: dataset) != nil else {
-            throw fail("unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+        if data != nil {
+            guard dataDirectory == nil else { throw fail("--data cannot be combined with --data-dir") }
+        } else {
+            guard DatasetKind(argument: dataset) != nil else {
+                throw fail("unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+            }
+            let dataOptions = [("--channels", channels != nil), ("--resize", resize != nil),
+                               ("--test-fraction", testFraction != nil), ("--label-column", labelColumn != nil)]
+            if let option = dataOptions.first(where: \.1) {
+                throw fail("\(option.0) applies to --data only (your own files), not to --dataset")
+            }
         }
         guard zDim >= 1 else { throw fail("--z-dim must be at least 1 (got \(zDim))") }
         guard epochs >= 1 else { throw fail("--epochs must be at least 1 (got \(epochs))") }
@@ -79,9 +103,23 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         guard beta.isFinite, beta >= 0 else { throw fail("--beta must be a number ≥ 0 (got \(beta))") }
         guard klWarmupEpochs >= 0 else { throw fail("--kl-warmup must be 0 or more epochs (got \(klWarmupEpochs))") }
         if let variance {
-            guard likelihood == .gaussian else { throw fail("--variance is for --likelihood gaussian") }
+            guard likelihood != .bernoulli else { throw fail("--variance is for --likelihood gaussian") }
             guard variance.isFinite, variance > 0 else { throw fail("--variance must be a positive number (got \(variance))") }
         }
+    }
+
+    /// The likelihood for `layout`'s data: the one asked for, else Gaussian for a table (standardised values are not
+    /// probabilities) and Bernoulli for images.
+    /// - Throws: when the choice cannot work: Bernoulli for a table, or a fixed variance without a Gaussian.
+    package func likelihood(for layout: DatasetLayout) throws(TrainingError) -> Likelihood {
+        let chosen = likelihood ?? (layout == .table ? .gaussian : .bernoulli)
+        if chosen == .bernoulli && layout == .table {
+            throw TrainingError("--likelihood bernoulli needs values in [0, 1], and a table's are standardised; leave it out (a table is Gaussian)")
+        }
+        if chosen == .bernoulli && variance != nil {
+            throw TrainingError("--variance is for a Gaussian likelihood; add --likelihood gaussian or leave it out")
+        }
+        return chosen
     }
 
     /// The KL weight for the given batch of an epoch (both counted from 1): β, or on the warm-up's way to it.
@@ -89,6 +127,20 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         guard klWarmupEpochs > 0 else { return beta }
         let done = Double((epoch - 1) * batchesPerEpoch + batch), warmup = Double(klWarmupEpochs * batchesPerEpoch)
         return beta * Float(min(1, done / warmup))
+    }
+
+    /// The name a `--data` path gives its dataset and default output folder: the file's name without its extension,
+    /// or the folder's name.
+    package static func dataName(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        var name = trimmed.split(separator: "/").last.map(String.init) ?? String(trimmed)
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex,
+            ["npy", "npz", "csv"].contains(name[name.index(after: dot)...].lowercased())
+        {
+            name = String(name[..<dot])
+        }
+        return name
     }
 
     /// The settings that must not change when resuming but do (epochs may grow; threads, logging and folders may
@@ -103,6 +155,11 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         }
         let pairs: [(flag: String, here: Any?, saved: Any?, differ: Bool)] = [
             ("--dataset", dataset, saved.dataset, dataset != saved.dataset),
+            ("--data", data, saved.data, data != saved.data),
+            ("--channels", channels, saved.channels, channels != saved.channels),
+            ("--resize", resize, saved.resize, resize != saved.resize),
+            ("--test-fraction", testFraction, saved.testFraction, testFraction != saved.testFraction),
+            ("--label-column", labelColumn, saved.labelColumn, labelColumn != saved.labelColumn),
             ("--model", kind.rawValue, saved.kind.rawValue, kind != saved.kind),
             ("--hidden", hidden, saved.hidden, hidden != saved.hidden),
             ("--z-dim", zDim, saved.zDim, zDim != saved.zDim),
@@ -112,7 +169,7 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
             ("--noise", noise, saved.noise, noise != saved.noise),
             ("--class", classFilter, saved.classFilter, classFilter != saved.classFilter),
             ("--limit", limit, saved.limit, limit != saved.limit),
-            ("--likelihood", likelihood.rawValue, saved.likelihood.rawValue, likelihood != saved.likelihood),
+            ("--likelihood", likelihood?.rawValue, saved.likelihood?.rawValue, likelihood != saved.likelihood),
             ("--variance", variance, saved.variance, variance != saved.variance),
             ("--beta", beta, saved.beta, beta != saved.beta),
             ("--kl-warmup", klWarmupEpochs, saved.klWarmupEpochs, klWarmupEpochs != saved.klWarmupEpochs),
@@ -127,11 +184,13 @@ package struct TrainingError: Error, CustomStringConvertible, Sendable {
     package init(_ description: String) { self.description = description }
 }
 
-// Checkpoints written before the likelihood, β and warm-up settings existed lack their keys: they mean the defaults.
+// Checkpoints written before the own-data, likelihood, β and warm-up settings existed lack their keys: they mean
+// the defaults.
 extension TrainingConfiguration {
     enum CodingKeys: String, CodingKey {
         case dataset, dataDirectory, kind, hidden, zDim, epochs, batchSize, learningRate, seed, noise, classFilter
-        case limit, logInterval, threads, outputDirectory, likelihood, variance, beta, klWarmupEpochs
+        case limit, logInterval, threads, outputDirectory, data, channels, resize, testFraction, labelColumn
+        case likelihood, variance, beta, klWarmupEpochs
     }
 
     package init(from decoder: any Decoder) throws {
@@ -147,8 +206,13 @@ extension TrainingConfiguration {
             classFilter: try c.decodeIfPresent(Int.self, forKey: .classFilter),
             limit: try c.decodeIfPresent(Int.self, forKey: .limit), logInterval: try c.decode(Int.self, forKey: .logInterval),
             threads: try c.decode(Int.self, forKey: .threads),
-            outputDirectory: try c.decode(String.self, forKey: .outputDirectory))
-        likelihood = try c.decodeIfPresent(Likelihood.self, forKey: .likelihood) ?? .bernoulli
+            outputDirectory: try c.decode(String.self, forKey: .outputDirectory),
+            data: try c.decodeIfPresent(String.self, forKey: .data),
+            channels: try c.decodeIfPresent(Int.self, forKey: .channels),
+            resize: try c.decodeIfPresent(DataSource.Size.self, forKey: .resize),
+            testFraction: try c.decodeIfPresent(Double.self, forKey: .testFraction),
+            labelColumn: try c.decodeIfPresent(String.self, forKey: .labelColumn))
+        likelihood = try c.decodeIfPresent(Likelihood.self, forKey: .likelihood)
         variance = try c.decodeIfPresent(Float.self, forKey: .variance)
         beta = try c.decodeIfPresent(Float.self, forKey: .beta) ?? 1
         klWarmupEpochs = try c.decodeIfPresent(Int.self, forKey: .klWarmupEpochs) ?? 0

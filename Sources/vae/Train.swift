@@ -8,16 +8,36 @@ import VAETraining
 extension VAECommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a VAE or a plain autoencoder on MNIST or Fashion-MNIST.",
+            abstract: "Train a VAE or a plain autoencoder on MNIST, Fashion-MNIST or your own data.",
             discussion: """
+                --data reads your own files instead of --dataset: a folder of PNG/JPEG images (one subfolder per \
+                class, or none; a test/ subfolder is the test split), an .npy array, an .npz (x_train, y_train, \
+                x_test, y_test, or x and y) or a .csv table with a header row. Data without a test split of its \
+                own is split by --test-fraction, seeded by --seed; tables are standardised per column.
+
                 Every epoch writes a line of metrics.jsonl, reconstruction_<e>.png, sample_<e>.png, \
                 manifold_<e>.png (when --z-dim is 2) and a checkpoint to the output folder; --resume continues \
                 from the checkpoint with the same results as an uninterrupted run.
                 """
         )
 
-        @Option(help: "The dataset (the seed's MNIST and FashionMNIST work too).")
-        var dataset: DatasetKind = .fashionMNIST
+        @Option(help: "The dataset (the seed's MNIST and FashionMNIST work too). Default: fashion-mnist.")
+        var dataset: DatasetKind?
+
+        @Option(help: "Your own data: a folder of PNG/JPEG images, or an .npy, .npz or .csv file.")
+        var data: String?
+
+        @Option(help: "With --data (images): 1 (grey) or 3 (RGB). Default: 1 when every image is grey, else 3.")
+        var channels: Int?
+
+        @Option(help: "With --data (images): resample every image to HxW, like 28x28.")
+        var resize: String?
+
+        @Option(help: "With --data without a test split: the fraction held out for testing (default 0.1).")
+        var testFraction: Double?
+
+        @Option(help: "With a .csv: the column that holds the class labels (default: none, all columns features).")
+        var labelColumn: String?
 
         @Option(help: "Folder with the four IDX files (plain or .gz). Default: data/mnist or /usr/share/datasets/fashion-mnist.")
         var dataDir: String?
@@ -49,8 +69,8 @@ extension VAECommand {
         @Option(help: "Denoising training: the probability that a pixel gets |N(0,1)| added (input only, clipped to [0,1]).")
         var noise: Float = 0
 
-        @Option(help: "The reconstruction term: bernoulli (BCE, sigmoid output; pixels in [0, 1]) or gaussian (identity output, for standardised tables).")
-        var likelihood: Likelihood = .bernoulli
+        @Option(help: "The reconstruction term: bernoulli (BCE, sigmoid output; pixels in [0, 1]) or gaussian (identity output). Default: gaussian for a table, bernoulli for images.")
+        var likelihood: Likelihood?
 
         @Option(help: "Gaussian only: a fixed decoder variance σ². Default: fitted to each batch (the mean squared error), which lets unneeded latent units switch off.")
         var variance: Float?
@@ -83,11 +103,31 @@ extension VAECommand {
         var resume = false
 
         func validate() throws {
+            if data != nil && (dataset != nil || dataDir != nil) {
+                throw ValidationError("--data reads your own files; it cannot be combined with --dataset or --data-dir")
+            }
+            if data == nil, let option = [("--channels", channels != nil), ("--resize", resize != nil),
+                                          ("--test-fraction", testFraction != nil), ("--label-column", labelColumn != nil)]
+                .first(where: \.1)
+            {
+                throw ValidationError("\(option.0) applies to --data only (your own files)")
+            }
+            _ = try parsedResize()
             guard zDim >= 1 else { throw ValidationError("--z-dim must be at least 1 (got \(zDim))") }
             guard noise.isFinite, (0...1).contains(noise) else {
                 throw ValidationError("--noise must be a fraction in [0, 1] (got \(noise))")
             }
             _ = try parsedHidden()
+        }
+
+        /// `--resize 28x28` as a size (height first).
+        func parsedResize() throws -> DataSource.Size? {
+            guard let resize else { return nil }
+            let parts = resize.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+            guard parts.count == 2, let height = Int(parts[0]), let width = Int(parts[1]), height >= 1, width >= 1 else {
+                throw ValidationError("--resize takes HEIGHTxWIDTH in pixels, like 28x28 (got '\(resize)')")
+            }
+            return DataSource.Size(height: height, width: width)
         }
 
         func parsedHidden() throws -> [Int] {
@@ -110,13 +150,15 @@ extension VAECommand {
             TrainingSignals.start()
             let logger = Logger(label: "vae.train")
             let kind: Architecture.Kind = noVae ? .ae : model
-            let datasetName = dataset.rawValue
+            let datasetName = data.map(TrainingConfiguration.dataName(of:)) ?? (dataset ?? .fashionMNIST).rawValue
             var configuration = TrainingConfiguration(
                 dataset: datasetName, dataDirectory: dataDir, kind: kind, hidden: try parsedHidden(), zDim: zDim,
                 epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed, noise: noise,
                 classFilter: classFilter, limit: limit, logInterval: logInterval, threads: threads,
                 outputDirectory: out ?? TrainingConfiguration.defaultOutputDirectory(
-                    dataset: datasetName, kind: kind, noise: noise))
+                    dataset: datasetName, kind: kind, noise: noise),
+                data: data, channels: channels, resize: try parsedResize(), testFraction: testFraction,
+                labelColumn: labelColumn)
             configuration.likelihood = likelihood
             configuration.variance = variance
             configuration.beta = beta
@@ -126,7 +168,8 @@ extension VAECommand {
             do {
                 try configuration.validate()
                 let data = try Trainer.loadData(for: configuration)
-                logger.info("loaded \(data.name): \(data.train.count) training and \(data.test.count) test images of \(data.train.shape.height)×\(data.train.shape.width)")
+                logger.info("loaded \(data.name): \(Self.describe(data))")
+                for note in data.notes { logger.notice("note: \(note)") }
                 trainer = try Trainer(configuration: configuration, data: data, logger: logger)
                 if resume {
                     let done = try trainer.resume()
@@ -163,6 +206,21 @@ extension VAECommand {
                       vae export \(shellQuoted(folder)) --dtype f16 -o \(shellQuoted(datasetName + ".vaez"))
                       vaed --model \(shellQuoted("\(datasetName)=\(folder)"))
                 """)
+        }
+
+        /// "N training and M test images of H×W×C, K classes" (or "… rows of D features" for a table).
+        static func describe(_ data: DatasetSplit) -> String {
+            let shape = data.train.shape
+            let items = data.train.layout == .table
+                ? "rows of \(shape.width) features"
+                : "images of \(shape.height)×\(shape.width)\(shape.channels == 1 ? "" : "×\(shape.channels)")"
+            var text = "\(data.train.count) training and \(data.test.count) test \(items)"
+            if let names = data.classNames {
+                text += ", \(names.count) classes"
+            } else if data.train.labels == nil {
+                text += ", unlabelled"
+            }
+            return text
         }
 
         /// This command line with --resume (added once): the same settings continue the same run.

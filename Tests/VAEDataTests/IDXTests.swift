@@ -80,7 +80,8 @@ struct IDXTests {
         let split = try DatasetLoader.load(.mnist, from: directory)
         #expect(split.train.count == 10 && split.test.count == 5)
         #expect(split.train.shape.pixelCount == 784)
-        #expect(split.train.filtered(toClass: 1).labels.allSatisfy { $0 == 1 })
+        #expect(split.train.filtered(toClass: 1).labels?.allSatisfy { $0 == 1 } == true)
+        #expect(split.classNames == DatasetKind.mnist.classNames)
 
         try FileManager.default.removeItem(atPath: "\(directory)/t10k-labels-idx1-ubyte.gz")
         do {

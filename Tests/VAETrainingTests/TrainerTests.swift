@@ -138,6 +138,7 @@ struct TrainerTests {
         #expect(config.klWeight(epoch: 2, batch: 10, batchesPerEpoch: 10) == 4)
         #expect(config.klWeight(epoch: 3, batch: 1, batchesPerEpoch: 10) == 4)
         config.variance = 0.5
+        config.likelihood = .bernoulli
         #expect(throws: TrainingError.self) { try config.validate() }  // a variance needs the Gaussian likelihood
         config.likelihood = .gaussian
         #expect(throws: Never.self) { try config.validate() }

@@ -19,8 +19,7 @@ package enum ReconstructionFigure {
         guard (1...100).contains(count) else { throw AnalysisError("--count must be from 1 to 100 (got \(count))") }
         let count = min(count, test.count)
         let chosen = spread ? (0..<count).map { $0 * test.count / count } : Array(0..<count)
-        let clean = ModelEvaluator.unitImages(
-            Dataset(shape: test.shape, images: chosen.flatMap { test.image($0) }, labels: chosen.map { test.labels[$0] }))
+        let clean = test.floatValues(chosen)
         var rows: [[Float]] = [clean]
         var labels = ["test image"]
         if let noise, noise.fraction > 0 {

@@ -31,8 +31,7 @@ package enum TraversalFigure {
             throw AnalysisError("--image \(imageIndex) is outside the test set (0 to \(test.count - 1))")
         }
         let values = linearSpace(from: range.0, to: range.1, count: steps)
-        let image = ModelEvaluator.unitImages(test.prefix(imageIndex + 1)).suffix(test.shape.pixelCount)
-        let start = inference.means(Array(image))
+        let start = inference.means(test.floatValues(imageIndex..<(imageIndex + 1)))
         let mean = model.latentMean, std = model.latentStandardDeviation
         var codes: [Float] = []
         for d in rows {

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import VAEFiles
+import VAEImage
+import VAETestSupport
+
+@Suite("vae train --data, on the user's own files", .serialized)
+struct OwnDataCommandTests {
+    let vae = builtExecutable("vae")
+
+    func train(_ arguments: [String]) throws -> CommandResult {
+        let base = temporaryDirectory()
+        return try runCommand(
+            vae,
+            [
+                "train", "--hidden", "16", "--z-dim", "2", "--epochs", "1", "--batch-size", "8",
+                "--threads", "1", "--out", "\(base)/run",
+            ] + arguments, directory: base)
+    }
+
+    @Test func trainsOnAFolderOfPNGs() throws {
+        let folder = temporaryDirectory() + "/shapes"
+        for (className, value) in [("dark", 20), ("light", 220)] {
+            for i in 0..<12 {
+                let pixels = (0..<64).map { UInt8(min(255, value + ($0 * 7 + i) % 30)) }
+                try Files.makeDirectory("\(folder)/\(className)")
+                try PNG.write(
+                    PixelImage(width: 8, height: 8, channels: 1, pixels: pixels), to: "\(folder)/\(className)/\(i).png")
+            }
+        }
+        let result = try train(["--data", folder, "--test-fraction", "0.25"])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let log = result.standardOutput + result.standardError
+        #expect(log.contains("loaded shapes: 18 training and 6 test images of 8×8, 2 classes"), "\(log)")
+        #expect(result.standardOutput.contains("model written to"))
+    }
+
+    @Test func trainsOnAnNPYOfImages() throws {
+        let path = temporaryDirectory() + "/digits.npy"
+        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (20, 6, 6), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let length = header.utf8.count
+        let bytes: [UInt8] =
+            [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
+            + Array(header.utf8) + (0..<(20 * 36)).map { UInt8(($0 * 37) % 256) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let result = try train(["--data", path])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let log = result.standardOutput + result.standardError
+        #expect(log.contains("loaded digits: 18 training and 2 test images of 6×6, unlabelled"), "\(log)")
+    }
+
+    @Test(arguments: [
+        (
+            ["--data", "/tmp", "--dataset", "mnist"],
+            "--data reads your own files; it cannot be combined with --dataset or --data-dir"
+        ),
+        (["--resize", "28x28"], "--resize applies to --data only"),
+        (["--data", "x.csv", "--resize", "28"], "--resize takes HEIGHTxWIDTH in pixels"),
+        (["--data", "/nonexistent/x.npy"], "/nonexistent/x.npy: no such file or folder"),
+    ])
+    func optionMistakesAreRefused(arguments: [String], message: String) throws {
+        let result = try train(arguments)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
+        #expect(!result.standardError.contains("Fatal error"))
+    }
+
+    @Test func noiseIsRefusedForATableAndCSVErrorsNameTheCell() throws {
+        let folder = temporaryDirectory()
+        let csv = "\(folder)/t.csv"
+        try Data("a,b,kind\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let noisy = try train(["--data", csv, "--label-column", "kind", "--test-fraction", "0.5", "--noise", "0.1"])
+        #expect(noisy.status == 1)
+        #expect(
+            noisy.standardError.contains("--noise (denoising) is defined for pixels in [0, 1]"),
+            "\(noisy.standardError)")
+        let bad = "\(folder)/bad.csv"
+        try Data("a,b\n1,2\n3,oops\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let refused = try train(["--data", bad])
+        #expect(
+            refused.standardError.contains("\(bad): row 3, column b: 'oops' is not a finite number"),
+            "\(refused.standardError)")
+    }
+}
