@@ -45,14 +45,16 @@ package struct EvaluationReport: Sendable {
             "negative_elbo_k": .double(r.negativeELBOSampled),
             "importance_samples": .int(r.importanceSamples),
             "iw_nll": .double(r.importanceWeightedNLL),
-            "reconstruction_bce": .double(r.reconstructionBCE),
+            // A Bernoulli model's negative log-likelihood is its BCE, under the name it always had.
+            r.likelihood == .bernoulli ? "reconstruction_bce" : "reconstruction_nll": .double(r.reconstructionNLL),
+            "reconstruction_mse": .double(r.reconstructionMSE),
             "reconstruction_psnr": .double(r.reconstructionPSNR),
             "kl_per_dimension": r.klPerDimension.map(JSONValue.doubles) ?? .null,
             "total_kl": .double(r.totalKL),
             "mu_variance": .doubles(r.meanVariance),
             "active_units": .int(r.activeUnits),
             "noise": .double(r.noise),
-            "denoising_bce": .double(r.denoisingBCE),
+            r.likelihood == .bernoulli ? "denoising_bce" : "denoising_nll": .double(r.denoisingNLL),
             "denoising_psnr": .double(r.denoisingPSNR),
             "noisy_input_psnr": .double(r.noisyInputPSNR),
         ])
@@ -65,13 +67,15 @@ package struct EvaluationReport: Sendable {
             return x.isFinite ? String(format: "%.\(digits)f", x) + unit : "n/a"
         }
         let k = r.importanceSamples.map(String.init) ?? "k"
+        let nll = r.likelihood == .bernoulli ? "BCE" : "Gaussian NLL"
         var rows: [(String, String)] = [
             ("model", "\(caption) (\(model))"),
             ("test images", "\(r.images)"),
             ("negative ELBO, 1 sample", value(r.negativeELBO)),
             ("negative ELBO, \(k) samples", value(r.negativeELBOSampled)),
             ("−log p(x), IW bound, k = \(k)", value(r.importanceWeightedNLL)),
-            ("reconstruction BCE from mu", value(r.reconstructionBCE)),
+            ("reconstruction \(nll) from mu", value(r.reconstructionNLL)),
+            ("reconstruction MSE", String(format: "%.5f", r.reconstructionMSE)),
             ("reconstruction PSNR", value(r.reconstructionPSNR, 2, unit: " dB")),
             ("KL, total", value(r.totalKL)),
             (
@@ -82,7 +86,7 @@ package struct EvaluationReport: Sendable {
         ]
         if let noise = r.noise {
             rows += [
-                ("denoising BCE, noise \(SVGText.label(noise))", value(r.denoisingBCE)),
+                ("denoising \(nll), noise \(SVGText.label(noise))", value(r.denoisingNLL)),
                 ("denoising PSNR", value(r.denoisingPSNR, 2, unit: " dB")),
                 ("noisy input PSNR", value(r.noisyInputPSNR, 2, unit: " dB")),
             ]

@@ -7,9 +7,9 @@ import VAENumerics
 /// The importance-weighted estimate of log p(x) (Burda et al. 2015) and the k-sample ELBO, from the same draws.
 ///
 /// For each image, k codes z_i ~ q(z|x) give weights w_i = p(x|z_i) p(z_i) / q(z_i|x), and
-/// log p(x) ≥ log (1/k) Σ w_i ≥ (1/k) Σ log w_i = the ELBO estimate. p(x|z) is the Bernoulli likelihood of the
-/// pixels under the decoder's logits (the negative BCE the trainer minimises; on grey images, as in the papers,
-/// it is the continuous relaxation). Sums are in Double and combined by a streaming log-sum-exp.
+/// log p(x) ≥ log (1/k) Σ w_i ≥ (1/k) Σ log w_i = the ELBO estimate. p(x|z) is the model's likelihood: Bernoulli
+/// under the decoder's logits (the negative BCE the trainer minimises; on grey images, as in the papers, the
+/// continuous relaxation), or Gaussian at the variance the model records. Sums are in Double and combined by a streaming log-sum-exp.
 ///
 /// Image i draws its noise from its own stream of `seed`, so its estimate does not depend on the batch size, on
 /// `--limit` or on the other images, and the draws for k samples are the first k of those for any larger k.
@@ -78,10 +78,10 @@ package struct ImportanceWeightedBound: Sendable {
             let logits = network.decode(z, batch: rows, workspace: workspace, probabilities: false)
             for r in 0..<rows {
                 precondition(rowImage[r] == image, "rows must follow the images in order")
-                let bce = targets.withUnsafeBufferPointer {
-                    Kernels.bceWithLogits(logits: logits + r * pixels, target: $0.baseAddress!, gradient: nil, count: pixels)
+                let negativeLogLikelihood = targets.withUnsafeBufferPointer {
+                    network.negativeLogLikelihood(output: logits + r * pixels, target: $0.baseAddress!, count: pixels)
                 }
-                let logWeight = -bce + latentLogRatio[r]
+                let logWeight = -negativeLogLikelihood + latentLogRatio[r]
                 logSumExp.add(logWeight)
                 sumLogWeights += logWeight
                 drawn += 1

@@ -8,6 +8,8 @@ import VAENumerics
 /// apply to an AE (everything involving q(z|x) or the prior) are nil.
 package struct ModelEvaluation: Sendable {
     package var kind: Architecture.Kind
+    /// Which negative log-likelihood the reconstruction figures are: BCE or Gaussian.
+    package var likelihood: Likelihood = .bernoulli
     package var zDim: Int
     package var images: Int
     /// The negative ELBO with one z per image and the KL in closed form (the trainer's test loss on clean images).
@@ -18,8 +20,10 @@ package struct ModelEvaluation: Sendable {
     package var importanceSamples: Int?
     /// −log (1/k) Σ w_i: the importance-weighted estimate of −log p(x), an upper bound on the true value.
     package var importanceWeightedNLL: Double?
-    /// BCE of the reconstruction decoded from mu (from the code, for an AE) against the image.
-    package var reconstructionBCE: Double
+    /// −log p(x | decoded mu) (from the code, for an AE): the BCE, or the Gaussian NLL at the model's variance.
+    package var reconstructionNLL: Double
+    /// The mean squared error per value of that reconstruction (in the model's normalised units).
+    package var reconstructionMSE: Double = 0
     /// PSNR (dB) of that reconstruction: 10·log10(1 / MSE), MSE over all pixels of all images, values in [0, 1].
     var reconstructionPSNR: Double
     /// Mean KL(q(z_j|x) ‖ N(0, 1)) per dimension.
@@ -30,8 +34,8 @@ package struct ModelEvaluation: Sendable {
     var activeUnits: Int
     /// The corruption of the denoising test, if any.
     package var noise: Double?
-    /// BCE of the reconstruction of the corrupted image (decoded from mu) against the clean image.
-    var denoisingBCE: Double?
+    /// −log p(clean | decoded mu of the corrupted image), as `reconstructionNLL`.
+    var denoisingNLL: Double?
     /// PSNR (dB) of that reconstruction against the clean image.
     var denoisingPSNR: Double?
     /// PSNR (dB) of the corrupted input itself against the clean image: what denoising starts from.
@@ -59,14 +63,15 @@ package enum ModelEvaluator {
         let clean = unitImages(test)
 
         var result = ModelEvaluation(
-            kind: network.architecture.kind, zDim: model.zDim, images: test.count,
-            reconstructionBCE: 0, reconstructionPSNR: 0, klPerDimension: dimensions.averageKL,
+            kind: network.architecture.kind, likelihood: network.architecture.likelihood, zDim: model.zDim,
+            images: test.count, reconstructionNLL: 0, reconstructionPSNR: 0, klPerDimension: dimensions.averageKL,
             meanVariance: dimensions.meanVariance, activeUnits: dimensions.activeDimensions().count)
 
         let inference = Inference(network: network, capacity: 500, threads: threads)
         let reconstruction = reconstructionError(inference, inputs: clean, targets: clean, pixels: pixels)
-        result.reconstructionBCE = reconstruction.bce / n
-        result.reconstructionPSNR = psnr(meanSquaredError: reconstruction.squaredError / (n * Double(pixels)))
+        result.reconstructionNLL = reconstruction.negativeLogLikelihood / n
+        result.reconstructionMSE = reconstruction.squaredError / (n * Double(pixels))
+        result.reconstructionPSNR = psnr(meanSquaredError: result.reconstructionMSE)
 
         if model.isVariational {
             var random = RandomSource(seed: seed, stream: 0xE1B0)
@@ -97,7 +102,7 @@ package enum ModelEvaluator {
                 inputError += d * d
             }
             result.noise = Double(noise.fraction)
-            result.denoisingBCE = denoised.bce / n
+            result.denoisingNLL = denoised.negativeLogLikelihood / n
             result.denoisingPSNR = psnr(meanSquaredError: denoised.squaredError / (n * Double(pixels)))
             result.noisyInputPSNR = psnr(meanSquaredError: inputError / (n * Double(pixels)))
         }
@@ -109,28 +114,31 @@ package enum ModelEvaluator {
         dataset.floatValues
     }
 
-    /// Summed BCE (computed stably from the logits) and summed squared error (of the probabilities) of
-    /// the reconstructions of `inputs` from mu against `targets`.
+    /// Summed negative log-likelihood (the BCE computed stably from the logits, or the Gaussian NLL at the model's
+    /// variance) and summed squared error (of the data-space output) of the reconstructions of `inputs` from mu
+    /// against `targets`.
     static func reconstructionError(
         _ inference: Inference, inputs: [Float], targets: [Float], pixels: Int
-    ) -> (bce: Double, squaredError: Double) {
-        let logits = inference.reconstructLogits(inputs)
-        var bce = 0.0, squared = 0.0
-        logits.withUnsafeBufferPointer { l in
+    ) -> (negativeLogLikelihood: Double, squaredError: Double) {
+        let network = inference.network
+        let outputs = inference.reconstructLogits(inputs)
+        var negativeLogLikelihood = 0.0, squared = 0.0
+        outputs.withUnsafeBufferPointer { o in
             targets.withUnsafeBufferPointer { t in
                 for first in stride(from: 0, to: targets.count, by: pixels * 500) {
                     let count = min(pixels * 500, targets.count - first)
-                    bce += Kernels.bceWithLogits(logits: l.baseAddress! + first, target: t.baseAddress! + first,
-                                                 gradient: nil, count: count)
+                    negativeLogLikelihood += network.negativeLogLikelihood(
+                        output: o.baseAddress! + first, target: t.baseAddress! + first, count: count)
                 }
             }
         }
+        let bernoulli = network.architecture.likelihood == .bernoulli
         for i in 0..<targets.count {
-            let p = 1 / (1 + exp(-Double(logits[i])))
-            let d = p - Double(targets[i])
+            let value = bernoulli ? 1 / (1 + exp(-Double(outputs[i]))) : Double(outputs[i])
+            let d = value - Double(targets[i])
             squared += d * d
         }
-        return (bce, squared)
+        return (negativeLogLikelihood, squared)
     }
 
     /// 10·log10(1 / MSE) for values in [0, 1].

@@ -243,16 +243,24 @@ package final class Network {
         0.5 * (Double(count) * _log(2 * Double.pi * Double(variance)) + squaredError / Double(variance))
     }
 
-    /// −log p(target | output) for `count` values of one item: the BCE of the decoder's logits, or the Gaussian NLL
-    /// at `variance` around the decoder's mean (for scoring, where σ² is the model's recorded one).
+    /// The σ² a Gaussian decoder is scored at: the fixed one (a loaded model's recorded variance), else the last
+    /// fitted one, else 1.
+    package var scoringVariance: Float {
+        if case .fixed(let variance) = decoderVariance { return variance }
+        return lastVariance ?? 1
+    }
+
+    /// −log p(target | output) for `count` values: the BCE of the decoder's logits, or the Gaussian NLL at
+    /// `variance` (by default `scoringVariance`) around the decoder's mean.
     package func negativeLogLikelihood(
-        output: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, variance: Float
+        output: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, variance: Float? = nil
     ) -> Double {
+        let variance = variance ?? scoringVariance
         switch architecture.likelihood {
         case .bernoulli:
-            Kernels.bceWithLogits(logits: output, target: target, gradient: nil, count: count)
+            return Kernels.bceWithLogits(logits: output, target: target, gradient: nil, count: count)
         case .gaussian:
-            Self.gaussianNegativeLogLikelihood(
+            return Self.gaussianNegativeLogLikelihood(
                 squaredError: Self.squaredError(output, target, count: count), count: count, variance: variance)
         }
     }
