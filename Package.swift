@@ -276,7 +276,9 @@ let package = Package(
             name: "VAEAnalysisTests",
             dependencies: [
                 "VAEAnalysis", "VAECore", "VAEData", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics", "VAETestSupport",
-            ]
+            ],
+            // scikit-learn's figures (Tools/tests/make_embedding_fixture.py), read by path from the source tree.
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "VAEProtocolTests", dependencies: ["VAEImage", "VAEJSON", "VAEProtocol"]),
         .testTarget(

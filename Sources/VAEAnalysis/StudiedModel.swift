@@ -53,25 +53,53 @@ package final class StudiedModel {
     ///   - directory: where the IDX files are (default: the dataset's usual place).
     /// - Throws: `AnalysisError` naming the missing dataset, file or class, or a shape that does not fit the model.
     package func testSet(dataset: DatasetKind? = nil, directory: String? = nil, limit: Int? = nil) throws(AnalysisError) -> Dataset {
+        try loadSets(dataset: dataset, directory: directory, limit: limit, training: false).test
+    }
+
+    /// The model's training split and test split, selected as `testSet` selects the test split (only the model's
+    /// class, if it was trained on one; the training split whole, the test split's first `limit` images), from one
+    /// reading of the files.
+    ///
+    /// - Throws: `AnalysisError` as `testSet` does.
+    package func trainingAndTestSets(
+        dataset: DatasetKind? = nil, directory: String? = nil, limit: Int? = nil
+    ) throws(AnalysisError) -> (training: Dataset, test: Dataset) {
+        let sets = try loadSets(dataset: dataset, directory: directory, limit: limit, training: true)
+        return (sets.training!, sets.test)
+    }
+
+    /// Reads the dataset's files once; the training split only when `training`.
+    private func loadSets(
+        dataset: DatasetKind?, directory: String?, limit: Int?, training: Bool
+    ) throws(AnalysisError) -> (training: Dataset?, test: Dataset) {
         guard let kind = dataset ?? datasetKind else {
             throw AnalysisError("the model does not record a known dataset (it says \(metadata.training.dataset.name.map { "'\($0)'" } ?? "nothing")); pass --dataset mnist or fashion-mnist")
         }
         if let limit, limit < 1 { throw AnalysisError("--limit must be at least 1 (got \(limit))") }
-        var test: Dataset
+        let split: DatasetSplit
         do {
-            test = try DatasetLoader.load(kind, from: directory).test
+            split = try DatasetLoader.load(kind, from: directory)
         } catch {
             throw AnalysisError(error.description)
         }
-        if let classLabel {
-            test = test.filtered(toClass: classLabel)
-            guard test.count > 0 else { throw AnalysisError("the test set of \(kind.rawValue) has no images of class \(classLabel), the class this model was trained on") }
-        }
-        guard test.shape == architecture.input else {
-            throw AnalysisError("the test images are \(test.shape.height)×\(test.shape.width)×\(test.shape.channels) but the model takes \(architecture.input.height)×\(architecture.input.width)×\(architecture.input.channels)")
-        }
+        var test = try selected(split.test, named: "test", of: kind)
         if let limit { test = test.prefix(limit) }
-        return test
+        var trainingSet: Dataset?
+        if training { trainingSet = try selected(split.train, named: "training", of: kind) }
+        return (trainingSet, test)
+    }
+
+    /// `set`'s images of the model's class (all when it has none), checked against the model's input shape.
+    private func selected(_ set: Dataset, named name: String, of kind: DatasetKind) throws(AnalysisError) -> Dataset {
+        var set = set
+        if let classLabel {
+            set = set.filtered(toClass: classLabel)
+            guard set.count > 0 else { throw AnalysisError("the \(name) set of \(kind.rawValue) has no images of class \(classLabel), the class this model was trained on") }
+        }
+        guard set.shape == architecture.input else {
+            throw AnalysisError("the \(name) images are \(set.shape.height)×\(set.shape.width)×\(set.shape.channels) but the model takes \(architecture.input.height)×\(architecture.input.width)×\(architecture.input.channels)")
+        }
+        return set
     }
 
     /// The class names of the model's dataset, or the labels as numbers when it is unknown.
