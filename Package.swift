@@ -110,7 +110,8 @@ let package = Package(
         .target(
             name: "VAEAnalysis",
             dependencies: [
-                "VAECore", "VAEData", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel", "VAENumerics",
+                "VAECore", "VAEData", "VAEDataImport", "VAEFiles", "VAEFormat", "VAEImage", "VAEJSON", "VAEModel",
+                "VAENumerics",
             ]
         ),
         // Wire protocol v1 (Formats/protocol.md): JSON-RPC framing, errors, params and image payloads. No NIO and no

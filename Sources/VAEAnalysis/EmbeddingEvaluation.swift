@@ -9,9 +9,10 @@ package struct EmbeddingEvaluation: Sendable {
         /// At each k of `neighbours`, on the first `embeddingPoints` test images, the input being their pixels.
         package var trustworthiness: [Double]
         package var continuity: [Double]
-        /// At each k of `classifierNeighbours`: fitted on the training images' embedding, scored on every test image.
-        package var nearestNeighbourAccuracy: [Double]
-        /// On the first `embeddingPoints` test images; nil with fewer than 2 labels among them.
+        /// At each k of `classifierNeighbours`: fitted on the training images' embedding, scored on every test image;
+        /// nil for unlabelled data.
+        package var nearestNeighbourAccuracy: [Double]?
+        /// On the first `embeddingPoints` test images; nil with fewer than 2 labels among them (or none).
         package var silhouette: Double?
         /// Per pixel, over every test image: the model's decoding of mu (probabilities), or PCA's reconstruction.
         package var reconstructionMSE: Double
@@ -79,14 +80,18 @@ package enum EmbeddingEvaluator {
                 input: Array(testPoints.pixels.prefix(embedded * pixels)), inputDimension: pixels,
                 embedding: Array(codes.prefix(embedded * zDim)), embeddingDimension: zDim, neighbours: neighbours,
                 threads: threads)
+            var accuracy: [Double]?, silhouette: Double?
+            if let trainLabels = trainPoints.labels, let testLabels = testPoints.labels {
+                accuracy = EmbeddingMetrics.nearestNeighbourAccuracy(
+                    train: trainCodes, trainLabels: trainLabels, test: codes, testLabels: testLabels,
+                    dimension: zDim, neighbours: classifierNeighbours, threads: threads)
+                silhouette = EmbeddingMetrics.silhouette(
+                    points: Array(codes.prefix(embedded * zDim)), dimension: zDim,
+                    labels: Array(testLabels.prefix(embedded)), threads: threads)
+            }
             return .init(
                 trustworthiness: measured.trustworthiness, continuity: measured.continuity,
-                nearestNeighbourAccuracy: EmbeddingMetrics.nearestNeighbourAccuracy(
-                    train: trainCodes, trainLabels: trainPoints.labels, test: codes, testLabels: testPoints.labels,
-                    dimension: zDim, neighbours: classifierNeighbours, threads: threads),
-                silhouette: EmbeddingMetrics.silhouette(
-                    points: Array(codes.prefix(embedded * zDim)), dimension: zDim,
-                    labels: Array(testPoints.labels.prefix(embedded)), threads: threads),
+                nearestNeighbourAccuracy: accuracy, silhouette: silhouette,
                 reconstructionMSE: EmbeddingMetrics.meanSquaredError(reconstructions, testPoints.pixels))
         }
         let explained = pcaModel.explainedVarianceRatio
@@ -106,14 +111,15 @@ private struct LabelledImages {
     /// Row-major `count × dimension`.
     let pixels: [Float]
     let dimension: Int
-    let labels: [Int]
+    /// nil for unlabelled data.
+    let labels: [Int]?
     /// mu of each image, row-major `count × zDim`.
     let codes: [Float]
 
     init(_ dataset: Dataset, network: Network, threads: Int) {
         pixels = ModelEvaluator.unitImages(dataset)
         dimension = dataset.shape.pixelCount
-        labels = dataset.labels.map(Int.init)
+        labels = dataset.labels.map { $0.map(Int.init) }
         codes = EncodedSet(network: network, dataset: dataset, threads: threads).means
     }
 }

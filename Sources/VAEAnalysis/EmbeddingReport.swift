@@ -25,8 +25,9 @@ package struct EmbeddingReport: Sendable {
     package var json: JSONValue {
         let r = evaluation
         func figures(_ f: EmbeddingEvaluation.Figures, extra: [JSONMember] = []) -> JSONValue {
-            func byK(_ ks: [Int], _ values: [Double]) -> JSONValue {
-                .array(zip(ks, values).map { JSONValue.object(["k": .int($0), "value": .double($1)]) })
+            func byK(_ ks: [Int], _ values: [Double]?) -> JSONValue {
+                guard let values else { return .null }
+                return .array(zip(ks, values).map { JSONValue.object(["k": .int($0), "value": .double($1)]) })
             }
             return .object([
                 JSONMember(key: "trustworthiness", value: byK(r.neighbours, f.trustworthiness)),
@@ -92,7 +93,7 @@ package struct EmbeddingReport: Sendable {
         }
         for (c, k) in r.classifierNeighbours.enumerated() {
             lines.append(row(
-                "\(k)-NN accuracy", cell(r.model.nearestNeighbourAccuracy[c]), cell(r.pca.nearestNeighbourAccuracy[c])))
+                "\(k)-NN accuracy", cell(r.model.nearestNeighbourAccuracy?[c]), cell(r.pca.nearestNeighbourAccuracy?[c])))
         }
         lines.append(row("silhouette", cell(r.model.silhouette), cell(r.pca.silhouette)))
         lines.append(row("reconstruction MSE", cell(r.model.reconstructionMSE), cell(r.pca.reconstructionMSE)))

@@ -1,4 +1,5 @@
 import VAEData
+import VAEDataImport
 import VAEFormat
 import VAEModel
 
@@ -72,6 +73,9 @@ package final class StudiedModel {
     private func loadSets(
         dataset: DatasetKind?, directory: String?, limit: Int?, training: Bool
     ) throws(AnalysisError) -> (training: Dataset?, test: Dataset) {
+        if dataset == nil, let source = metadata.training.dataset.source {
+            return try loadOwnData(source, path: directory, limit: limit, training: training)
+        }
         guard let kind = dataset ?? datasetKind else {
             throw AnalysisError("the model does not record a known dataset (it says \(metadata.training.dataset.name.map { "'\($0)'" } ?? "nothing")); pass --dataset mnist or fashion-mnist")
         }
@@ -89,12 +93,52 @@ package final class StudiedModel {
         return (trainingSet, test)
     }
 
+    /// The user's own data the model was trained on, read again as the trainer read it (`source`), or from `path`
+    /// instead of the recorded one; the same split, and for a table the same standardisation, which is checked
+    /// against the one the model records.
+    private func loadOwnData(
+        _ source: ModelMetadata.Dataset.Source, path: String?, limit: Int?, training: Bool
+    ) throws(AnalysisError) -> (training: Dataset?, test: Dataset) {
+        if let limit, limit < 1 { throw AnalysisError("--limit must be at least 1 (got \(limit))") }
+        let path = path ?? source.path
+        let options = DataImportOptions(
+            channels: source.channels,
+            resize: source.resize.flatMap { $0.count == 2 ? DataSource.Size(height: $0[0], width: $0[1]) : nil },
+            testFraction: source.testPath == nil ? source.testFraction : nil, labelColumn: source.labelColumn,
+            seed: source.splitSeed.flatMap(UInt64.init(exactly:)) ?? 0)
+        let split: DatasetSplit
+        do {
+            split = try DataImport.load(path, options: options)
+        } catch {
+            throw AnalysisError("\(error) (the model was trained on \(source.path); --data names where it is now)")
+        }
+        if let recorded = metadata.data?.normalisation {
+            let read = split.normalisation
+            let same = read.map { read in
+                zip(read.mean, recorded.mean).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, abs($1)) }
+                    && zip(read.standardDeviation, recorded.std).allSatisfy { abs(Double($0) - $1) <= 1e-5 * max(1, $1) }
+                    && read.mean.count == recorded.mean.count
+            } ?? false
+            guard same else {
+                throw AnalysisError("\(path): its training rows' means and deviations are not the ones the model was trained with; analyse it on the data it was trained on")
+            }
+        }
+        let name = split.name
+        var test = try selected(split.test, named: "test", of: name)
+        if let limit { test = test.prefix(limit) }
+        return (training ? try selected(split.train, named: "training", of: name) : nil, test)
+    }
+
     /// `set`'s images of the model's class (all when it has none), checked against the model's input shape.
     private func selected(_ set: Dataset, named name: String, of kind: DatasetKind) throws(AnalysisError) -> Dataset {
+        try selected(set, named: name, of: kind.rawValue)
+    }
+
+    private func selected(_ set: Dataset, named name: String, of dataName: String) throws(AnalysisError) -> Dataset {
         var set = set
         if let classLabel {
             set = set.filtered(toClass: classLabel)
-            guard set.count > 0 else { throw AnalysisError("the \(name) set of \(kind.rawValue) has no images of class \(classLabel), the class this model was trained on") }
+            guard set.count > 0 else { throw AnalysisError("the \(name) set of \(dataName) has no images of class \(classLabel), the class this model was trained on") }
         }
         guard set.shape == architecture.input else {
             throw AnalysisError("the \(name) images are \(set.shape.height)×\(set.shape.width)×\(set.shape.channels) but the model takes \(architecture.input.height)×\(architecture.input.width)×\(architecture.input.channels)")
@@ -102,9 +146,11 @@ package final class StudiedModel {
         return set
     }
 
-    /// The class names of the model's dataset, or the labels as numbers when it is unknown.
+    /// The class names of the model's dataset (the ones it records, for the user's own data), or the labels as
+    /// numbers when they are unknown.
     package func classNames(dataset: DatasetKind? = nil) -> [String] {
-        (dataset ?? datasetKind)?.classNames ?? (0..<256).map(String.init)
+        if dataset == nil, let recorded = metadata.data?.classes { return recorded }
+        return (dataset ?? datasetKind)?.classNames ?? (0..<256).map(String.init)
     }
 }
 
