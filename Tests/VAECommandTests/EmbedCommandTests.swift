@@ -39,12 +39,12 @@ struct EmbedCommandTests {
         _ = try runCommand(vae, ["embed", run, "--data", data, "--logvar", "-o", "\(out)/codes.npy"], directory: out)
         _ = try runCommand(vae, ["embed", run, "--data", data, "-o", "\(out)/mu.npy"], directory: out)
         let lines = try String(contentsOfFile: "\(out)/codes.csv", encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "item,label,class,mu_0,mu_1,mu_2,logvar_0,logvar_1,logvar_2")
+        #expect(lines.first == "item,split,label,class,mu_0,mu_1,mu_2,logvar_0,logvar_1,logvar_2")
         #expect(lines.count == 25, "a header and one row per test image")
         let rows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }
         #expect(rows.map { $0[0] } == (0..<24).map(String.init))
-        #expect(rows.allSatisfy { $0[1] == $0[2] }, "MNIST's class names are its digits")
-        let csvValues = rows.flatMap { $0[3...].map { Float($0)! } }
+        #expect(rows.allSatisfy { $0[1] == "test" && $0[2] == $0[3] }, "MNIST's class names are its digits")
+        let csvValues = rows.flatMap { $0[4...].map { Float($0)! } }
 
         let withLogvar = try npy("\(out)/codes.npy")
         #expect(withLogvar.header.contains("'descr': '<f4'") && withLogvar.header.contains("'shape': (24, 6)"))
@@ -53,6 +53,33 @@ struct EmbedCommandTests {
         #expect(means.header.contains("'shape': (24, 3)"))
         #expect(means.values == stride(from: 0, to: csvValues.count, by: 6).flatMap { csvValues[$0..<($0 + 3)] })
         #expect(csvValues.allSatisfy(\.isFinite) && Set(csvValues).count > 24, "codes differ between images")
+
+        _ = try runCommand(vae, ["embed", run, "--data", data, "--split", "all", "-o", "\(out)/all.csv"], directory: out)
+        let all = try String(contentsOfFile: "\(out)/all.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(all.count == 64 + 24, "the training split, then the test split")
+        #expect(all.prefix(64).allSatisfy { $0.split(separator: ",")[1] == "train" })
+        #expect(all.suffix(24).allSatisfy { $0.split(separator: ",")[1] == "test" })
+    }
+
+    /// A model trained on a CSV table: embed reads the table again from where the model says it was trained and
+    /// names each row by its line in the file; unlabelled rows have empty label fields.
+    @Test func ownDataRowsAreNamedByTheirLine() throws {
+        let directory = temporaryDirectory()
+        var csv = "a,b,c\n"
+        for i in 0..<40 { csv += "\(Double(i) / 10),\(Double(i % 7)),\(Double(i * i % 11))\n" }
+        try csv.write(toFile: "\(directory)/t.csv", atomically: true, encoding: .utf8)
+        let trained = try runCommand(vae, ["train", "--data", "\(directory)/t.csv", "--z-dim", "2", "--hidden", "8",
+                                           "--epochs", "1", "--out", "\(directory)/run", "--threads", "1"],
+                                     directory: directory)
+        #expect(trained.status == 0, "stderr: \(trained.standardError)")
+        let result = try runCommand(vae, ["embed", "\(directory)/run", "--split", "all", "-o", "\(directory)/codes.csv"],
+                                    directory: directory)
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let rows = try String(contentsOfFile: "\(directory)/codes.csv", encoding: .utf8).split(separator: "\n")
+            .dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 40)
+        #expect(Set(rows.map { $0[0] }).count == 40, "each row is named once")
+        #expect(rows.allSatisfy { $0[2].isEmpty && $0[3].isEmpty }, "no labels")
     }
 
     @Test func badRequestsAreRefusedWithOneClearLine() throws {
