@@ -43,6 +43,28 @@ VAE_ARCH = {
 }
 # No hidden layers (mu reads the input directly), non-square input with 2 channels.
 NOHIDDEN_ARCH = {**VAE_ARCH, "input": {"height": 2, "width": 3, "channels": 2}, "hidden": []}
+# Version 1.1: a table of 5 features with a Gaussian decoder, and an RGB image model.
+TABLE_ARCH = {**VAE_ARCH, "input": {"height": 1, "width": 5, "channels": 1}, "hidden": [4],
+              "output_activation": "identity"}
+RGB_ARCH = {**VAE_ARCH, "input": {"height": 2, "width": 2, "channels": 3}, "hidden": [4]}
+TABLE_DATA = {
+    "kind": "table", "likelihood": "gaussian", "variance": 0.25,
+    "normalisation": {"mean": [12.5, 1013.25, 0.625, 3.5, 0.75], "std": [7.5, 8.25, 0.125, 2.0, 1.5]},
+    "features": ["température", "pressure", "humidity", "wind_speed", "rainfall"],  # one name not ASCII
+    "classes": ["dry", "wet"],
+}
+TABLE_SOURCE = {
+    "format": "csv", "path": "weather/train.csv", "test_path": None, "test_fraction": 0.2, "split_seed": 7,
+    "label_column": "season", "resize": None, "channels": None,
+}
+RGB_DATA = {
+    "kind": "image", "likelihood": "bernoulli", "variance": None, "normalisation": None, "features": None,
+    "classes": ["cat", "dog", "bird"],
+}
+RGB_SOURCE = {
+    "format": "image-folder", "path": "pets/train", "test_path": "pets/test", "test_fraction": None,
+    "split_seed": None, "label_column": None, "resize": [2, 2], "channels": 3,
+}
 
 
 # =============================================================================
@@ -68,6 +90,13 @@ def make_metadata(arch: dict, training: dict | None = None, **extra) -> dict:
     }
     meta.update(extra)
     return meta
+
+
+def training_with_source(name: str, source: dict) -> dict:
+    """The usual training record, for dataset `name` read from `source` (1.1 provenance)."""
+    training = make_metadata(VAE_ARCH)["training"]
+    training["dataset"] = {"name": name, "sha256": hashlib.sha256(name.encode()).hexdigest(), "source": source}
+    return training
 
 
 def null_training() -> dict:
@@ -100,6 +129,7 @@ class Golden:
     payloads: list[vaez.Payload]
     data: bytes
     notes: str
+    version: tuple[int, int] = vaez.BASE_VERSION  # what files derived from this one are written as
 
     def model(self) -> vaez.Model:
         return vaez.read(self.data)
@@ -134,6 +164,20 @@ def build_goldens() -> dict[str, Golden]:
         future_golden(vae_meta, vae_weights),
         gaps_golden(vae_meta, vae_weights),
         unflagged_golden(vae_meta, vae_weights),
+        standard_golden("table-gaussian-f32.vaez",
+                        make_metadata(TABLE_ARCH, training_with_source("weather", TABLE_SOURCE),
+                                      data=copy.deepcopy(TABLE_DATA)),
+                        make_weights(TABLE_ARCH, SEED + 3), "f32",
+                        "version 1.1: a table of 5 features (input 1x5x1) with a gaussian decoder (identity output), "
+                        "variance, normalisation, feature names (one not ASCII), classes; "
+                        "training.dataset.source of a CSV file"),
+        standard_golden("image-rgb-f32.vaez",
+                        make_metadata(RGB_ARCH, training_with_source("pets", RGB_SOURCE),
+                                      data=copy.deepcopy(RGB_DATA)),
+                        make_weights(RGB_ARCH, SEED + 4), "f32",
+                        "version 1.1: an RGB image model (input 2x2x3, channels interleaved), bernoulli "
+                        "(sigmoid output), no normalisation or feature names, 3 classes; "
+                        "training.dataset.source of an image folder"),
     ]
     return {g.file: g for g in goldens}
 
@@ -144,7 +188,10 @@ def _null_producer() -> dict:
 
 def standard_golden(file: str, meta: dict, weights: dict, dtype: str, notes: str) -> Golden:
     payloads = vaez.model_payloads(meta, weights, dtype, created=CREATED)
-    return Golden(file, meta["architecture"]["kind"], dtype, payloads, vaez.assemble(payloads), notes)
+    version = vaez.format_version(meta)
+    data = vaez.assemble(payloads, version=version)
+    assert data == vaez.to_bytes(meta, weights, dtype, created=CREATED)
+    return Golden(file, meta["architecture"]["kind"], dtype, payloads, data, notes, version)
 
 
 def future_golden(meta: dict, weights: dict) -> Golden:
@@ -303,7 +350,7 @@ def with_section(g: Golden, kind: int, raw: bytes, **encode) -> bytes:
     slot = next(i for i, p in enumerate(g.payloads) if p.kind == kind)
     payloads = payload_copy(g.payloads)
     payloads[slot] = dataclasses.replace(vaez.encode_section(kind, raw, **encode), id=payloads[slot].id)
-    return vaez.assemble(payloads)
+    return vaez.assemble(payloads, version=g.version)
 
 
 def with_metadata(g: Golden, edit: Callable[[dict], None]) -> bytes:
@@ -353,14 +400,15 @@ class Malformed:
     derived_from: str
     what: str
     build: Callable[[Golden], bytes]
+    key: str | None = None  # metadata_invalid: the key the failing check is about (messages start with it)
 
 
 MALFORMED: list[Malformed] = []
 
 
-def malformed(file: str, rule: str, what: str, base: str = SMALL):
+def malformed(file: str, rule: str, what: str, base: str = SMALL, key: str | None = None):
     def register(build: Callable[[Golden], bytes]):
-        MALFORMED.append(Malformed(file, rule, base, what, build))
+        MALFORMED.append(Malformed(file, rule, base, what, build, key))
         return build
 
     return register
@@ -800,29 +848,96 @@ def _(g):
     return _with_metadata_bytes(g, metadata_text(g).replace(b"{", b'{"created":"2026-11-24T18:00:00Z",', 1))
 
 
-@malformed("metadata-missing-key.vaez", "metadata_invalid", "architecture.z_dim missing")
+@malformed("metadata-missing-key.vaez", "metadata_invalid", "architecture.z_dim missing",
+           key="architecture.z_dim")
 def _(g):
     return with_metadata(g, lambda m: m["architecture"].pop("z_dim"))
 
 
-@malformed("metadata-wrong-type.vaez", "metadata_invalid", 'training.epochs is the string "10"')
+@malformed("metadata-wrong-type.vaez", "metadata_invalid", 'training.epochs is the string "10"',
+           key="training.epochs")
 def _(g):
     return with_metadata(g, lambda m: m["training"].update(epochs="10"))
 
 
-@malformed("metadata-bool-as-integer.vaez", "metadata_invalid", "training.batch_size is true (a boolean is not an integer)")
+@malformed("metadata-bool-as-integer.vaez", "metadata_invalid", "training.batch_size is true (a boolean is not an integer)",
+           key="training.batch_size")
 def _(g):
     return with_metadata(g, lambda m: m["training"].update(batch_size=True))
 
 
-@malformed("metadata-latent-length.vaez", "metadata_invalid", "latent.mean has z_dim + 1 values")
+@malformed("metadata-latent-length.vaez", "metadata_invalid", "latent.mean has z_dim + 1 values",
+           key="latent.mean")
 def _(g):
     return with_metadata(g, lambda m: m["latent"]["mean"].append(0.0))
 
 
-@malformed("metadata-bad-created.vaez", "metadata_invalid", 'created has a fraction: "2026-11-24T18:00:00.5Z"')
+@malformed("metadata-bad-created.vaez", "metadata_invalid", 'created has a fraction: "2026-11-24T18:00:00.5Z"',
+           key="created")
 def _(g):
     return with_metadata(g, lambda m: m.update(created="2026-11-24T18:00:00.5Z"))
+
+
+# --- step 15, version 1.1: the data description ----------------------------------------------------
+
+TABLE = "table-gaussian-f32.vaez"  # the base of the data-* files
+
+
+@malformed("data-wrong-type.vaez", "metadata_invalid", 'data.variance is the string "0.25"', TABLE,
+           key="data.variance")
+def _(g):
+    return with_metadata(g, lambda m: m["data"].update(variance="0.25"))
+
+
+@malformed("data-missing-key.vaez", "metadata_invalid", "data.classes missing (every key of data is required)", TABLE,
+           key="data.classes")
+def _(g):
+    return with_metadata(g, lambda m: m["data"].pop("classes"))
+
+
+@malformed("data-std-zero.vaez", "metadata_invalid", "data.normalisation.std[2] is 0.0", TABLE,
+           key="data.normalisation.std")
+def _(g):
+    return with_metadata(g, lambda m: m["data"]["normalisation"]["std"].__setitem__(2, 0.0))
+
+
+@malformed("data-source-wrong-type.vaez", "metadata_invalid",
+           "training.dataset.source.resize is [2] (a [height, width] pair or null)", "image-rgb-f32.vaez",
+           key="training.dataset.source.resize")
+def _(g):
+    return with_metadata(g, lambda m: m["training"]["dataset"]["source"].update(resize=[2]))
+
+
+@malformed("data-table-shape.vaez", "metadata_invalid",
+           'data.kind is "table" but architecture.input is 5x1x1 (a table is 1 x features x 1)', TABLE,
+           key="data.kind")
+def _(g):
+    return with_metadata(g, lambda m: m["architecture"].update(input={"height": 5, "width": 1, "channels": 1}))
+
+
+@malformed("data-likelihood-mismatch.vaez", "metadata_invalid",
+           'data.likelihood is "gaussian" but architecture.output_activation is "sigmoid"', TABLE,
+           key="data.likelihood")
+def _(g):
+    return with_metadata(g, lambda m: m["architecture"].update(output_activation="sigmoid"))
+
+
+@malformed("data-variance-missing.vaez", "metadata_invalid", "gaussian likelihood with data.variance null", TABLE,
+           key="data.variance")
+def _(g):
+    return with_metadata(g, lambda m: m["data"].update(variance=None))
+
+
+@malformed("data-normalisation-length.vaez", "metadata_invalid",
+           "data.normalisation.mean has 4 values for a 5-value input", TABLE, key="data.normalisation.mean")
+def _(g):
+    return with_metadata(g, lambda m: m["data"]["normalisation"]["mean"].pop())
+
+
+@malformed("data-features-length.vaez", "metadata_invalid", "data.features has 6 names for a 5-value input", TABLE,
+           key="data.features")
+def _(g):
+    return with_metadata(g, lambda m: m["data"]["features"].append("extra"))
 
 
 # --- step 16: shape contract -----------------------------------------------------------------------
@@ -862,6 +977,8 @@ def check_malformed(m: Malformed, data: bytes) -> None:
     except vaez.VaezError as exc:
         if exc.rule != m.rule:
             raise AssertionError(f"{m.file}: expected {m.rule}, reader says {exc}") from None
+        if m.key is not None and not exc.message.startswith(m.key + ": "):
+            raise AssertionError(f"{m.file}: expected a failure at {m.key}, reader says {exc}") from None
         return
     raise AssertionError(f"{m.file}: expected {m.rule}, reader accepted it")
 
@@ -911,18 +1028,26 @@ def zstd_library_version() -> str:
 def build_manifest(goldens: dict[str, Golden]) -> dict:
     return {
         "format": "vaez",
-        "version": "1.0",
+        "version": "1.1",
         "spec": "Formats/vaez.md",
         "generator": "Tools/make_vectors.py",
         "zstd_library": zstd_library_version(),
         "about": ("golden: must read; every tensor's dequantised float32 little-endian bytes hash to sha256 and "
                   "its section uses the given codec. malformed: must be refused with exactly `rule` "
-                  "(the first failing check) using the default limits."),
+                  "(the first failing check) using the default limits; where `key` is given, the failing "
+                  "check is about that metadata key (this project's readers start their message with it)."),
         "limits": dataclasses.asdict(vaez.Limits()),
         "rules": list(vaez.RULES),
         "golden": [golden_manifest(g) for g in goldens.values()],
-        "malformed": [{"file": m.file, "rule": m.rule, "derived_from": m.derived_from, "what": m.what} for m in MALFORMED],
+        "malformed": [malformed_manifest(m) for m in MALFORMED],
     }
+
+
+def malformed_manifest(m: Malformed) -> dict:
+    entry = {"file": m.file, "rule": m.rule, "derived_from": m.derived_from, "what": m.what}
+    if m.key is not None:
+        entry["key"] = m.key
+    return entry
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference reader, writer and command-line tool for the .vaez v1 model format.
+"""Reference reader, writer and command-line tool for the .vaez v1 model format (1.0 and 1.1).
 
 The contract is Formats/vaez.md; this file follows it section by section and
 raises the same rule names in the same order as any other conforming reader.
@@ -46,7 +46,8 @@ TOOL_VERSION = "1.0.0"
 
 MAGIC = b"\x89VAEZ\r\n\x1a"
 END_MAGIC = b"ENDVAEZ\n"
-VERSION = (1, 0)
+VERSION = (1, 1)  # the newest version this tool knows; writers write the lowest that fits (format_version)
+BASE_VERSION = (1, 0)  # files without any 1.1 addition
 PREAMBLE_SIZE = 64
 ENTRY_SIZE = 64
 FOOTER_SIZE = 40
@@ -73,6 +74,7 @@ U64_MAX = 2**64 - 1
 MAX_SAFE_INTEGER = 2**53 - 1  # metadata integers must survive a round trip through a double
 MAX_ARCH_SIZE = 2**31 - 1  # keeps every shape product inside a signed 64-bit integer
 MAX_JSON_DEPTH = 64  # below every common parser's own nesting limit
+MAX_CLASSES = 256  # class labels fit in a byte
 
 PREAMBLE = struct.Struct("<8sHHIQQQI16sI")
 ENTRY = struct.Struct("<IHHBBBBIQQQ24s")
@@ -175,15 +177,28 @@ class TensorRecord:
     section: Entry
 
 
+# What a model without `data` means: every 1.0 file (Formats/vaez.md section 6.1.1).
+DEFAULT_DATA = {
+    "kind": "image", "likelihood": "bernoulli", "variance": None, "normalisation": None, "features": None,
+    "classes": None,
+}
+
+
 @dataclass
 class Model:
     metadata: dict
     tensors: dict[str, np.ndarray]  # dequantised float32, in tensor-index order
     dtypes: dict[str, str]  # name -> "f32" | "f16" | "bf16" | "int8"
-    version: tuple[int, int] = VERSION
+    version: tuple[int, int] = BASE_VERSION
     optional_features: int = 0
     sections: list[Entry] = field(default_factory=list)
     index: list[TensorRecord] = field(default_factory=list)
+
+    @property
+    def data(self) -> dict:
+        """The data description: metadata["data"], or what a file without one means."""
+        data = self.metadata.get("data")
+        return data if data is not None else copy.deepcopy(DEFAULT_DATA)
 
 
 def align64(n: int) -> int:
@@ -592,6 +607,65 @@ def _numbers(v) -> bool:
     return isinstance(v, list) and all(_number(x) for x in v)
 
 
+def _positive(v) -> bool:
+    return _number(v) and v > 0
+
+
+def _positives(v) -> bool:
+    return isinstance(v, list) and all(_positive(x) for x in v)
+
+
+def _strings(v) -> bool:
+    return isinstance(v, list) and all(_string(x) for x in v)
+
+
+def _one_of(*names: str) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, str) and v in names
+
+
+@dataclass(frozen=True)
+class OptionalObject:
+    """A schema object that may be absent (a key a minor version added); its own keys are required when present."""
+
+    schema: dict
+
+
+@dataclass(frozen=True)
+class NullableObject:
+    """A schema object that may be null."""
+
+    schema: dict
+
+
+# training.dataset.source (1.1): provenance; only the types are checked.
+SOURCE_SCHEMA: dict = {
+    "format": (_string, "string"),
+    "path": (_string, "string"),
+    "test_path": (_nullable(_string), "string or null"),
+    "test_fraction": (_nullable(_number), "number or null"),
+    "split_seed": (_nullable(_integer), "integer or null"),
+    "label_column": (_nullable(_string), "string or null"),
+    "resize": (_nullable(lambda v: _sizes(v) and len(v) == 2), "[height, width] of integers in 1..2^31-1 or null"),
+    "channels": (_nullable(_integer), "integer or null"),
+}
+
+# data (1.1): what the model's values are (Formats/vaez.md section 6.1.1).
+DATA_SCHEMA: dict = {
+    "kind": (_one_of("image", "table"), '"image" or "table"'),
+    "likelihood": (_one_of("bernoulli", "gaussian"), '"bernoulli" or "gaussian"'),
+    "variance": (_nullable(_positive), "number > 0 or null"),
+    "normalisation": NullableObject({
+        "mean": (_numbers, "array of numbers"),
+        "std": (_positives, "array of numbers > 0"),
+    }),
+    "features": (_nullable(_strings), "array of strings or null"),
+    "classes": (_nullable(lambda v: _strings(v) and len(v) <= MAX_CLASSES),
+                f"array of at most {MAX_CLASSES} strings or null"),
+}
+
+# The output activation each likelihood goes with.
+LIKELIHOOD_ACTIVATION = {"bernoulli": "sigmoid", "gaussian": "identity"}
+
 # Leaves are (check, description); nested dicts are JSON objects. Checked in this order.
 METADATA_SCHEMA: dict = {
     "architecture": {
@@ -610,6 +684,7 @@ METADATA_SCHEMA: dict = {
         "dataset": {
             "name": (_nullable(_string), "string or null"),
             "sha256": (_nullable(_string), "string or null"),
+            "source": OptionalObject(SOURCE_SCHEMA),
         },
         "class": (_nullable(_integer), "integer or null"),
         "noise": (_nullable(_number), "number or null"),
@@ -632,6 +707,7 @@ METADATA_SCHEMA: dict = {
         "git_commit": (_nullable(_string), "string or null"),
     },
     "created": (_created, 'RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ"'),
+    "data": OptionalObject(DATA_SCHEMA),
 }
 
 
@@ -690,7 +766,7 @@ def _unique_keys(pairs: list) -> dict:
 
 
 def check_metadata(obj: dict) -> None:
-    """Required keys and types, then the cross-field rules (input size, latent length)."""
+    """Required keys and types, then the cross-field rules (input size, latent length, the data description)."""
     _check_schema(obj, METADATA_SCHEMA, "")
     arch = obj["architecture"]
     inp = arch["input"]
@@ -699,18 +775,49 @@ def check_metadata(obj: dict) -> None:
     for key in ("mean", "std"):
         if len(obj["latent"][key]) != arch["z_dim"]:
             fail("metadata_invalid", f"latent.{key}: {len(obj['latent'][key])} values, z_dim is {arch['z_dim']}")
+    if "data" in obj:
+        _check_data(obj["data"], arch)
+
+
+def _check_data(data: dict, arch: dict) -> None:
+    """The cross-field rules of `data`, in spec order; the messages are the Swift reader's, word for word."""
+    inp = arch["input"]
+    height, width, channels = (int(inp[k]) for k in ("height", "width", "channels"))
+    if data["kind"] == "table" and (height != 1 or channels != 1):
+        fail("metadata_invalid", f"data.kind: a table needs architecture.input height 1 and channels 1, "
+                                 f"found {height}x{width}x{channels}")
+    likelihood, activation = data["likelihood"], arch["output_activation"]
+    if activation != LIKELIHOOD_ACTIVATION[likelihood]:
+        fail("metadata_invalid", f'data.likelihood: "{likelihood}" needs architecture.output_activation '
+                                 f'"{LIKELIHOOD_ACTIVATION[likelihood]}", found {_short(activation)}')
+    if likelihood == "gaussian" and data["variance"] is None:
+        fail("metadata_invalid", "data.variance: a gaussian likelihood needs a variance, found null")
+    if likelihood == "bernoulli" and data["variance"] is not None:
+        fail("metadata_invalid", f"data.variance: a bernoulli likelihood has no variance (null), "
+                                 f"found {_short(data['variance'])}")
+    size = height * width * channels
+    lists = [(f"normalisation.{k}", data["normalisation"][k]) for k in ("mean", "std")] if data["normalisation"] else []
+    for key, values in lists + [("features", data["features"])]:
+        if values is not None and len(values) != size:
+            fail("metadata_invalid", f"data.{key}: has {len(values)} values, the input has {size} "
+                                     f"(height x width x channels)")
 
 
 def _check_schema(obj: dict, schema: dict, prefix: str) -> None:
     for key, rule in schema.items():
         path = prefix + key
         if key not in obj:
+            if isinstance(rule, OptionalObject):
+                continue
             fail("metadata_invalid", f"{path}: required key missing")
         value = obj[key]
-        if isinstance(rule, dict):
+        if isinstance(rule, NullableObject) and value is None:
+            continue
+        if isinstance(rule, (dict, OptionalObject, NullableObject)):
             if not isinstance(value, dict):
-                fail("metadata_invalid", f"{path}: expected object, got {_short(value)}")
-            _check_schema(value, rule, path + ".")
+                nullable = " or null" if isinstance(rule, NullableObject) else ""
+                fail("metadata_invalid", f"{path}: expected object{nullable}, got {_short(value)}")
+            _check_schema(value, rule if isinstance(rule, dict) else rule.schema, path + ".")
         elif not rule[0](value):
             fail("metadata_invalid", f"{path}: expected {rule[1]}, got {_short(value)}")
 
@@ -830,7 +937,7 @@ def pack_entry(payload: Payload, section_id: int, offset: int) -> bytes:
 
 def assemble(
     payloads: list[Payload],
-    version: tuple[int, int] = VERSION,
+    version: tuple[int, int] = BASE_VERSION,
     required_features: int = 0,
     optional_features: int = 0,
     gap: int = 0,
@@ -969,7 +1076,12 @@ def encode_metadata(metadata: dict, created=None) -> bytes:
 
 def to_bytes(metadata: dict, tensors: dict[str, np.ndarray], dtype: str = "f32", created=None) -> bytes:
     """Encode a model; raises VaezError (metadata_invalid / shape_contract) for invalid input."""
-    return assemble(model_payloads(metadata, tensors, dtype, created))
+    return assemble(model_payloads(metadata, tensors, dtype, created), version=format_version(metadata))
+
+
+def format_version(metadata: dict) -> tuple[int, int]:
+    """The lowest version that covers the metadata: 1.1 when it has `data`, else 1.0 (Formats/vaez.md section 13)."""
+    return VERSION if "data" in metadata else BASE_VERSION
 
 
 def model_payloads(metadata: dict, tensors: dict[str, np.ndarray], dtype: str = "f32", created=None) -> list[Payload]:
@@ -1285,6 +1397,8 @@ def _cmd_inspect(args) -> int:
     print(f"{args.file}: vaez {info['version']}, {len(info['sections'])} sections, {len(info['tensors'])} tensors")
     print(f"  {arch['kind']} {inp['height']}x{inp['width']}x{inp['channels']} hidden {arch['hidden']} "
           f"z_dim {arch['z_dim']} ({arch['activation']}/{arch['output_activation']}), created {info['metadata']['created']}")
+    for i, line in enumerate(data_lines(info["metadata"], 80 - 8)):
+        print(("  data: " if i == 0 else " " * 8) + line)
     print(f"  {'id':>4} {'kind':<13} {'codec':<5} {'filter':<12} {'offset':>10} {'stored':>10} {'raw':>10}")
     for s in info["sections"]:
         filt = s["filter"] + (f"/{s['element_size']}" if s["element_size"] else "")
@@ -1293,6 +1407,39 @@ def _cmd_inspect(args) -> int:
     for t in info["tensors"]:
         print(f"  {t['name']:<20} {t['dtype']:<5} {str(t['shape']):<14} section {t['section']} {t['codec']}")
     return 0
+
+
+def data_lines(metadata: dict, width: int) -> list[str]:
+    """The data description in one or two lines of at most `width` columns, names abbreviated to fit."""
+    data = metadata.get("data")
+    if data is None:
+        return ["image, bernoulli (not recorded: the 1.0 default)"]
+    first = f"{data['kind']}, {data['likelihood']}"
+    if data["variance"] is not None:
+        first += f" (variance {data['variance']:g})"
+    first += ", normalised" if data["normalisation"] is not None else ", not normalised"
+    if data["classes"] is not None:
+        first += ", " + _names(data["classes"], "classes", width - len(first) - 2)
+    lines = [first]
+    if data["features"] is not None:
+        lines.append(_names(data["features"], "features", width))
+    return lines
+
+
+def _names(names: list[str], what: str, width: int) -> str:
+    """"3 classes: a, b, c", cut to "3 classes: a, …" when longer than `width` columns."""
+    label = f"{len(names)} {what}"
+    if not names:
+        return label
+    text = f"{label}: {', '.join(names)}"
+    if len(text) <= width:
+        return text
+    shown = []
+    for name in names:
+        if len(f"{label}: {', '.join(shown + [name])}, …") > width:
+            break
+        shown.append(name)
+    return f"{label}: {', '.join(shown + ['…'])}"
 
 
 def _cmd_to_npz(args) -> int:

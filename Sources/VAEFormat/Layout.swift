@@ -9,7 +9,9 @@ enum Layout {
     static let magic: [UInt8] = [0x89, 0x56, 0x41, 0x45, 0x5A, 0x0D, 0x0A, 0x1A]
     static let endMagic: [UInt8] = Array("ENDVAEZ\n".utf8)
     static let versionMajor: UInt16 = 1
-    static let versionMinor: UInt16 = 0
+    /// The minor version a writer writes (section 13): the lowest whose additions the file uses, so a model
+    /// without a data description is byte for byte a 1.0 file.
+    static func versionMinor(for metadata: ModelMetadata) -> UInt16 { metadata.data == nil ? 0 : 1 }
     static let preambleSize = 64
     static let entrySize = 64
     static let footerSize = 40

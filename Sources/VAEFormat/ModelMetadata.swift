@@ -135,20 +135,80 @@ public struct ModelMetadata: Codable, Sendable, Hashable {
 
     /// `training.dataset`.
     public struct Dataset: Codable, Sendable, Hashable {
+        /// `training.dataset.source` (format 1.1): where the training data came from. Provenance only: the format
+        /// checks the types, nothing reads it to run the model.
+        public struct Source: Codable, Sendable, Hashable {
+            /// How the data was read, e.g. `"idx"`, `"image-folder"`, `"npy"`, `"npz"`, `"csv"`.
+            public var format: String
+            /// The training data as given to the trainer.
+            public var path: String
+            /// Separate test data, if any.
+            public var testPath: String?
+            /// The share held out for testing when there is no `testPath`.
+            public var testFraction: Double?
+            /// The seed of that split.
+            public var splitSeed: Int?
+            /// A table's label column (not a feature).
+            public var labelColumn: String?
+            /// `[height, width]` images were resized to.
+            public var resize: [Int]?
+            /// The channels images were converted to.
+            public var channels: Int?
+
+            public init(
+                format: String, path: String, testPath: String? = nil, testFraction: Double? = nil,
+                splitSeed: Int? = nil, labelColumn: String? = nil, resize: [Int]? = nil, channels: Int? = nil
+            ) {
+                self.format = format
+                self.path = path
+                self.testPath = testPath
+                self.testFraction = testFraction
+                self.splitSeed = splitSeed
+                self.labelColumn = labelColumn
+                self.resize = resize
+                self.channels = channels
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case format, path, resize, channels
+                case testPath = "test_path"
+                case testFraction = "test_fraction"
+                case splitSeed = "split_seed"
+                case labelColumn = "label_column"
+            }
+
+            // Every key is required when `source` is present: encode nil as null.
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(format, forKey: .format)
+                try container.encode(path, forKey: .path)
+                try container.encode(testPath, forKey: .testPath)
+                try container.encode(testFraction, forKey: .testFraction)
+                try container.encode(splitSeed, forKey: .splitSeed)
+                try container.encode(labelColumn, forKey: .labelColumn)
+                try container.encode(resize, forKey: .resize)
+                try container.encode(channels, forKey: .channels)
+            }
+        }
+
         /// e.g. `"fashion-mnist"`.
         public var name: String?
         /// Hex SHA-256 of the dataset files' combined bytes.
         public var sha256: String?
+        /// Where the data came from; nil when not recorded (the key is then absent, as in every 1.0 file).
+        public var source: Source?
 
-        public init(name: String? = nil, sha256: String? = nil) {
+        public init(name: String? = nil, sha256: String? = nil, source: Source? = nil) {
             self.name = name
             self.sha256 = sha256
+            self.source = source
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(sha256, forKey: .sha256)
+            try container.encodeIfPresent(source, forKey: .source)
         }
     }
 
@@ -200,6 +260,10 @@ public struct ModelMetadata: Codable, Sendable, Hashable {
     public var producer: Producer
     /// `YYYY-MM-DDTHH:MM:SSZ`. The writer replaces it by an explicit time or `SOURCE_DATE_EPOCH` when given.
     public var created: String
+    /// `data` (format 1.1): what the model's values are; nil when the file has none (every 1.0 file), which
+    /// means `DataDescription.unrecorded` (see `dataDescription`). The writer writes version 1.1 exactly when
+    /// this is set.
+    public var data: DataDescription?
     /// The whole metadata object as read, unknown keys included; nil for metadata built in code.
     ///
     /// The writer starts from this object and overwrites the known keys with the typed values above.
@@ -207,17 +271,18 @@ public struct ModelMetadata: Codable, Sendable, Hashable {
 
     public init(
         architecture: ArchitectureInfo, training: Training = Training(), latent: Latent, producer: Producer,
-        created: String = "", document: JSONValue? = nil
+        created: String = "", data: DataDescription? = nil, document: JSONValue? = nil
     ) {
         self.architecture = architecture
         self.training = training
         self.latent = latent
         self.producer = producer
         self.created = created
+        self.data = data
         self.document = document
     }
 
     enum CodingKeys: String, CodingKey {
-        case architecture, training, latent, producer, created
+        case architecture, training, latent, producer, created, data
     }
 }

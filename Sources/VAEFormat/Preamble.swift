@@ -21,9 +21,9 @@ struct Preamble {
         headerChecksum = bytes.littleEndian(at: 60)
     }
 
-    init(sectionCount: UInt32, fileLength: UInt64) {
+    init(sectionCount: UInt32, fileLength: UInt64, versionMinor: UInt16) {
         versionMajor = Layout.versionMajor
-        versionMinor = Layout.versionMinor
+        self.versionMinor = versionMinor
         self.sectionCount = sectionCount
         requiredFeatures = 0
         optionalFeatures = 0

@@ -44,7 +44,7 @@ struct EncodedSection {
 enum FileAssembler {
     /// Sections at successive 64-byte boundaries after the table, ids 1, 2, 3, … in order, zero padding, then the
     /// footer: SHA-256 of everything before it and the end magic.
-    static func assemble(_ sections: [EncodedSection]) -> [UInt8] {
+    static func assemble(_ sections: [EncodedSection], versionMinor: UInt16) -> [UInt8] {
         let headerLength = Layout.entrySize * sections.count
         var offset = Layout.align64(Layout.preambleSize + headerLength)
         var table: [UInt8] = []
@@ -56,7 +56,9 @@ enum FileAssembler {
         }
         let footer = offset
         var body = [UInt8](repeating: 0, count: footer)
-        var preamble = Preamble(sectionCount: UInt32(sections.count), fileLength: UInt64(footer + Layout.footerSize))
+        var preamble = Preamble(
+            sectionCount: UInt32(sections.count), fileLength: UInt64(footer + Layout.footerSize),
+            versionMinor: versionMinor)
         body.replaceSubrange(Layout.preambleSize..<(Layout.preambleSize + headerLength), with: table)
         for (section, at) in zip(sections, offsets) {
             body.replaceSubrange(at..<(at + section.stored.count), with: section.stored)

@@ -49,7 +49,8 @@ public enum VAEZWriter {
         sourceDateEpoch: String?
     ) throws -> [UInt8] {
         let metadataRaw = try encodeMetadata(metadata, created: created, sourceDateEpoch: sourceDateEpoch)
-        let architecture = try ModelMetadata.parse(metadataRaw).architecture  // the reader's own rules
+        let checked = try ModelMetadata.parse(metadataRaw)  // the reader's own rules
+        let architecture = checked.architecture
         let contract = ShapeContract(architecture)
         let byName = try checkTensors(tensors, against: contract)
         var sections = [EncodedSection(kind: .metadata, raw: metadataRaw)]
@@ -63,7 +64,7 @@ public enum VAEZWriter {
             index.append((tensor.name, stored, tensor.shape, UInt32(position + 3)))
         }
         sections.insert(EncodedSection(kind: .tensorIndex, raw: TensorIndex.pack(index)), at: 1)
-        return FileAssembler.assemble(sections)
+        return FileAssembler.assemble(sections, versionMinor: Layout.versionMinor(for: checked))
     }
 
     /// Serializes and writes atomically: a temporary file beside `path`, fsync, rename over `path`.

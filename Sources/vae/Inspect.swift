@@ -65,6 +65,11 @@ extension VAECommand {
             var lines = [
                 "\(file): .vaez \(model.version), \(model.fileSize) bytes, \(model.weightDType), sha256 \(model.fileSHA256)",
                 "model      \(a.kind.rawValue) \(sizes)-z\(a.zDim), input \(a.input.height)×\(a.input.width)×\(a.input.channels), \(a.activation) hidden, \(a.outputActivation) output",
+            ]
+            for (i, line) in Self.dataLines(m, width: 80 - 11).enumerated() {
+                lines.append((i == 0 ? "data" : "").padding(toLength: 11, withPad: " ", startingAt: 0) + line)
+            }
+            lines += [
                 "training   dataset \(optional(t.dataset.name)) (sha256 \(optional(t.dataset.sha256))), class \(optional(t.classLabel)), noise \(optional(t.noise))",
                 "           \(optional(t.epochs)) epochs, batch \(optional(t.batchSize)), lr \(optional(t.lr)), seed \(optional(t.seed)), \(optional(t.threads)) threads, \(t.seconds.map { String(format: "%.1f s", $0) } ?? "–")",
                 "           final train loss \(optional(t.finalTrainLoss)), test loss \(optional(t.finalTestLoss))",
@@ -78,6 +83,30 @@ extension VAECommand {
                 lines.append("  \(tensor.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(tensor.dtype.description.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape.map(String.init).joined(separator: "×").padding(toLength: 9, withPad: " ", startingAt: 0))  \(codec) \(tensor.section.storedLength)/\(tensor.section.rawLength)")
             }
             return lines.joined(separator: "\n")
+        }
+
+        /// The data description (format 1.1) in one or two lines of at most `width` columns, names abbreviated to fit.
+        static func dataLines(_ metadata: ModelMetadata, width: Int) -> [String] {
+            guard let data = metadata.data else { return ["image, bernoulli (not recorded: the 1.0 default)"] }
+            var first = "\(data.kind.rawValue), \(data.likelihood.rawValue)"
+            if let variance = data.variance { first += String(format: " (variance %g)", variance) }
+            first += data.normalisation == nil ? ", not normalised" : ", normalised"
+            if let classes = data.classes { first += ", " + names(classes, "classes", width: width - first.count - 2) }
+            return [first] + (data.features.map { [names($0, "features", width: width)] } ?? [])
+        }
+
+        /// "3 classes: a, b, c", cut to "3 classes: a, …" when longer than `width` columns.
+        static func names(_ names: [String], _ what: String, width: Int) -> String {
+            let label = "\(names.count) \(what)"
+            guard !names.isEmpty else { return label }
+            let whole = "\(label): " + names.joined(separator: ", ")
+            guard whole.count > width else { return whole }
+            var shown: [String] = []
+            for name in names {
+                guard "\(label): \((shown + [name, "…"]).joined(separator: ", "))".count <= width else { break }
+                shown.append(name)
+            }
+            return "\(label): " + (shown + ["…"]).joined(separator: ", ")
         }
 
         func preview(_ values: [Double]) -> String {

@@ -77,6 +77,50 @@ struct ModelCommandTests {
         #expect(missing.status == 1 && missing.standardError.contains("has no model.vaez"))
     }
 
+    /// `inspect` shows the data description (format 1.1) in a line or two within 80 columns, and its JSON carries it.
+    @Test func inspectShowsTheDataDescription() throws {
+        let vectors = "\(root)/Formats/vectors"
+        let table = try runCommand(vae, ["inspect", "\(vectors)/table-gaussian-f32.vaez"], directory: vectors)
+        #expect(table.status == 0, "stderr: \(table.standardError)")
+        let lines = table.standardOutput.split(separator: "\n").map(String.init)
+        let at = try #require(lines.firstIndex { $0.hasPrefix("data ") }, "\(lines)")
+        #expect(lines[at] == "data       table, gaussian (variance 0.25), normalised, 2 classes: dry, wet")
+        #expect(lines[at + 1] == "           5 features: température, pressure, humidity, wind_speed, rainfall")
+        #expect(lines[at].count <= 80 && lines[at + 1].count <= 80)
+        let plain = try runCommand(vae, ["inspect", "\(vectors)/vae-f32.vaez"], directory: vectors)
+        #expect(plain.standardOutput.contains("\ndata       image, bernoulli (not recorded: the 1.0 default)\n"))
+        let json = try runCommand(vae, ["inspect", "--json", "\(vectors)/table-gaussian-f32.vaez"], directory: vectors)
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let data = try #require((report["metadata"] as? [String: Any])?["data"] as? [String: Any])
+        #expect(data["variance"] as? Double == 0.25 && (data["features"] as? [String])?.count == 5)
+        #expect((report["file"] as? [String: Any])?["format_version"] as? String == "1.1")
+    }
+
+    /// Long name lists are cut to fit, ending in "…".
+    @Test func inspectAbbreviatesLongNameLists() throws {
+        let directory = temporaryDirectory()
+        let python = """
+            import copy, sys
+            sys.path.insert(0, "\(root)/Tools")
+            import vaez, make_vectors
+            meta = copy.deepcopy(vaez.read("\(root)/Formats/vectors/table-gaussian-f32.vaez").metadata)
+            meta["architecture"]["input"]["width"] = 300
+            meta["data"]["normalisation"] = None
+            meta["data"]["features"] = [f"feature_{i}" for i in range(300)]
+            meta["data"]["classes"] = ["a" * 100, "b"]
+            vaez.write("\(directory)/wide.vaez", meta, make_vectors.make_weights(meta["architecture"], 1))
+            """
+        let made = try runCommand("/usr/bin/env", ["python3", "-c", python], directory: directory)
+        #expect(made.status == 0, "\(made.standardError)")
+        let text = try runCommand(vae, ["inspect", "\(directory)/wide.vaez"], directory: directory)
+        let lines = text.standardOutput.split(separator: "\n").map(String.init)
+        let at = try #require(lines.firstIndex { $0.hasPrefix("data ") }, "\(text.standardError)")
+        #expect(lines[at] == "data       table, gaussian (variance 0.25), not normalised, 2 classes: …")
+        // One more name would pass 80 columns.
+        #expect(lines[at + 1] == "           300 features: feature_0, feature_1, feature_2, feature_3, …")
+    }
+
     /// Like `inspect`, `verify` takes a training folder (its model.vaez); every failure names its path once.
     @Test func verifyAcceptsATrainingFolderAndNamesAPathOnce() throws {
         let run = try trainedRun()

@@ -73,7 +73,10 @@ struct CrossLanguageTests {
     /// Python's golden files were written by the reference writer; the Swift writer, given the same model and time,
     /// must produce the same sections: same table fields, same raw bytes (compressed bytes may differ with the
     /// zstd version, which the spec allows).
-    @Test(arguments: ["vae-f32", "vae-f16", "vae-bf16", "vae-int8", "ae-f32", "vae-f32-nohidden"])
+    @Test(arguments: [
+        "vae-f32", "vae-f16", "vae-bf16", "vae-int8", "ae-f32", "vae-f32-nohidden",
+        "table-gaussian-f32", "image-rgb-f32",  // version 1.1
+    ])
     func swiftRewritesGoldenFilesSectionForSection(name: String) throws {
         try withTemporaryDirectory { directory in try rewriteGolden(name: name, path: directory + "/\(name).vaez") }
     }
@@ -89,6 +92,7 @@ struct CrossLanguageTests {
         let actual = try #require(try PythonReference.json("sections", path) as? NSArray)
         // raw_sha256 of the metadata section covers the canonical JSON: Swift prints what json.dumps printed.
         #expect(actual.isEqual(expected), "\(name): \(actual) vs \(expected)")
+        #expect(try VAEZReader.read(path: path).version == golden.version, "both writers choose the same minor")
     }
 
     @Test func swiftAndPythonRefuseTheSameVectorsWithTheSameRule() throws {

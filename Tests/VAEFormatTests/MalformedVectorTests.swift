@@ -16,6 +16,9 @@ struct MalformedVectorTests {
             } catch {
                 #expect(error.rule.rawValue == vector.rule, "\(vector.file): \(error) — \(vector.what)")
                 #expect(!error.message.isEmpty)
+                if let key = vector.key {  // it fails at the intended check, not just with the intended rule
+                    #expect(error.message.hasPrefix(key + ": "), "\(vector.file): \(error) — \(vector.what)")
+                }
                 rulesSeen.insert(error.rule.rawValue)
             }
         }

@@ -23,6 +23,8 @@ struct VectorManifest {
         let file: String
         let rule: String
         let what: String
+        /// For metadata_invalid files: the key the failing check is about (the readers' messages start with it).
+        let key: String?
     }
 
     let rules: [String]
@@ -71,7 +73,7 @@ struct VectorManifest {
         let malformed = try #require(root["malformed"] as? [[String: Any]]).map { entry in
             Malformed(
                 file: try #require(entry["file"] as? String), rule: try #require(entry["rule"] as? String),
-                what: try #require(entry["what"] as? String))
+                what: try #require(entry["what"] as? String), key: entry["key"] as? String)
         }
         return VectorManifest(rules: rules, golden: golden, malformed: malformed, limits: limits)
     }

@@ -6,6 +6,7 @@ Run from the repository root: python3 -m pytest -q Tools/tests
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -86,6 +87,14 @@ def test_malformed_vector_fails_with_its_rule(name):
         vaez.read(VECTORS / name)
     assert info.value.rule == MALFORMED[name]["rule"], str(info.value)
     assert MALFORMED[name]["derived_from"] in GOLDEN
+    if "key" in MALFORMED[name]:  # it fails at the intended check, not just with the intended rule
+        assert info.value.message.startswith(MALFORMED[name]["key"] + ": "), str(info.value)
+
+
+def test_every_data_rule_has_a_malformed_vector():
+    keys = {m["key"] for m in MANIFEST["malformed"] if m["file"].startswith("data-")}
+    assert keys >= {"data.kind", "data.likelihood", "data.variance", "data.normalisation.mean",
+                    "data.normalisation.std", "data.features", "data.classes", "training.dataset.source.resize"}
 
 
 def test_every_rule_has_a_malformed_vector():
@@ -96,7 +105,7 @@ def test_every_rule_has_a_malformed_vector():
 def test_vector_directory_is_small_and_complete():
     files = {p.name for p in VECTORS.iterdir()}
     assert files == set(GOLDEN) | set(MALFORMED) | {"manifest.json"}
-    assert sum((VECTORS / f).stat().st_size for f in files) < 200_000
+    assert sum((VECTORS / f).stat().st_size for f in files) < 256_000
 
 
 def test_make_vectors_regenerates_identical_bytes(tmp_path):
@@ -412,6 +421,158 @@ def test_metadata_types(path, value, valid):
     assert info.value.rule == "metadata_invalid" and path.split(".")[-1] in info.value.message
 
 
+# =============================================================================
+# The data description (format 1.1)
+# =============================================================================
+
+
+def table_model():
+    """The table golden's metadata (data, source) with fresh weights."""
+    meta = copy.deepcopy(vaez.read(VECTORS / "table-gaussian-f32.vaez").metadata)
+    return meta, make_vectors.make_weights(meta["architecture"], 3)
+
+
+def test_writer_writes_minor_1_exactly_when_there_is_data(tmp_path):
+    meta, tensors = table_model()
+    vaez.write(tmp_path / "table.vaez", meta, tensors, created=CREATED)
+    data = (tmp_path / "table.vaez").read_bytes()
+    assert struct.unpack_from("<HH", data, 8) == (1, 1) and vaez.read(data).version == (1, 1)
+    del meta["data"]
+    meta["architecture"]["output_activation"] = "sigmoid"
+    vaez.write(tmp_path / "plain.vaez", meta, tensors, created=CREATED)
+    data = (tmp_path / "plain.vaez").read_bytes()
+    assert struct.unpack_from("<HH", data, 8) == (1, 0) and vaez.read(data).version == (1, 0)
+    assert "source" in vaez.read(data).metadata["training"]["dataset"]  # provenance alone stays 1.0
+
+
+def test_a_1_0_file_has_no_data_and_means_a_bernoulli_image():
+    model = vaez.read(VECTORS / "vae-f32.vaez")
+    assert model.version == (1, 0) and "data" not in model.metadata
+    assert "source" not in model.metadata["training"]["dataset"]
+    assert model.data == vaez.DEFAULT_DATA == {
+        "kind": "image", "likelihood": "bernoulli", "variance": None, "normalisation": None, "features": None,
+        "classes": None,
+    }
+    assert vaez.read(VECTORS / "table-gaussian-f32.vaez").data["likelihood"] == "gaussian"
+
+
+def test_data_and_source_round_trip_with_unknown_keys():
+    meta, tensors = table_model()
+    meta["data"]["future"] = {"kept": True}
+    meta["data"]["normalisation"]["clip"] = 3.0
+    meta["training"]["dataset"]["source"]["delimiter"] = ";"
+    model = vaez.read(vaez.to_bytes(meta, tensors, created=CREATED))
+    assert model.metadata == meta
+    assert model.metadata["data"]["future"] == {"kept": True}
+
+
+def _table_with(path: str, value) -> dict:
+    meta, _ = table_model()
+    *parents, key = path.split(".")
+    target = meta
+    for parent in parents:
+        target = target[parent]
+    if value is _ABSENT:
+        del target[key]
+    else:
+        target[key] = value
+    return meta
+
+
+_ABSENT = object()
+
+
+@pytest.mark.parametrize("path, value, failing", [
+    ("data.kind", "image", None),
+    ("data.kind", "tabular", "data.kind"),
+    ("architecture.input", {"height": 1, "width": 5, "channels": 1}, None),
+    ("architecture.input", {"height": 5, "width": 1, "channels": 1}, "data.kind"),
+    ("architecture.input", {"height": 1, "width": 1, "channels": 5}, "data.kind"),
+    ("architecture.output_activation", "sigmoid", "data.likelihood"),
+    ("architecture.output_activation", "tanh", "data.likelihood"),
+    ("data.likelihood", "bernoulli", "data.likelihood"),
+    ("data.likelihood", "poisson", "data.likelihood"),
+    ("data.variance", None, "data.variance"),
+    ("data.variance", 0, "data.variance"),
+    ("data.variance", -0.5, "data.variance"),
+    ("data.variance", 5e-324, None),
+    ("data.variance", True, "data.variance"),
+    ("data.variance", _ABSENT, "data.variance"),
+    ("data.normalisation", None, None),
+    ("data.normalisation", [], "data.normalisation"),
+    ("data.normalisation.std", [1.0, 1.0, 1.0, 1.0, -1.0], "data.normalisation.std"),
+    ("data.normalisation.std", [1.0, 1.0, 1.0, 1.0], "data.normalisation.std"),
+    ("data.normalisation.mean", [0, 0, 0, 0, 0], None),
+    ("data.normalisation.mean", [0.0] * 6, "data.normalisation.mean"),
+    ("data.normalisation.mean", _ABSENT, "data.normalisation.mean"),
+    ("data.features", None, None),
+    ("data.features", ["a", "b", "c", "d", 5], "data.features"),
+    ("data.features", ["a"] * 4, "data.features"),
+    ("data.classes", None, None),
+    ("data.classes", [str(i) for i in range(256)], None),
+    ("data.classes", [str(i) for i in range(257)], "data.classes"),
+    ("data.classes", "dry,wet", "data.classes"),
+    ("data", None, "data"),
+    ("data", _ABSENT, None),  # no data: output_activation "identity" is not checked (1.0 files load as before)
+    ("training.dataset.source", _ABSENT, None),
+    ("training.dataset.source", None, "training.dataset.source"),
+    ("training.dataset.source.path", None, "training.dataset.source.path"),
+    ("training.dataset.source.format", "parquet", None),  # only the type is checked
+    ("training.dataset.source.resize", [28, 28], None),
+    ("training.dataset.source.resize", [28, 0], "training.dataset.source.resize"),
+    ("training.dataset.source.channels", "3", "training.dataset.source.channels"),
+    ("training.dataset.source.split_seed", 1.5, "training.dataset.source.split_seed"),
+    ("training.dataset.source.test_fraction", _ABSENT, "training.dataset.source.test_fraction"),
+])
+def test_data_rules(path, value, failing):
+    meta = _table_with(path, value)
+    if failing is None:
+        vaez.check_metadata(meta)
+        return
+    with pytest.raises(vaez.VaezError) as info:
+        vaez.check_metadata(meta)
+    assert info.value.rule == "metadata_invalid" and info.value.message.startswith(failing + ": "), str(info.value)
+
+
+def test_bernoulli_has_no_variance():
+    meta = vaez.read(VECTORS / "image-rgb-f32.vaez").metadata
+    vaez.check_metadata(meta)
+    meta["data"]["variance"] = 0.5
+    with pytest.raises(vaez.VaezError) as info:
+        vaez.check_metadata(meta)
+    assert info.value.message.startswith("data.variance: a bernoulli likelihood has no variance")
+
+
+def test_data_types_are_checked_before_the_cross_field_rules():
+    # The likelihood pairing is a cross-field rule: a type error later in depth-first order still comes first.
+    meta = _table_with("architecture.output_activation", "sigmoid")
+    meta["data"]["classes"] = 7
+    with pytest.raises(vaez.VaezError) as info:
+        vaez.check_metadata(meta)
+    assert info.value.message.startswith("data.classes: ")
+
+
+def test_inspect_shows_the_data_description_within_80_columns(capsys):
+    assert vaez.main(["inspect", str(VECTORS / "table-gaussian-f32.vaez")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == "  data: table, gaussian (variance 0.25), normalised, 2 classes: dry, wet"
+    assert lines[3] == "        5 features: température, pressure, humidity, wind_speed, rainfall"
+    assert vaez.main(["inspect", str(VECTORS / "vae-f32.vaez")]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == "  data: image, bernoulli (not recorded: the 1.0 default)"
+    assert vaez.main(["inspect", "--json", str(VECTORS / "table-gaussian-f32.vaez")]) == 0
+    assert json.loads(capsys.readouterr().out)["metadata"]["data"]["variance"] == 0.25
+
+
+def test_data_lines_abbreviate_long_name_lists():
+    meta, _ = table_model()
+    meta["data"]["features"] = [f"feature_{i}" for i in range(300)]
+    meta["data"]["classes"] = ["a" * 100, "b"]
+    first, second = vaez.data_lines(meta, 72)
+    assert first == "table, gaussian (variance 0.25), normalised, 2 classes: …"
+    assert second.startswith("300 features: feature_0, feature_1, ") and second.endswith(", …")
+    assert len(second) <= 72 and len(vaez.data_lines(meta, 72)) == 2
+
+
 def _nested(depth: int) -> bytes:
     meta, _ = small_model()
     text = json.dumps(meta)
@@ -537,10 +698,11 @@ def test_cli_inspect_json(capsys):
     assert "decoder.1.weight" in capsys.readouterr().out
 
 
-def test_cli_to_npz(tmp_path):
+@pytest.mark.parametrize("name", ["vae-int8.vaez", "table-gaussian-f32.vaez"])
+def test_cli_to_npz(tmp_path, name):
     out = tmp_path / "model.npz"
-    assert vaez.main(["to-npz", str(VECTORS / "vae-int8.vaez"), str(out)]) == 0
-    model = vaez.read(VECTORS / "vae-int8.vaez")
+    assert vaez.main(["to-npz", str(VECTORS / name), str(out)]) == 0
+    model = vaez.read(VECTORS / name)
     with np.load(out) as npz:
         for name, values in model.tensors.items():
             assert np.array_equal(npz[name], values) and npz[name].dtype == np.float32
@@ -554,8 +716,9 @@ def _parse_safetensors(path: Path):
     return header, data[8 + length :]
 
 
-def test_safetensors_round_trip_is_byte_identical(tmp_path):
-    source = VECTORS / "vae-f32.vaez"
+@pytest.mark.parametrize("name", ["vae-f32.vaez", "table-gaussian-f32.vaez"])
+def test_safetensors_round_trip_is_byte_identical(tmp_path, name):
+    source = VECTORS / name
     st, back = tmp_path / "model.safetensors", tmp_path / "back.vaez"
     assert run_cli("to-safetensors", source, st).returncode == 0
     header, blob = _parse_safetensors(st)
