@@ -42,7 +42,8 @@ public enum TableFiles {
         let lines = try records(text, source: source)
         guard let header = lines.first?.fields else { throw InputError("\(source) is empty; it needs a header row") }
         for name in drop where !header.contains(name) {
-            throw InputError("\(source) has no column '\(name)' to drop (its columns: \(header.joined(separator: ", ")))")
+            let columns = header.joined(separator: ", ")
+            throw InputError("\(source) has no column '\(name)' to drop (its columns: \(columns))")
         }
         let kept = header.indices.filter { !drop.contains(header[$0]) }
         let names = kept.map { header[$0] }
@@ -74,7 +75,8 @@ public enum TableFiles {
         if let features {
             if let extra = names.first(where: { !features.contains($0) }) {
                 throw InputError("\(source) has a column '\(extra)' that model '\(model)' does not know; its columns "
-                                 + "are \(features.joined(separator: ", ")) (leave one out with --drop-column \(extra))")
+                                 + "are \(features.joined(separator: ", ")) "
+                                 + "(leave one out with --drop-column \(extra))")
             }
             if let missing = features.first(where: { !names.contains($0) }) {
                 throw InputError("\(source) has no column '\(missing)', which model '\(model)' needs")
@@ -87,7 +89,8 @@ public enum TableFiles {
         }
         guard names.count == width else {
             let dropped = drop.isEmpty ? "" : " (after --drop-column)"
-            throw InputError("\(source) has \(names.count) columns\(dropped), but model '\(model)' takes rows of \(width)")
+            throw InputError(
+                "\(source) has \(names.count) columns\(dropped), but model '\(model)' takes rows of \(width)")
         }
     }
 

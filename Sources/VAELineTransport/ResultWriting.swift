@@ -82,7 +82,8 @@ struct ResultWriter {
     }
 
     private func writeImageArray(_ images: GeneratedImages, call: RPCCall, into w: inout JSONWriter) {
-        let payload = ImagePayload(height: images.shape.height, width: images.shape.width, channels: images.shape.channels)
+        let shape = images.shape
+        let payload = ImagePayload(height: shape.height, width: shape.width, channels: shape.channels)
         switch images.pixels.storage {
         case .bytes:
             payload.write(bytes: UnsafePointer(images.pixels.bytes.baseAddress!), count: images.count,

@@ -103,7 +103,9 @@ public struct ImagePayload: Sendable {
 
     /// `height` rows of `width` pixels: numbers (grey only) or arrays of `channels` numbers.
     func nestedRows(_ rows: [JSONValue], index: Int, into out: UnsafeMutablePointer<Float>) throws(RPCError) {
-        guard rows.count == height else { throw .shapeMismatch("image", expected: shape, got: [rows.count], index: index) }
+        guard rows.count == height else {
+            throw .shapeMismatch("image", expected: shape, got: [rows.count], index: index)
+        }
         for (y, row) in rows.enumerated() {
             guard case .array(let pixels) = row, pixels.count == width else {
                 throw .shapeMismatch("image", expected: shape, got: [height, row.arrayValue?.count ?? 0], index: index)
@@ -149,8 +151,9 @@ public struct ImagePayload: Sendable {
         throws(RPCError)
     {
         for (i, number) in numbers.enumerated() {
-            guard let v = number.doubleValue else { throw .invalidValue("image \(index): pixel \(first + i) is not a number.") }
-            guard v >= 0 && v <= 1 else { throw .invalidValue("image \(index): pixel \(first + i) is \(v), outside [0, 1].") }
+            let pixel = first + i
+            guard let v = number.doubleValue else { throw .invalidValue("image \(index): pixel \(pixel) is not a number.") }
+            guard v >= 0 && v <= 1 else { throw .invalidValue("image \(index): pixel \(pixel) is \(v), outside [0, 1].") }
             out[i] = Float(v)
         }
     }

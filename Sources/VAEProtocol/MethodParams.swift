@@ -8,7 +8,8 @@ import VAEJSON
 /// `encode`: images (or a table model's rows) → latent codes.
 public struct EncodeParams: Sendable, Equatable {
     public var model: String?
-    /// The image items, as `ImagePayload` reads them (arrays, `{"u8": …}` or `{"png": …}`); empty when `rows` is set.
+    /// The image items, as `ImagePayload` reads them (arrays, `{"u8": …}` or `{"png": …}`); empty when `rows` is
+    /// set.
     public var images: [JSONValue]
     /// A table model's rows, as `TablePayload` reads them; nil when `images` is set.
     public var rows: [JSONValue]?
@@ -30,7 +31,8 @@ public struct EncodeParams: Sendable, Equatable {
     }
 
     public init(_ params: Params) throws(RPCError) {
-        self.init(model: try params.string("model"), images: [], sample: try params.bool("sample"), seed: try params.seed())
+        self.init(model: try params.string("model"), images: [], sample: try params.bool("sample"),
+                  seed: try params.seed())
         (images, rows) = try params.inputItems()
     }
 

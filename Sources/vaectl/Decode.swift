@@ -80,12 +80,14 @@ extension Vaectl {
         /// A table model's decoded rows, as CSV.
         func decodeRows(_ z: [[Double]], session: Session, model described: ModelDescription, maxBatch: Int) throws {
             guard let file = output.output else {
-                throw Failure(.usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -), not --out-dir")
+                throw Failure(
+                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -), not --out-dir")
             }
             var rows: [[String]] = []
             for start in stride(from: 0, to: z.count, by: maxBatch) {
                 let params = DecodeParams(model: model.model, codes: Array(z[start..<min(start + maxBatch, z.count)]))
-                rows += try decodedRows(session.call(.decode, params.json), model: described, path: session.connection.path)
+                let result = try session.call(.decode, params.json)
+                rows += try decodedRows(result, model: described, path: session.connection.path)
             }
             try writeTable(rows, model: described, to: file, json: json)
         }

@@ -6,7 +6,7 @@ import VAEProtocol
 extension Vaectl {
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Turn images (or table rows) into latent codes: one line each, or JSON that decode --z-file reads.",
+            abstract: "Turn images (or table rows) into latent codes: one line each, or JSON for decode --z-file.",
             discussion: """
                 z is mu unless --sample draws it from the posterior (a VAE's). Text output: the input, then its z. \
                 JSON output: {"inputs": […], "z": [[…]], "mu": [[…]], "logvar": [[…]]} (an AE has z only). Inputs \
@@ -24,7 +24,8 @@ extension Vaectl {
         @Option(help: "Seed for --sample.") var seed: UInt64?
         @Option(
             name: .customLong("drop-column"),
-            help: "A column of the CSV files to leave out, such as a label (repeatable).") var dropColumns: [String] = []
+            help: "A column of the CSV files to leave out, such as a label (repeatable).")
+        var dropColumns: [String] = []
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
 

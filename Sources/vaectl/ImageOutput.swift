@@ -60,8 +60,10 @@ struct ImageWriter {
     /// The images laid out as the trainer lays out its samples: 2 pixels of black around each.
     func grid(_ images: [PixelImage]) throws -> PixelImage {
         let first = images[0]
-        guard images.allSatisfy({ $0.width == first.width && $0.height == first.height && $0.channels == first.channels })
-        else {
+        let sameShape = images.allSatisfy {
+            $0.width == first.width && $0.height == first.height && $0.channels == first.channels
+        }
+        guard sameShape else {
             throw Failure(.usage, "a grid needs images of one size; write them one by one with --out-dir")
         }
         let values = images.flatMap(\.unitValues)

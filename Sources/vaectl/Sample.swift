@@ -48,7 +48,8 @@ extension Vaectl {
             var rows: [[String]] = []
             var z: [JSONValue] = []
             if described.isTable && output.output == nil {
-                throw Failure(.usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -) for its rows")
+                throw Failure(
+                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -) for its rows")
             }
             for start in stride(from: 0, to: count, by: maxBatch) {
                 var request = params(start: start, count: min(maxBatch, count - start), seed: seed)
