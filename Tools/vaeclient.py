@@ -6,10 +6,15 @@
         codes = vaed.encode(images)["z"]
         clean = vaed.denoise([png_image("scan.png")], output="png")[0]   # PNG file bytes
 
-Images sent may be: bytes of height*width grey values (0-255), a flat or nested list of floats in [0, 1], a numpy
-array (uint8 0-255 or float 0-1; one image, or a batch of shape (n, height, width)), or a protocol item such as
-png_image(path). Images returned follow `output`: "array" (numpy float32 (n, h, w) when numpy is present, else lists
-of rows), "u8" (numpy uint8 (n, h, w), else one bytes object per image) or "png" (one PNG file's bytes per image).
+Images sent may be: bytes of height*width*channels values (0-255), a flat or nested list of floats in [0, 1], a
+numpy array (uint8 0-255 or float 0-1; one grey image, or a batch of shape (n, height, width), or (n, height, width,
+3) for an RGB model), or a protocol item such as png_image(path). Images returned follow `output`: "array" (numpy
+float32 (n, h, w), or (n, h, w, 3) for RGB, when numpy is present, else lists of rows), "u8" (numpy uint8 of that
+shape, else one bytes object per image) or "png" (one PNG file's bytes per image).
+
+A table model (models()[i]["data"]["kind"] == "table") takes rows instead: encode(rows=...) and denoise(rows=...)
+with a list of rows of D numbers or a numpy array (n, D); decode, sample and denoise then return rows (numpy
+float32 (n, D), else lists), in the data's own units (the daemon undoes the model's normalisation).
 
 Errors from the daemon raise VaedError carrying its JSON-RPC code, data.type, message and data; a daemon that cannot
 be reached raises VaedUnavailable. A daemon serving several models needs model= (in the call, or Client(model=...)):
@@ -163,37 +168,54 @@ class Client:
         return result["text"] if format == "prometheus" else result
 
     def sample(self, count: int, seed: int | None = None, temperature: float | None = None, model: str | None = None,
-               output: str = "array") -> Samples:
-        """`count` new images: Samples(images, z, seed). The same seed gives the same images."""
+               output: str | None = None) -> Samples:
+        """`count` new images (rows, for a table model): Samples(images, z, seed). The same seed gives the same."""
         model = self._model(model)
         result = self.call("sample", model=model, count=count, seed=seed, temperature=temperature, output=output)
-        return Samples(self._images(result["images"], output, model), self._rows(result["z"]), result["seed"])
+        return Samples(self._generated(result, output, model), self._rows(result["z"]), result["seed"])
 
-    def encode(self, images, sample: bool = False, seed: int | None = None, model: str | None = None) -> dict:
-        """Latent codes: {"z", "mu", "logvar"} (an AE gives "z" only), one row per image."""
+    def encode(self, images=None, sample: bool = False, seed: int | None = None, model: str | None = None,
+               rows=None) -> dict:
+        """Latent codes: {"z", "mu", "logvar"} (an AE gives "z" only), one row per image (or per table row)."""
         model = self._model(model)
-        result = self.call("encode", model=model, images=self._items(images), sample=sample or None, seed=seed)
+        items = self._inputs(images, rows)
+        result = self.call("encode", model=model, sample=sample or None, seed=seed, **items)
         return {key: self._rows(value) for key, value in result.items()}
 
-    def decode(self, z, model: str | None = None, output: str = "array"):
-        """Images from latent codes (a list of rows, or a numpy array of shape (n, z_dim))."""
+    def decode(self, z, model: str | None = None, output: str | None = None):
+        """Images (rows, for a table model) from latent codes (a list of rows, or a numpy array (n, z_dim))."""
         model = self._model(model)
         rows = z.tolist() if np is not None and isinstance(z, np.ndarray) else [list(row) for row in z]
-        return self._images(self.call("decode", model=model, z=rows, output=output)["images"], output, model)
+        return self._generated(self.call("decode", model=model, z=rows, output=output), output, model)
 
-    def denoise(self, images, model: str | None = None, output: str = "array"):
-        """decode(mu(image)) for each image."""
+    def denoise(self, images=None, model: str | None = None, output: str | None = None, rows=None):
+        """decode(mu(x)) for each image (or table row)."""
         model = self._model(model)
-        result = self.call("denoise", model=model, images=self._items(images), output=output)
-        return self._images(result["images"], output, model)
+        result = self.call("denoise", model=model, output=output, **self._inputs(images, rows))
+        return self._generated(result, output, model)
 
     # -- images ----------------------------------------------------------------------------------------------------
+
+    def _inputs(self, images, rows) -> dict:
+        """The params member for images or a table model's rows: exactly one of them."""
+        if (images is None) == (rows is None):
+            raise ValueError("give images or rows (a table model's), not both and not neither")
+        if rows is not None:
+            table = rows.tolist() if np is not None and isinstance(rows, np.ndarray) else [list(row) for row in rows]
+            return {"rows": table}
+        return {"images": self._items(images)}
+
+    def _generated(self, result: dict, output: str | None, model: str | None):
+        """A decode, sample or denoise result: rows for a table model, else images in `output`."""
+        if "rows" in result:
+            return self._rows(result["rows"])
+        return self._images(result["images"], output or "array", model)
 
     def _model(self, model: str | None) -> str | None:
         return model if model is not None else self.model
 
-    def _size(self, model: str | None) -> tuple[int, int]:
-        """The model's image size (height, width), asked once; called after a request on the model succeeded."""
+    def _size(self, model: str | None) -> tuple[int, int, int]:
+        """The model's image size (height, width, channels), asked once; called after a request on it succeeded."""
         key = model or ""
         if key not in self._sizes:
             models = self.models()
@@ -201,7 +223,8 @@ class Client:
             if len(chosen) != 1:
                 names = [m["name"] for m in models]
                 raise VaedError(-32602, "model_required", model_required_message(names), {"models": names})
-            self._sizes[key] = (chosen[0]["image"]["height"], chosen[0]["image"]["width"])
+            image = chosen[0]["image"]
+            self._sizes[key] = (image["height"], image["width"], image.get("channels", 1))
         return self._sizes[key]
 
     @staticmethod
@@ -225,15 +248,17 @@ class Client:
     def _images(self, items: list, output: str, model: str | None):
         if output == "png":
             return [base64.b64decode(item["png"]) for item in items]
-        height, width = self._size(model)
+        height, width, channels = self._size(model)
+        shape = (height, width) if channels == 1 else (height, width, channels)
         if output == "u8":
             raw = [base64.b64decode(item["u8"]) for item in items]
             if np is None:
                 return raw
-            return np.frombuffer(b"".join(raw), dtype=np.uint8).reshape(len(raw), height, width)
+            return np.frombuffer(b"".join(raw), dtype=np.uint8).reshape(len(raw), *shape)
         if np is None:
-            return [[image[y * width:(y + 1) * width] for y in range(height)] for image in items]
-        return np.asarray(items, dtype=np.float32).reshape(len(items), height, width)
+            row = width * channels
+            return [[image[y * row:(y + 1) * row] for y in range(height)] for image in items]
+        return np.asarray(items, dtype=np.float32).reshape(len(items), *shape)
 
     @staticmethod
     def _rows(rows):

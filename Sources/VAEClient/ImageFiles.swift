@@ -3,24 +3,48 @@ import VAEData
 import VAEFiles
 import VAEImage
 
-/// One grey input image and where it came from.
+/// One input image and where it came from.
 public struct InputImage: Sendable, Equatable {
     /// For messages: the file, with `[index]` for an image of an IDX file.
     public let source: String
     /// For output files: the file's name without folder and extension, with `-index` for an IDX image.
     public let stem: String
-    /// 8-bit grey pixels.
+    /// 8-bit pixels: grey as read, or in the model's channels once conformed.
     public var image: PixelImage
+    /// The PNG file it was read from, so that it can be decoded again in the model's channels (nil for IDX).
+    var png: [UInt8]?
 
     public init(source: String, stem: String, image: PixelImage) {
         self.source = source
         self.stem = stem
         self.image = image
     }
+
+    /// Inputs are the same when their names and pixels are (not how they were stored).
+    public static func == (a: InputImage, b: InputImage) -> Bool {
+        a.source == b.source && a.stem == b.stem && a.image == b.image
+    }
+
+    /// The image in `channels` (1 or 3): a PNG decoded again (alpha dropped, grey replicated, colour folded to
+    /// grey, as vaed reads PNGs), grey replicated into RGB otherwise.
+    func converted(toChannels channels: Int) throws(InputError) -> PixelImage {
+        guard image.channels != channels else { return image }
+        if let png {
+            do {
+                return try PNG.decodeDroppingAlpha(png, channels: channels, source: source)
+            } catch {
+                throw InputError(error.message)
+            }
+        }
+        precondition(image.channels == 1 && channels == 3, "IDX images are grey")
+        return PixelImage(
+            width: image.width, height: image.height, channels: 3, pixels: image.pixels.flatMap { [$0, $0, $0] })
+    }
 }
 
-/// Reads the images users pass on the command line: PNG files (grey, grey+alpha, RGB or RGBA, 8 or 16 bits, folded
-/// to 8-bit grey) and IDX files (the MNIST format, plain or gzip-compressed), recognised by their content.
+/// Reads the images users pass on the command line: PNG files (grey, grey+alpha, RGB or RGBA, 8 or 16 bits, read as
+/// 8-bit grey, alpha dropped, until `conform` gives them the model's channels) and IDX files (the MNIST format, plain
+/// or gzip-compressed), recognised by their content.
 public enum ImageFiles {
     /// Reads every file, in order; `-` reads one file's bytes from standard input (`standardInput`, once).
     /// `indices` picks images of IDX files (all of them when nil).
@@ -50,8 +74,10 @@ public enum ImageFiles {
             }
             if bytes.starts(with: pngSignature) {
                 do {
-                    let image = try PNG.decode(bytes, channels: 1, source: source)
-                    images.append(InputImage(source: source, stem: name, image: image))
+                    let image = try PNG.decodeDroppingAlpha(bytes, channels: 1, source: source)
+                    var input = InputImage(source: source, stem: name, image: image)
+                    input.png = bytes
+                    images.append(input)
                 } catch {
                     throw InputError(error.message)
                 }
@@ -83,13 +109,14 @@ public enum ImageFiles {
         }
     }
 
-    /// Scales each image to `height`×`width` when `resize` is set; otherwise refuses one of another size, naming
-    /// both sizes.
-    public static func conform(_ images: [InputImage], height: Int, width: Int, model: String, resize: Bool)
-        throws(InputError) -> [InputImage]
-    {
+    /// Gives each image `channels` (1 or 3) and scales it to `height`×`width` when `resize` is set; otherwise
+    /// refuses one of another size, naming both sizes.
+    public static func conform(
+        _ images: [InputImage], height: Int, width: Int, channels: Int = 1, model: String, resize: Bool
+    ) throws(InputError) -> [InputImage] {
         var conformed: [InputImage] = []
         for var input in images {
+            input.image = try input.converted(toChannels: channels)
             if input.image.height != height || input.image.width != width {
                 guard resize else {
                     let size = "\(input.image.height)×\(input.image.width)"

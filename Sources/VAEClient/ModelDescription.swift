@@ -49,6 +49,10 @@ public struct ModelDescription: Sendable, Equatable {
     public let height: Int
     public let width: Int
     public let channels: Int
+    /// Whether the model reads rows of numbers (`data.kind` "table") rather than images; false from older daemons.
+    public let isTable: Bool
+    /// A table model's column names, when its file records them.
+    public let features: [String]?
     /// The whole entry as the daemon sent it.
     public let json: JSONValue
 
@@ -65,6 +69,8 @@ public struct ModelDescription: Sendable, Equatable {
         self.height = height
         self.width = width
         channels = json["image"]?["channels"]?.integerValue ?? 1
+        isTable = json["data"]?["kind"]?.stringValue == "table"
+        features = json["data"]?["features"]?.arrayValue?.compactMap(\.stringValue)
         self.json = json
     }
 

@@ -66,14 +66,11 @@ package struct RPCCallDecoder: Sendable {
     /// The params read by the protocol's own types (as clients write them), then checked against the model.
     private func modelRequest(_ method: RPCMethod, params: Params, record: inout RequestRecord) throws(RPCError) -> RPCCall {
         let limit = engine.limits.maxBatch
-        func payload(_ model: ServedModel) -> ImagePayload {
-            ImagePayload(height: model.architecture.input.height, width: model.architecture.input.width)
-        }
         switch method {
         case .encode:
             let encode = try EncodeParams(params)
             let model = try model(named: encode.model, record: &record)
-            let (images, count) = try payload(model).decode(items: encode.images, limit: limit)
+            let (images, count) = try inputs(encode.images, rows: encode.rows, model: model, limit: limit)
             let request = EncodeRequest(model: model, images: images, count: count, sample: encode.sample ?? false,
                                         seed: encode.seed ?? UInt64.random(in: 0...UInt64.max))
             var call = RPCCall(request: .encode(request), record: RequestRecord())
@@ -82,27 +79,27 @@ package struct RPCCallDecoder: Sendable {
         case .decode:
             let decode = try DecodeParams(params)
             let model = try model(named: decode.model, record: &record)
-            let format = decode.output ?? .array
+            let format = try outputFormat(decode.output, model: model)
             let (codes, count) = try decode.codes(zDim: model.zDim, limit: limit)
             let request = DecodeRequest(model: model, codes: codes, count: count, pixels: format.storage)
-            return imageCall(.decode(request), payload(model), count: count, format: format)
+            return imageCall(.decode(request), model, count: count, format: format)
         case .denoise:
             let denoise = try DenoiseParams(params)
             let model = try model(named: denoise.model, record: &record)
-            let format = denoise.output ?? .array
-            let (images, count) = try payload(model).decode(items: denoise.images, limit: limit)
+            let format = try outputFormat(denoise.output, model: model)
+            let (images, count) = try inputs(denoise.images, rows: denoise.rows, model: model, limit: limit)
             let request = DenoiseRequest(model: model, images: images, count: count, pixels: format.storage)
-            return imageCall(.denoise(request), payload(model), count: count, format: format)
+            return imageCall(.denoise(request), model, count: count, format: format)
         case .sample:
             let sample = try SampleParams(params)
             let model = try model(named: sample.model, record: &record)
             guard sample.count <= limit else { throw .tooLarge("params.count", count: sample.count, limit: limit) }
-            let format = sample.output ?? .array
+            let format = try outputFormat(sample.output, model: model)
             let seed = sample.seed ?? UInt64.random(in: 0...UInt64.max)
             // Codes start...start+count-1 of the seed, so a client splits a large sample into requests of max_batch.
             let request = SampleRequest(model: model, count: sample.count, temperature: Float(sample.temperature ?? 1),
                                         seed: seed, start: sample.start ?? 0, pixels: format.storage)
-            var call = imageCall(.sample(request), payload(model), count: sample.count, format: format)
+            var call = imageCall(.sample(request), model, count: sample.count, format: format)
             call.seed = seed
             call.start = sample.start
             call.answerBytes += sample.count * model.zDim * 16
@@ -112,13 +109,53 @@ package struct RPCCallDecoder: Sendable {
         }
     }
 
-    private func imageCall(_ request: ServingRequest, _ payload: ImagePayload, count: Int,
+    private func imageCall(_ request: ServingRequest, _ model: ServedModel, count: Int,
                            format: ImageOutputFormat) -> RPCCall {
         var call = RPCCall(request: request, record: RequestRecord())
         call.imageFormat = format
-        call.answerBytes = payload.encodedSize(count: count, format: format)
+        switch model.data.kind {
+        case .image: call.answerBytes = model.imagePayload.encodedSize(count: count, format: format)
+        case .table: call.answerBytes = model.tablePayload.encodedSize(count: count)
+        }
         return call
     }
+
+    /// The model's input values from `images` or, for a table model, `rows` (or `images` as flat rows).
+    private func inputs(_ images: [JSONValue], rows: [JSONValue]?, model: ServedModel, limit: Int) throws(RPCError)
+        -> (values: [Float], count: Int)
+    {
+        switch model.data.kind {
+        case .image:
+            if rows != nil {
+                throw .invalidParams("params.rows is for table models; model '\(model.name)' takes params.images.")
+            }
+            return try model.imagePayload.decode(items: images, limit: limit)
+        case .table:
+            if let rows { return try model.tablePayload.decode(rows: .array(rows), limit: limit) }
+            return try model.tablePayload.decode(items: images, limit: limit)
+        }
+    }
+
+    /// `output` as given (default array); u8 and png only for image models.
+    private func outputFormat(_ format: ImageOutputFormat?, model: ServedModel) throws(RPCError) -> ImageOutputFormat {
+        let format = format ?? .array
+        if model.data.kind == .table && format != .array {
+            throw .invalidParams("params.output \"\(format.rawValue)\" is for image models; model '\(model.name)' is a "
+                                 + "table model and answers rows of numbers (leave output out, or give \"array\").")
+        }
+        return format
+    }
+}
+
+extension ServedModel {
+    /// How this model's images are read and written.
+    var imagePayload: ImagePayload {
+        let input = architecture.input
+        return ImagePayload(height: input.height, width: input.width, channels: input.channels)
+    }
+
+    /// How this (table) model's rows are read and written.
+    var tablePayload: TablePayload { TablePayload(features: pixelCount, names: data.features) }
 }
 
 extension ImageOutputFormat {

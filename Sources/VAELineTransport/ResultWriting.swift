@@ -61,17 +61,16 @@ struct ResultWriter {
         w.raw("}")
     }
 
-    /// `{"images":[…]}`, and for a sample `"z"`, `"seed"` and the `"start"` asked for.
+    /// `{"images":[…]}` (`{"rows":[…]}` for a table model), and for a sample `"z"`, `"seed"` and the `"start"`
+    /// asked for.
     private func writeImages(_ images: GeneratedImages, call: RPCCall, into w: inout JSONWriter) {
-        w.raw("{\"images\":")
-        let payload = ImagePayload(height: images.shape.height, width: images.shape.width)
-        switch images.pixels.storage {
-        case .bytes:
-            payload.write(bytes: UnsafePointer(images.pixels.bytes.baseAddress!), count: images.count,
-                          format: call.imageFormat, into: &w)
-        case .floats:
-            payload.write(UnsafePointer(images.pixels.floats.baseAddress!), count: images.count,
-                          format: call.imageFormat, into: &w)
+        if let model = call.request.model, model.data.kind == .table {
+            // A table model's answers are kept as floats: its output format is always array.
+            w.raw("{\"rows\":")
+            model.tablePayload.write(UnsafePointer(images.pixels.floats.baseAddress!), count: images.count, into: &w)
+        } else {
+            w.raw("{\"images\":")
+            writeImageArray(images, call: call, into: &w)
         }
         if let seed = call.seed {
             w.raw(",\"z\":")
@@ -80,6 +79,19 @@ struct ResultWriter {
             if let start = call.start { w.raw(",\"start\":\(start)") }
         }
         w.raw("}")
+    }
+
+    private func writeImageArray(_ images: GeneratedImages, call: RPCCall, into w: inout JSONWriter) {
+        let shape = images.shape
+        let payload = ImagePayload(height: shape.height, width: shape.width, channels: shape.channels)
+        switch images.pixels.storage {
+        case .bytes:
+            payload.write(bytes: UnsafePointer(images.pixels.bytes.baseAddress!), count: images.count,
+                          format: call.imageFormat, into: &w)
+        case .floats:
+            payload.write(UnsafePointer(images.pixels.floats.baseAddress!), count: images.count,
+                          format: call.imageFormat, into: &w)
+        }
     }
 
     private func writeRows(_ values: [Float], width: Int, into w: inout JSONWriter) {
@@ -98,7 +110,9 @@ struct ResultWriter {
         w.raw("{\"name\":")
         w.string(model.name)
         w.raw(",\"kind\":\"\(a.kind.rawValue)\",\"z_dim\":\(a.zDim),\"image\":{\"height\":\(a.input.height),")
-        w.raw("\"width\":\(a.input.width),\"channels\":\(a.input.channels)},")
+        w.raw("\"width\":\(a.input.width),\"channels\":\(a.input.channels)},\"data\":")
+        w.value(model.data.json)
+        w.raw(",")
         w.raw("\"hidden\":[\(a.hidden.map(String.init).joined(separator: ","))],\"dataset\":")
         if let dataset = model.dataset { w.string(dataset) } else { w.raw("null") }
         w.raw(",\"file\":{\"path\":")
@@ -112,6 +126,18 @@ struct ResultWriter {
         w.raw("},\"loaded_at\":")
         w.string(model.loadedAt.ISO8601Format())
         w.raw("}")
+    }
+}
+
+extension ServedData {
+    /// `{"kind","likelihood","normalised","features"}`, as `models` describes a model's values.
+    var json: JSONValue {
+        .object([
+            JSONMember(key: "kind", value: .string(kind.rawValue)),
+            JSONMember(key: "likelihood", value: .string(likelihood.rawValue)),
+            JSONMember(key: "normalised", value: .bool(normalisation != nil)),
+            JSONMember(key: "features", value: features.map { .array($0.map(JSONValue.string)) } ?? .null),
+        ])
     }
 }
 

@@ -52,13 +52,23 @@ package struct InferenceModel: Sendable {
     /// True when the network has a logvar head (a VAE; an AE has none).
     package var isVAE: Bool { served.architecture.headWidth == 2 * served.zDim }
 
+    /// One image's dimensions: [height, width] for grey, [height, width, channels] for colour (interleaved).
+    package var imageShape: [Int] {
+        let input = served.architecture.input
+        return input.channels == 1 ? [input.height, input.width] : [input.height, input.width, input.channels]
+    }
+
+    /// A table model: rows of D real numbers in and out, instead of images.
+    package var isTable: Bool { served.data.kind == .table }
+
     /// Whether tensors carry a leading batch dimension. `sample` takes its count instead.
     package var isBatched: Bool { method != .sample }
 
     package var inputs: [TensorSpec] {
-        let image = [-1, served.architecture.input.height, served.architecture.input.width]
+        let image = [-1] + imageShape
         switch method {
         case .encode, .denoise:
+            if isTable { return [TensorSpec(name: "rows", datatype: .fp32, shape: [-1, served.pixelCount])] }
             return [TensorSpec(name: "images", datatype: .uint8, shape: image, alsoAccepted: [.fp32])]
         case .decode:
             return [TensorSpec(name: "z", datatype: .fp32, shape: [-1, served.zDim])]
@@ -76,10 +86,11 @@ package struct InferenceModel: Sendable {
     }
 
     package var outputs: [TensorSpec] {
-        let image = [-1, served.architecture.input.height, served.architecture.input.width]
+        let image = [-1] + imageShape
         let code = [-1, served.zDim]
-        let images = [TensorSpec(name: "images", datatype: .uint8, shape: image),
-                      TensorSpec(name: "images_fp32", datatype: .fp32, shape: image)]
+        let images = isTable ? [TensorSpec(name: "rows", datatype: .fp32, shape: [-1, served.pixelCount])]
+            : [TensorSpec(name: "images", datatype: .uint8, shape: image),
+               TensorSpec(name: "images_fp32", datatype: .fp32, shape: image)]
         switch method {
         case .encode:
             return [TensorSpec(name: "mu", datatype: .fp32, shape: code)]

@@ -45,8 +45,11 @@ extension PreparedInference {
             tensors["mu"] = (.fp32, shape, .floats(encoding.mu))
             if let logvar = encoding.logvar { tensors["logvar"] = (.fp32, shape, .floats(logvar)) }
             tensors["z"] = (.fp32, shape, .floats(encoding.z))
+        case .images(let images) where model.isTable:
+            tensors["rows"] = (.fp32, [images.count, images.shape.pixelCount], .floats(Array(images.pixels.floats)))
+            if !images.codes.isEmpty { tensors["z"] = (.fp32, [images.count, images.zDim], .floats(images.codes)) }
         case .images(let images):
-            let shape = [images.count, images.shape.height, images.shape.width]
+            let shape = [images.count] + model.imageShape
             let pixels = images.pixels
             switch pixels.storage {
             case .bytes:

@@ -23,18 +23,18 @@ extension InferenceModel {
     package func prepare(_ request: InferenceRequest) throws(InferenceError) -> PreparedInference {
         let inputs = try checkedInputs(request.inputs)
         let outputs = try requestedOutputs(request.outputs, binaryByDefault: request.parameters["binary_data_output"] == .bool(true))
-        let wantsFloats = outputs.contains { $0.name == "images_fp32" }
+        let wantsFloats = isTable || outputs.contains { $0.name == "images_fp32" }
         let pixels: PixelStorage = wantsFloats ? .floats : .bytes
         let parameters = request.parameters
         switch method {
         case .encode:
-            let (images, count) = try imageRows(inputs["images"]!)
+            let (images, count) = try isTable ? tableRows(inputs["rows"]!) : imageRows(inputs["images"]!)
             let sample = try Self.bool(parameters["sample"], "sample") ?? false
             let seed = sample ? try Self.unsigned(parameters["seed"], "seed") ?? UInt64.random(in: 0...UInt64.max) : nil
             let encode = EncodeRequest(model: served, images: images, count: count, sample: sample, seed: seed ?? 0)
             return PreparedInference(model: self, request: .encode(encode), outputs: outputs, id: request.id, seed: seed)
         case .denoise:
-            let (images, count) = try imageRows(inputs["images"]!)
+            let (images, count) = try isTable ? tableRows(inputs["rows"]!) : imageRows(inputs["images"]!)
             let denoise = DenoiseRequest(model: served, images: images, count: count, pixels: pixels)
             return PreparedInference(model: self, request: .denoise(denoise), outputs: outputs, id: request.id, seed: nil)
         case .decode:
@@ -118,12 +118,11 @@ extension InferenceModel {
         }
     }
 
-    /// [n, H, W] images, UINT8 or FP32 in [0, 1], as n rows of floats in [0, 1].
+    /// [n, H, W] (grey) or [n, H, W, C] images, UINT8 or FP32 in [0, 1], as n rows of floats in [0, 1].
     private func imageRows(_ input: (InputTensor, TensorDatatype)) throws(InferenceError) -> ([Float], Int) {
         let (tensor, datatype) = input
-        let height = served.architecture.input.height, width = served.architecture.input.width
-        let count = try batchCount(tensor, trailing: [height, width])
-        let pixels = count * height * width
+        let count = try batchCount(tensor, trailing: imageShape)
+        let pixels = count * served.pixelCount
         switch (datatype, tensor.values) {
         case (.uint8, .raw(let bytes)):
             return (Self.unitValues(bytes), count)
@@ -140,6 +139,19 @@ extension InferenceModel {
         default:
             throw InferenceError(.invalidRequest, "Input 'images' holds values of another type than its datatype \(datatype.rawValue).")
         }
+    }
+
+    /// [n, D] FP32 table rows: any finite numbers.
+    private func tableRows(_ input: (InputTensor, TensorDatatype)) throws(InferenceError) -> ([Float], Int) {
+        let (tensor, _) = input
+        let features = served.pixelCount
+        let count = try batchCount(tensor, trailing: [features])
+        let values = try Self.floats(tensor, count * features)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw InferenceError(.invalidValue, "Input 'rows' has \(values[bad]) at row \(bad / features), column "
+                                 + "\(bad % features); rows are finite numbers.")
+        }
+        return (values, count)
     }
 
     /// [n, z] FP32 codes.

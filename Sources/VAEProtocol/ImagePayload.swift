@@ -13,22 +13,34 @@ public enum ImageOutputFormat: String, Sendable, CaseIterable {
     case png
 }
 
-/// Decodes `images` params and writes result images, for grey images of one size.
+/// Decodes `images` params and writes result images, for images of one size and 1 (grey) or 3 (RGB) channels.
+///
+/// Values are row-major height × width × channels with the channels interleaved as in PNG, each a byte / 255
+/// (Formats/vaez.md section 6.1.1).
 public struct ImagePayload: Sendable {
     public let height: Int
     public let width: Int
+    public let channels: Int
 
-    public init(height: Int, width: Int) {
+    public init(height: Int, width: Int, channels: Int = 1) {
+        precondition(channels == 1 || channels == 3, "images are grey (1 channel) or RGB (3)")
         self.height = height
         self.width = width
+        self.channels = channels
     }
 
-    public var pixelCount: Int { height * width }
+    /// Values per image: height × width × channels.
+    public var pixelCount: Int { height * width * channels }
 
-    /// Decodes `params.images` into `count × height × width` floats in [0, 1].
+    /// The shape an image is given in: [height, width] for grey, [height, width, channels] for colour.
+    var shape: [Int] { channels == 1 ? [height, width] : [height, width, channels] }
+
+    /// Decodes `params.images` into `count × pixelCount` floats in [0, 1].
     ///
-    /// Each item is a flat array of height×width numbers, an array of `height` rows of `width` numbers,
-    /// `{"u8": base64}` (bytes / 255) or `{"png": base64}` (8- or 16-bit grey, RGB or RGBA, folded to grey).
+    /// Each item is a flat array of height×width×channels numbers, an array of `height` rows of `width` pixels (a
+    /// pixel is a number for grey, an array of `channels` numbers for any), `{"u8": base64}` (bytes / 255) or
+    /// `{"png": base64}` (any PNG, converted to the model's channels: alpha dropped, grey replicated to RGB, colour
+    /// folded to grey).
     /// - Throws: `RPCError` of type invalid_params, shape_mismatch, invalid_value or too_large, naming the item.
     public func decode(_ value: JSONValue?, limit: Int) throws(RPCError) -> (values: [Float], count: Int) {
         try decode(items: try Self.imageItems(value), limit: limit)
@@ -36,7 +48,7 @@ public struct ImagePayload: Sendable {
 
     /// `images` as a non-empty array of items, each read later against the model's size.
     static func imageItems(_ value: JSONValue?) throws(RPCError) -> [JSONValue] {
-        guard let value else { throw .invalidParams("params.images is required.") }
+        guard let value else { throw .invalidParams("params.images is required (params.rows for a table model).") }
         guard case .array(let items) = value else { throw .invalidParams("params.images must be an array of images.") }
         guard !items.isEmpty else { throw .invalidParams("params.images must not be empty.") }
         return items
@@ -55,19 +67,10 @@ public struct ImagePayload: Sendable {
     }
 
     func decode(_ item: JSONValue, index: Int, into out: UnsafeMutablePointer<Float>) throws(RPCError) {
-        let expected = [height, width]
         switch item {
         case .array(let elements):
             if let first = elements.first, case .array = first {
-                guard elements.count == height else {
-                    throw .shapeMismatch("image", expected: expected, got: [elements.count], index: index)
-                }
-                for (y, row) in elements.enumerated() {
-                    guard case .array(let numbers) = row, numbers.count == width else {
-                        throw .shapeMismatch("image", expected: expected, got: [height, row.arrayValue?.count ?? 0], index: index)
-                    }
-                    try unitNumbers(numbers, index: index, into: out + y * width)
-                }
+                try nestedRows(elements, index: index, into: out)
             } else {
                 guard elements.count == pixelCount else {
                     throw .shapeMismatch("image", expected: [pixelCount], got: [elements.count], index: index)
@@ -90,38 +93,73 @@ public struct ImagePayload: Sendable {
                 }
                 PixelValues.bytesToUnit(bytes, out, count: pixelCount)
             } else {
-                // The size first, so that a PNG declaring a huge image is refused before it is decoded.
-                let size: (height: Int, width: Int)
-                let image: PixelImage
-                do {
-                    size = try PNG.size(of: bytes, source: "image \(index)")
-                } catch {
-                    throw .invalidValue("image \(index): \(error.message)")
-                }
-                guard size.height == height, size.width == width else {
-                    throw .shapeMismatch("image", expected: expected, got: [size.height, size.width], index: index)
-                }
-                do {
-                    image = try PNG.decode(bytes, channels: 1, source: "image \(index)")
-                } catch {
-                    throw .invalidValue("image \(index): \(error.message)")
-                }
-                PixelValues.bytesToUnit(image.pixels, out, count: pixelCount)
+                let pixels = try pngPixels(bytes, index: index)
+                PixelValues.bytesToUnit(pixels, out, count: pixelCount)
             }
         default:
             throw .invalidParams("image \(index) must be an array, {\"u8\": base64} or {\"png\": base64}.")
         }
     }
 
-    func unitNumbers(_ numbers: [JSONValue], index: Int, into out: UnsafeMutablePointer<Float>) throws(RPCError) {
+    /// `height` rows of `width` pixels: numbers (grey only) or arrays of `channels` numbers.
+    func nestedRows(_ rows: [JSONValue], index: Int, into out: UnsafeMutablePointer<Float>) throws(RPCError) {
+        guard rows.count == height else {
+            throw .shapeMismatch("image", expected: shape, got: [rows.count], index: index)
+        }
+        for (y, row) in rows.enumerated() {
+            guard case .array(let pixels) = row, pixels.count == width else {
+                throw .shapeMismatch("image", expected: shape, got: [height, row.arrayValue?.count ?? 0], index: index)
+            }
+            let rowStart = out + y * width * channels
+            if channels == 1, pixels.first?.arrayValue == nil {
+                try unitNumbers(pixels, index: index, into: rowStart, first: y * width)
+                continue
+            }
+            for (x, pixel) in pixels.enumerated() {
+                guard case .array(let values) = pixel, values.count == channels else {
+                    throw .shapeMismatch("image", expected: [height, width, channels],
+                                         got: [height, width, pixel.arrayValue?.count ?? 0], index: index)
+                }
+                try unitNumbers(values, index: index, into: rowStart + x * channels, first: (y * width + x) * channels)
+            }
+        }
+    }
+
+    /// A PNG's pixels in the model's channels, alpha dropped (not composited). The size is checked first, so that a
+    /// PNG declaring a huge image is refused before it is decoded.
+    func pngPixels(_ bytes: [UInt8], index: Int) throws(RPCError) -> [UInt8] {
+        let size: (height: Int, width: Int)
+        let image: PixelImage
+        do {
+            size = try PNG.size(of: bytes, source: "image \(index)")
+        } catch {
+            throw .invalidValue("image \(index): \(error.message)")
+        }
+        guard size.height == height, size.width == width else {
+            throw .shapeMismatch("image", expected: [height, width], got: [size.height, size.width], index: index)
+        }
+        do {
+            image = try PNG.decodeDroppingAlpha(bytes, channels: channels, source: "image \(index)")
+        } catch {
+            throw .invalidValue("image \(index): \(error.message)")
+        }
+        return image.pixels
+    }
+
+    /// - Parameter first: the index of `numbers[0]` among the image's values, for the messages.
+    func unitNumbers(_ numbers: [JSONValue], index: Int, into out: UnsafeMutablePointer<Float>, first: Int = 0)
+        throws(RPCError)
+    {
         for (i, number) in numbers.enumerated() {
-            guard let v = number.doubleValue else { throw .invalidValue("image \(index): pixel \(i) is not a number.") }
-            guard v >= 0 && v <= 1 else { throw .invalidValue("image \(index): pixel \(i) is \(v), outside [0, 1].") }
+            let pixel = first + i
+            guard let v = number.doubleValue else { throw .invalidValue("image \(index): pixel \(pixel) is not a number.") }
+            guard v >= 0 && v <= 1 else { throw .invalidValue("image \(index): pixel \(pixel) is \(v), outside [0, 1].") }
             out[i] = Float(v)
         }
     }
 
-    /// Writes `count` images (floats in [0, 1]) as a JSON array in `format`.
+    /// Writes `count` images as a JSON array in `format`. The floats are written as they are for `array` (a Gaussian
+    /// decoder's means may leave [0, 1]) and clipped to [0, 1] for the 8-bit formats.
     package func write(_ images: UnsafePointer<Float>, count: Int, format: ImageOutputFormat, into writer: inout JSONWriter) {
         guard format == .array else {
             var bytes = [UInt8](repeating: 0, count: count * pixelCount)
@@ -146,9 +184,10 @@ public struct ImagePayload: Sendable {
         for index in 0..<count {
             if index > 0 { writer.byte(UInt8(ascii: ",")) }
             let bytes = Array(UnsafeBufferPointer(start: images + index * pixelCount, count: pixelCount))
-            // Encoding an 8-bit grey image of a valid size cannot fail.
+            // Encoding an 8-bit grey or RGB image of a valid size cannot fail.
             let payload = format == .u8 ? bytes
-                : (try? PNG.encode(PixelImage(width: width, height: height, channels: 1, pixels: bytes), uncompressed: true)) ?? []
+                : (try? PNG.encode(PixelImage(width: width, height: height, channels: channels, pixels: bytes),
+                                   uncompressed: true)) ?? []
             writer.raw(format == .u8 ? "{\"u8\":\"" : "{\"png\":\"")
             writer.raw(Data(payload).base64EncodedString())
             writer.raw("\"}")

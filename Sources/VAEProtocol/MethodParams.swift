@@ -5,11 +5,14 @@ import VAEJSON
 // protocol gives for each bad member. Checks that need the model (image sizes, code lengths, limits) come after,
 // on the server.
 
-/// `encode`: images → latent codes.
+/// `encode`: images (or a table model's rows) → latent codes.
 public struct EncodeParams: Sendable, Equatable {
     public var model: String?
-    /// The image items, as `ImagePayload` reads them (arrays, `{"u8": …}` or `{"png": …}`).
+    /// The image items, as `ImagePayload` reads them (arrays, `{"u8": …}` or `{"png": …}`); empty when `rows` is
+    /// set.
     public var images: [JSONValue]
+    /// A table model's rows, as `TablePayload` reads them; nil when `images` is set.
+    public var rows: [JSONValue]?
     /// Draw z around mu instead of answering mu.
     public var sample: Bool?
     public var seed: UInt64?
@@ -21,13 +24,21 @@ public struct EncodeParams: Sendable, Equatable {
         self.seed = seed
     }
 
+    /// A table model's rows, each an array of its D numbers.
+    public init(model: String? = nil, rows: [[Double]], sample: Bool? = nil, seed: UInt64? = nil) {
+        self.init(model: model, images: [], sample: sample, seed: seed)
+        self.rows = rows.map(JSONValue.numbers)
+    }
+
     public init(_ params: Params) throws(RPCError) {
-        self.init(model: try params.string("model"), images: try params.imageItems(), sample: try params.bool("sample"),
+        self.init(model: try params.string("model"), images: [], sample: try params.bool("sample"),
                   seed: try params.seed())
+        (images, rows) = try params.inputItems()
     }
 
     public var json: JSONValue {
-        .members([("model", model.map(JSONValue.string)), ("images", .array(images)), ("sample", sample.map(JSONValue.bool)),
+        .members([("model", model.map(JSONValue.string)), ("images", rows == nil ? .array(images) : nil),
+                  ("rows", rows.map(JSONValue.array)), ("sample", sample.map(JSONValue.bool)),
                   ("seed", seed.map(JSONValue.seed))])
     }
 }
@@ -127,10 +138,13 @@ public struct SampleParams: Sendable, Equatable {
     }
 }
 
-/// `denoise`: images → mu → decoded images.
+/// `denoise`: images (or a table model's rows) → mu → decoded images (rows).
 public struct DenoiseParams: Sendable, Equatable {
     public var model: String?
+    /// Empty when `rows` is set.
     public var images: [JSONValue]
+    /// A table model's rows; nil when `images` is set.
+    public var rows: [JSONValue]?
     public var output: ImageOutputFormat?
 
     public init(model: String? = nil, images: [JSONValue], output: ImageOutputFormat? = nil) {
@@ -139,13 +153,20 @@ public struct DenoiseParams: Sendable, Equatable {
         self.output = output
     }
 
+    /// A table model's rows, each an array of its D numbers.
+    public init(model: String? = nil, rows: [[Double]]) {
+        self.init(model: model, images: [])
+        self.rows = rows.map(JSONValue.numbers)
+    }
+
     public init(_ params: Params) throws(RPCError) {
-        self.init(model: try params.string("model"), images: try params.imageItems(), output: try params.outputFormatIfGiven())
+        self.init(model: try params.string("model"), images: [], output: try params.outputFormatIfGiven())
+        (images, rows) = try params.inputItems()
     }
 
     public var json: JSONValue {
-        .members([("model", model.map(JSONValue.string)), ("images", .array(images)),
-                  ("output", output.map { .string($0.rawValue) })])
+        .members([("model", model.map(JSONValue.string)), ("images", rows == nil ? .array(images) : nil),
+                  ("rows", rows.map(JSONValue.array)), ("output", output.map { .string($0.rawValue) })])
     }
 }
 
@@ -177,6 +198,20 @@ extension Params {
     /// `images`: a non-empty array of image items (each read later, against the model's size).
     func imageItems() throws(RPCError) -> [JSONValue] { try ImagePayload.imageItems(members["images"]) }
 
+    /// `images` or (a table model's) `rows`, exactly one of them: a non-empty array, each item read later against
+    /// the model. Returns the images (empty when rows were given) and the rows (nil when images were).
+    func inputItems() throws(RPCError) -> (images: [JSONValue], rows: [JSONValue]?) {
+        let rows = members["rows"].flatMap { $0.isNull ? nil : $0 }
+        guard let rows else { return (try imageItems(), nil) }
+        if let images = members["images"], !images.isNull {
+            throw .invalidParams("give params.images or params.rows, not both.")
+        }
+        guard case .array(let items) = rows, !items.isEmpty else {
+            throw .invalidParams("params.rows must be a non-empty array of rows of numbers.")
+        }
+        return ([], items)
+    }
+
     /// The `output` member when given.
     func outputFormatIfGiven() throws(RPCError) -> ImageOutputFormat? {
         guard let output = members["output"], !output.isNull else { return nil }
@@ -189,6 +224,9 @@ extension JSONValue {
     static func members(_ members: [(String, JSONValue?)]) -> JSONValue {
         .object(members.compactMap { key, value in value.map { JSONMember(key: key, value: $0) } })
     }
+
+    /// An array of numbers.
+    static func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .number(JSONNumber($0)) }) }
 
     /// A seed as its exact integer text (a double would round seeds above 2^53).
     static func seed(_ seed: UInt64) -> JSONValue { .number(JSONNumber(text: String(seed), double: Double(seed))) }

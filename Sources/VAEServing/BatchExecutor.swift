@@ -53,6 +53,7 @@ final class BatchExecutor {
         }
         precondition(encoderRows <= capacity, "batch exceeds the workspace")
         if encoderRows > 0 {
+            model.data.normalisation?.standardise(state.encoderInput.pointer, rows: encoderRows)
             network.encode(state.encoderInput.pointer, batch: encoderRows, workspace: workspace)
         }
 
@@ -83,6 +84,7 @@ final class BatchExecutor {
         precondition(decoderRows <= capacity, "batch exceeds the workspace")
         guard decoderRows > 0 else { return }
         let output = network.decode(state.decoderInput.pointer, batch: decoderRows, workspace: workspace, probabilities: true)
+        model.data.normalisation?.destandardise(output, rows: decoderRows)
         var row = 0
         for slice in slices where slice.job.stage != .encode {
             let first = slice.rows.lowerBound * pixels, values = slice.rows.count * pixels

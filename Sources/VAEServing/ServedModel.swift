@@ -22,6 +22,8 @@ package final class ServedModel: @unchecked Sendable {
     package let dataset: String?
     package let loadedAt: Date
     package let architecture: Architecture
+    /// What the values are: images or table rows, the likelihood, the normalisation.
+    package let data: ServedData
     /// Where `sample` centres and scales its draws: the prior N(0, I) for a VAE, the stored statistics for an AE.
     let samplingMean: [Float]
     let samplingStd: [Float]
@@ -39,6 +41,7 @@ package final class ServedModel: @unchecked Sendable {
         self.path = path
         self.network = network
         architecture = network.architecture
+        data = ServedData(file.metadata.data, likelihood: network.architecture.likelihood)
         fileBytes = file.fileSize
         fileSHA256 = file.fileSHA256
         formatVersion = file.version.description

@@ -232,7 +232,8 @@ package final class ServingEngine: Service, Sendable {
 
     static func images(of job: ComputeJob, codes: [Float]) -> GeneratedImages {
         let input = job.model.architecture.input
-        return GeneratedImages(shape: ImageGeometry(height: input.height, width: input.width), count: job.count,
+        let shape = ImageGeometry(height: input.height, width: input.width, channels: input.channels)
+        return GeneratedImages(shape: shape, count: job.count,
                                pixels: job.pixels, codes: codes, zDim: job.model.zDim)
     }
 }

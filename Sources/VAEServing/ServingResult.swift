@@ -52,11 +52,13 @@ package struct GeneratedImages: Sendable {
     package let zDim: Int
 }
 
-/// The height and width of a model's images (one channel).
+/// The height, width and channels of a model's images.
 package struct ImageGeometry: Sendable, Equatable {
     package let height: Int
     package let width: Int
-    package var pixelCount: Int { height * width }
+    package let channels: Int
+    /// Values per image: height × width × channels.
+    package var pixelCount: Int { height * width * channels }
 }
 
 /// Generated pixels, written once by the compute threads and read-only once handed to a transport.

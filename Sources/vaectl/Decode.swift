@@ -8,12 +8,14 @@ import VAEProtocol
 extension Vaectl {
     struct Decode: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Turn latent codes into images.",
+            abstract: "Turn latent codes into images (or a table model's rows).",
             discussion: """
                 Codes come from --z (one code per option), from --z-file, or from standard input: encode --json \
                 output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, JSON Lines of these (one per \
                 line, as from encode --json | jq -c '.z[]'), or text with one code per line (numbers separated by \
-                commas or spaces). --z-file - reads standard input. --json prints the files written.
+                commas or spaces). --z-file - reads standard input. --json prints the files written. A table \
+                model's rows are written as CSV to -o FILE (- for standard output), under a header of the model's \
+                column names (x1, x2, … when it records none), in the data's own units.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -62,6 +64,7 @@ extension Vaectl {
             let session = try Session(connection)
             let described = try session.model(model.model)
             let maxBatch = try session.hello().maxBatch
+            if described.isTable { return try decodeRows(z, session: session, model: described, maxBatch: maxBatch) }
             var images: [PixelImage] = []
             for start in stride(from: 0, to: z.count, by: maxBatch) {
                 let chunk = z[start..<min(start + maxBatch, z.count)]
@@ -72,6 +75,21 @@ extension Vaectl {
             try ImageWriter(options: output).writeAndReport(
                 images, names: numberedNames("decoded", count: images.count), json: json,
                 detail: "model \(described.name)")
+        }
+
+        /// A table model's decoded rows, as CSV.
+        func decodeRows(_ z: [[Double]], session: Session, model described: ModelDescription, maxBatch: Int) throws {
+            guard let file = output.output else {
+                throw Failure(
+                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -), not --out-dir")
+            }
+            var rows: [[String]] = []
+            for start in stride(from: 0, to: z.count, by: maxBatch) {
+                let params = DecodeParams(model: model.model, codes: Array(z[start..<min(start + maxBatch, z.count)]))
+                let result = try session.call(.decode, params.json)
+                rows += try decodedRows(result, model: described, path: session.connection.path)
+            }
+            try writeTable(rows, model: described, to: file, json: json)
         }
     }
 }

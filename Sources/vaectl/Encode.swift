@@ -6,11 +6,14 @@ import VAEProtocol
 extension Vaectl {
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Turn images into latent codes: one line per image, or JSON that decode --z-file reads back.",
+            abstract: "Turn images (or table rows) into latent codes: one line each, or JSON for decode --z-file.",
             discussion: """
                 z is mu unless --sample draws it from the posterior (a VAE's). Text output: the input, then its z. \
                 JSON output: {"inputs": […], "z": [[…]], "mu": [[…]], "logvar": [[…]]} (an AE has z only). Inputs \
-                beyond the daemon's max_batch go in several requests; with --sample, request k uses seed + k.
+                beyond the daemon's max_batch go in several requests; with --sample, request k uses seed + k. \
+                A table model takes CSV files (FILE.csv): a header row of column names (the model's, in its order, \
+                when it records them; --drop-column leaves out others, such as a label), then one row of numbers \
+                per line; each row is one input, named FILE.csv[i].
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -19,6 +22,10 @@ extension Vaectl {
         @OptionGroup var scaling: ResizeOption
         @Flag(help: "Draw z from the posterior N(mu, exp(logvar)) instead of taking mu.") var sample = false
         @Option(help: "Seed for --sample.") var seed: UInt64?
+        @Option(
+            name: .customLong("drop-column"),
+            help: "A column of the CSV files to leave out, such as a label (repeatable).")
+        var dropColumns: [String] = []
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
 
@@ -27,17 +34,54 @@ extension Vaectl {
         }
 
         func run() throws {
+            if input.files.contains(where: isTableFile) { return try encodeRows() }
+            if !dropColumns.isEmpty { throw Failure(.usage, "--drop-column is for CSV files (a table model's)") }
             let images = try input.read()
             let session = try Session(connection)
+            let target = try session.model(model.model)
+            if target.isTable {
+                throw Failure(.usage, "model '\(target.name)' is a table model; give it CSV files (FILE.csv)")
+            }
             let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
+            try encode(
+                inputs.map { u8Item($0.image) }, sources: inputs.map(\.source), session: session, model: described,
+                maxBatch: maxBatch)
+        }
+
+        /// CSV files for a table model: every file must be one.
+        func encodeRows() throws {
+            if let other = input.files.first(where: { !isTableFile($0) }) {
+                throw Failure(.usage, "\(other) is not a CSV file; a table model's inputs are all CSV files")
+            }
+            if input.index != nil { throw Failure(.usage, "--index picks images of IDX files, not rows of CSV files") }
+            let session = try Session(connection)
+            let described = try session.model(model.model)
+            guard described.isTable else {
+                throw Failure(.usage, "model '\(described.name)' takes images, not CSV tables")
+            }
+            let rows = try TableFiles.read(
+                input.files, width: described.width, features: described.features, model: described.name,
+                drop: dropColumns)
+            let items = rows.map { JSONValue.array($0.values.map { .number(JSONNumber($0)) }) }
+            try encode(
+                items, sources: rows.map(\.source), session: session, model: described,
+                maxBatch: try session.hello().maxBatch, key: "rows")
+        }
+
+        /// Sends `items` (images, or rows under `key` "rows") in requests of at most `maxBatch` and prints the codes.
+        func encode(
+            _ items: [JSONValue], sources: [String], session: Session, model described: ModelDescription,
+            maxBatch: Int, key: String = "images"
+        ) throws {
             var z: [JSONValue] = []
             var mu: [JSONValue] = []
             var logvar: [JSONValue] = []
-            for (chunkIndex, start) in stride(from: 0, to: inputs.count, by: maxBatch).enumerated() {
-                let chunk = inputs[start..<min(start + maxBatch, inputs.count)]
-                let params = EncodeParams(
-                    model: model.model, images: chunk.map { u8Item($0.image) }, sample: sample ? true : nil,
+            for (chunkIndex, start) in stride(from: 0, to: items.count, by: maxBatch).enumerated() {
+                let chunk = Array(items[start..<min(start + maxBatch, items.count)])
+                var params = EncodeParams(
+                    model: model.model, images: key == "rows" ? [] : chunk, sample: sample ? true : nil,
                     seed: sample ? seed.map { $0 &+ UInt64(chunkIndex) } : nil)
+                if key == "rows" { params.rows = chunk }
                 let result = try session.call(.encode, params.json)
                 guard let codes = result["z"]?.arrayValue, codes.count == chunk.count else {
                     throw ConnectionError(
@@ -51,7 +95,7 @@ extension Vaectl {
             if json {
                 var members = [
                     JSONMember(key: "model", value: .string(described.name)),
-                    JSONMember(key: "inputs", value: .strings(inputs.map(\.source))),
+                    JSONMember(key: "inputs", value: .strings(sources)),
                     JSONMember(key: "z", value: .array(z)),
                 ]
                 if mu.count == z.count && logvar.count == z.count {
@@ -61,10 +105,13 @@ extension Vaectl {
                 }
                 return printJSON(.object(members))
             }
-            for (input, code) in zip(inputs, z) {
+            for (source, code) in zip(sources, z) {
                 let numbers = code.arrayValue?.compactMap { $0.number?.text } ?? []
-                print("\(input.source)\t\(numbers.joined(separator: " "))")
+                print("\(source)\t\(numbers.joined(separator: " "))")
             }
         }
     }
 }
+
+/// A table file by its name: `.csv` in any case.
+func isTableFile(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") }

@@ -60,11 +60,14 @@ struct ImageWriter {
     /// The images laid out as the trainer lays out its samples: 2 pixels of black around each.
     func grid(_ images: [PixelImage]) throws -> PixelImage {
         let first = images[0]
-        guard images.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
+        let sameShape = images.allSatisfy {
+            $0.width == first.width && $0.height == first.height && $0.channels == first.channels
+        }
+        guard sameShape else {
             throw Failure(.usage, "a grid needs images of one size; write them one by one with --out-dir")
         }
         let values = images.flatMap(\.unitValues)
-        let shape = ImageShape(height: first.height, width: first.width)
+        let shape = ImageShape(height: first.height, width: first.width, channels: first.channels)
         return ImageGrid(shape: shape, columns: min(columns(images.count), images.count)).render(values)
     }
 
@@ -87,19 +90,19 @@ func numberedNames(_ prefix: String, count: Int) -> [String] {
     }
 }
 
-/// Result images sent as `{"u8": base64}`, turned into grey images of the model's size.
+/// Result images sent as `{"u8": base64}`, turned into images of the model's size and channels.
 func decodeImages(_ result: JSONValue, model: ModelDescription, path: String) throws -> [PixelImage] {
     guard let items = result["images"]?.arrayValue else {
         throw ConnectionError(.badResponse, path: path, "the daemon's result has no images")
     }
     return try items.map { item in
         guard let text = item["u8"]?.stringValue, let data = Data(base64Encoded: text),
-            data.count == model.height * model.width
+            data.count == model.height * model.width * model.channels, model.channels == 1 || model.channels == 3
         else {
-            throw ConnectionError(
-                .badResponse, path: path, "the daemon sent an image that is not u8 of \(model.height)×\(model.width)")
+            let size = "\(model.height)×\(model.width)×\(model.channels)"
+            throw ConnectionError(.badResponse, path: path, "the daemon sent an image that is not u8 of \(size)")
         }
-        return PixelImage(width: model.width, height: model.height, channels: 1, pixels: [UInt8](data))
+        return PixelImage(width: model.width, height: model.height, channels: model.channels, pixels: [UInt8](data))
     }
 }
 
@@ -111,4 +114,36 @@ func u8Item(_ image: PixelImage) -> JSONValue {
 /// Prints one JSON value on one line of standard output.
 func printJSON(_ value: JSONValue) {
     print(value.jsonText)
+}
+
+/// A table model's result rows (`{"rows": [[…]]}`), each value as its JSON number text.
+func decodedRows(_ result: JSONValue, model: ModelDescription, path: String) throws -> [[String]] {
+    guard let rows = result["rows"]?.arrayValue else {
+        throw ConnectionError(.badResponse, path: path, "the daemon's result has no rows")
+    }
+    return try rows.map { row in
+        guard let numbers = row.arrayValue?.compactMap({ $0.number?.text }), numbers.count == model.width else {
+            throw ConnectionError(.badResponse, path: path, "the daemon sent a row that is not \(model.width) numbers")
+        }
+        return numbers
+    }
+}
+
+/// Writes rows as CSV under the model's column names (x1, x2, … when it has none) to `file` (- for standard
+/// output), and reports the file: a "wrote …" line, or with `json` an object of the files written.
+func writeTable(_ rows: [[String]], model: ModelDescription, to file: String, json: Bool) throws {
+    let names = model.features ?? (1...model.width).map { "x\($0)" }
+    let text = TableFiles.csv(names: names, rows: rows)
+    if file == "-" {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    } else {
+        try Files.writeAtomically(Array(text.utf8), to: file)
+    }
+    if json {
+        printJSON(.object([
+            JSONMember(key: "model", value: .string(model.name)), JSONMember(key: "files", value: .strings([file])),
+        ]))
+    } else if file != "-" {
+        print("wrote \(file): \(rows.count) row\(rows.count == 1 ? "" : "s") (model \(model.name))")
+    }
 }

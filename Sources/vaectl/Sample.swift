@@ -45,9 +45,16 @@ extension Vaectl {
             let maxBatch = try session.hello().maxBatch
             var seed = self.seed
             var images: [PixelImage] = []
+            var rows: [[String]] = []
             var z: [JSONValue] = []
+            if described.isTable && output.output == nil {
+                throw Failure(
+                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -) for its rows")
+            }
             for start in stride(from: 0, to: count, by: maxBatch) {
-                let result = try session.call(.sample, params(start: start, count: min(maxBatch, count - start), seed: seed).json)
+                var request = params(start: start, count: min(maxBatch, count - start), seed: seed)
+                if described.isTable { request.output = nil }
+                let result = try session.call(.sample, request.json)
                 if start > 0 && result["start"]?.integerValue != start {
                     throw Failure(
                         .daemonError,
@@ -62,8 +69,15 @@ extension Vaectl {
                         .badResponse, path: session.connection.path, "the daemon's sample result lacks its seed or z")
                 }
                 seed = used
-                images += try decodeImages(result, model: described, path: session.connection.path)
+                if described.isTable {
+                    rows += try decodedRows(result, model: described, path: session.connection.path)
+                } else {
+                    images += try decodeImages(result, model: described, path: session.connection.path)
+                }
                 z += codes
+            }
+            if described.isTable, let file = output.output {
+                return try writeTable(rows, model: described, to: file, json: json)
             }
             // Without -o or --out-dir (allowed with --json) nothing is written and "files" is empty.
             try ImageWriter(options: output).writeAndReport(

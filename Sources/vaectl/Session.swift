@@ -25,7 +25,8 @@ struct Session {
     {
         let described = try model(name)
         let conformed = try ImageFiles.conform(
-            images, height: described.height, width: described.width, model: described.name, resize: resize)
+            images, height: described.height, width: described.width, channels: described.channels,
+            model: described.name, resize: resize)
         return (described, conformed, try hello().maxBatch)
     }
 

@@ -21,14 +21,29 @@ package func writeModelFile(_ architecture: Architecture, seed: UInt64, to path:
 
 /// A tiny random-weight model (4×3 images, 8 hidden, z 2; an AE with stored latent statistics) written to a new
 /// folder as `<name>.vaez`, for engine and protocol tests that want it served.
-package func writeTinyModelFile(_ name: String, kind: Architecture.Kind, seed: UInt64 = 1) throws -> String {
-    let architecture = Architecture(kind: kind, input: ImageShape(height: 4, width: 3), hidden: [8], zDim: 2)
+/// - Parameters:
+///   - channels: 1 (grey) or 3 (RGB, 4×3×3 values).
+///   - likelihood: `.gaussian` writes an identity output (decoded means may leave [0, 1]).
+///   - data: the file's `data` (format 1.1); its likelihood wins over `likelihood`, and a table model is 1×D×1
+///     with D its normalisation's (or features') length, 5 when it has neither.
+package func writeTinyModelFile(
+    _ name: String, kind: Architecture.Kind, seed: UInt64 = 1, channels: Int = 1, likelihood: Likelihood = .bernoulli,
+    data: DataDescription? = nil
+) throws -> String {
+    var shape = ImageShape(height: 4, width: 3, channels: channels)
+    if let data, data.kind == .table {
+        shape = ImageShape(height: 1, width: data.normalisation?.mean.count ?? data.features?.count ?? 5, channels: 1)
+    }
+    var architecture = Architecture(kind: kind, input: shape, hidden: [8], zDim: 2)
+    let gaussian = data.map { $0.likelihood == .gaussian } ?? (likelihood == .gaussian)
+    architecture.likelihood = gaussian ? .gaussian : .bernoulli
     let network = try Network(architecture: architecture)
     var random = RandomSource(seed: seed)
     network.initializeParameters(using: &random)
     let latent: ModelMetadata.Latent = kind == .ae ? .init(mean: [0.5, -1], std: [2, 0.25]) : .prior(zDim: 2)
     let metadata = ModelMetadata(architecture: .init(architecture), latent: latent,
-                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z")
+                                 producer: .init(name: "test", version: "0"), created: "2026-01-01T00:00:00Z",
+                                 data: data)
     let path = temporaryDirectory() + "/\(name).vaez"
     try VAEZWriter.write(metadata: metadata, tensors: network.contractTensors(), to: path)
     return path

@@ -202,6 +202,38 @@ def test_daemon_errors_carry_code_type_message_and_data(client):
     assert client.health() == "ok", "the connection stays usable after errors"
 
 
+def test_table_models_take_and_return_rows_and_rgb_models_rgb_images(tmp_path):
+    vectors = ROOT / "Formats" / "vectors"
+    running = Daemon(tmp_path, {"weather": vectors / "table-gaussian-f32.vaez", "rgb": vectors / "image-rgb-f32.vaez"})
+    try:
+        with vaeclient.Client(running.socket, model="weather") as vaed:
+            described = {m["name"]: m for m in vaed.models()}
+            assert described["weather"]["data"]["kind"] == "table"
+            assert described["weather"]["data"]["features"][1] == "pressure"
+            rows = [[12.5, 1013.25, 0.625, 3.5, 0.75], [20.0, 1000.0, 0.5, 1.0, 0.0]]
+            codes = vaed.encode(rows=rows)["z"]
+            assert codes.shape == (2, 2)
+            decoded = vaed.decode(codes)
+            assert decoded.shape == (2, 5) and decoded.dtype == np.float32
+            assert decoded[:, 1].min() > 900, "pressure in hPa: the daemon undid the normalisation"
+            assert vaed.denoise(rows=np.asarray(rows)).shape == (2, 5)
+            assert vaed.sample(3, seed=1).images.shape == (3, 5)
+            with pytest.raises(vaeclient.VaedError) as refused:
+                vaed.sample(1, output="png")
+            assert refused.value.type == "invalid_params" and "table model" in refused.value.message
+            with pytest.raises(ValueError):
+                vaed.encode()
+        with vaeclient.Client(running.socket, model="rgb") as vaed:
+            images = vaed.sample(2, seed=3).images
+            assert images.shape == (2, 2, 2, 3)
+            u8 = vaed.denoise(np.zeros((1, 2, 2, 3), dtype=np.uint8), output="u8")
+            assert u8.shape == (1, 2, 2, 3) and u8.dtype == np.uint8
+            png = vaed.decode([[0.0, 0.0]], output="png")[0]
+            assert png_size(png) == (2, 2) and png[25] == 2, "an RGB PNG (colour type 2)"
+    finally:
+        assert running.stop() == 0
+
+
 def test_no_daemon_is_a_connection_error_with_the_hint(tmp_path):
     with pytest.raises(vaeclient.VaedUnavailable) as missing:
         vaeclient.Client(str(tmp_path / "none.sock"))

@@ -9,10 +9,11 @@ import VAEJSON
 import VAEProtocol
 
 extension FuzzTarget {
-    /// Image payloads as a request carries them, for a 28×28 model. The first byte picks the form, the rest is the
-    /// payload: 0 a PNG file (libpng on untrusted bytes; `{"png": base64}`), 1 raw u8 pixels (`{"u8": base64}`),
-    /// 2 the JSON text of `params.images` (flat or nested number arrays, objects). A PNG is also decoded on its own,
-    /// at any size up to `maximumPNGPixels`, and must survive a round trip through the project's PNG writer.
+    /// Image payloads as a request carries them, for a 28×28 model, grey and RGB, and as a table model's rows. The
+    /// first byte picks the form, the rest is the payload: 0 a PNG file (libpng on untrusted bytes;
+    /// `{"png": base64}`), 1 raw u8 pixels (`{"u8": base64}`), 2 the JSON text of `params.images` (flat or nested
+    /// number arrays, objects). A PNG is also decoded on its own, at any size up to `maximumPNGPixels`, and must
+    /// survive a round trip through the project's PNG writer.
     static let imagePayload = FuzzTarget(name: "FuzzImagePayload", summary: "request images: PNG (libpng), u8 and number arrays") { data in
         var properties = Properties()
         guard let form = data.first else { return properties.outcome }
@@ -30,12 +31,23 @@ extension FuzzTarget {
             guard case .array(let list) = value, !list.isEmpty else { return properties.outcome }
             items = list
         }
+        // The same items for a grey and an RGB model of this size: pixels in [0, 1] either way.
+        for payload in [images, ImagePayload(height: 28, width: 28, channels: 3)] {
+            do throws(RPCError) {
+                let (values, count) = try payload.decode(items: items, limit: FuzzModels.maxBatch)
+                properties.accepted = true
+                properties.expect(count == items.count && values.count == count * payload.pixelCount,
+                                  "\(count) images decoded into \(values.count) values")
+                properties.expect(values.allSatisfy { $0 >= 0 && $0 <= 1 }, "a decoded pixel outside [0, 1]")
+            } catch {
+                properties.expect(!error.message.isEmpty, "a refusal without a message")
+            }
+        }
+        // And as a table model's rows (5 numbers a row): finite values, any size.
         do throws(RPCError) {
-            let (values, count) = try images.decode(items: items, limit: FuzzModels.maxBatch)
-            properties.accepted = true
-            properties.expect(count == items.count && values.count == count * images.pixelCount,
-                              "\(count) images decoded into \(values.count) values")
-            properties.expect(values.allSatisfy { $0 >= 0 && $0 <= 1 }, "a decoded pixel outside [0, 1]")
+            let table = TablePayload(features: 5)
+            let (values, count) = try table.decode(rows: .array(items), limit: FuzzModels.maxBatch)
+            properties.expect(values.count == count * 5 && values.allSatisfy(\.isFinite), "a table row read wrong")
         } catch {
             properties.expect(!error.message.isEmpty, "a refusal without a message")
         }

@@ -1,0 +1,167 @@
+import Foundation
+import VAEFiles
+
+/// One row of a table file and where it came from.
+public struct InputRow: Sendable, Equatable {
+    /// For messages and output: the file with the row's index among its data rows, `weather.csv[3]`.
+    public let source: String
+    /// The row's numbers, in the model's column order.
+    public let values: [Double]
+}
+
+/// Reads and writes the CSV tables users give a table model: a header row of column names, then one row of numbers
+/// per line (RFC 4180: commas, fields may be quoted, `""` is a quote inside one).
+public enum TableFiles {
+    /// Reads every file's rows, in order.
+    /// - Parameters:
+    ///   - width: the model's D, the numbers in a row.
+    ///   - features: the model's column names, when it has them: each file's header (without `drop`) must be them.
+    ///   - drop: columns left out (a label column the model does not know); each must be in every file's header.
+    /// - Throws: `InputError` naming the file, and the line and column of a bad value.
+    public static func read(_ paths: [String], width: Int, features: [String]?, model: String, drop: [String] = [])
+        throws(InputError) -> [InputRow]
+    {
+        var rows: [InputRow] = []
+        for path in paths {
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.read(path)
+            } catch {
+                throw InputError("cannot read \(path): \(ImageFiles.reason(error, path: path))")
+            }
+            rows += try parse(String(decoding: bytes, as: UTF8.self), source: path, width: width, features: features,
+                              model: model, drop: drop)
+        }
+        return rows
+    }
+
+    /// The rows of one CSV text (`source` names it in messages).
+    static func parse(_ text: String, source: String, width: Int, features: [String]?, model: String, drop: [String])
+        throws(InputError) -> [InputRow]
+    {
+        let lines = try records(text, source: source)
+        guard let header = lines.first?.fields else { throw InputError("\(source) is empty; it needs a header row") }
+        for name in drop where !header.contains(name) {
+            let columns = header.joined(separator: ", ")
+            throw InputError("\(source) has no column '\(name)' to drop (its columns: \(columns))")
+        }
+        let kept = header.indices.filter { !drop.contains(header[$0]) }
+        let names = kept.map { header[$0] }
+        try check(names, source: source, width: width, features: features, model: model, drop: drop)
+        var rows: [InputRow] = []
+        for (line, fields) in lines.dropFirst() {
+            guard fields.count == header.count else {
+                throw InputError("\(source), line \(line): \(fields.count) fields, but the header has \(header.count)")
+            }
+            var values: [Double] = []
+            for column in kept {
+                let field = fields[column].trimmingSpaces
+                guard let value = Double(field), value.isFinite, Float(value).isFinite else {
+                    throw InputError("\(source), line \(line), column '\(header[column])': '\(field)' is not a finite "
+                                     + "number")
+                }
+                values.append(value)
+            }
+            rows.append(InputRow(source: "\(source)[\(rows.count)]", values: values))
+        }
+        guard !rows.isEmpty else { throw InputError("\(source) has a header but no rows") }
+        return rows
+    }
+
+    /// The header (without dropped columns) against the model: D names, the model's own when it has them.
+    static func check(_ names: [String], source: String, width: Int, features: [String]?, model: String,
+                      drop: [String]) throws(InputError)
+    {
+        if let features {
+            if let extra = names.first(where: { !features.contains($0) }) {
+                throw InputError("\(source) has a column '\(extra)' that model '\(model)' does not know; its columns "
+                                 + "are \(features.joined(separator: ", ")) "
+                                 + "(leave one out with --drop-column \(extra))")
+            }
+            if let missing = features.first(where: { !names.contains($0) }) {
+                throw InputError("\(source) has no column '\(missing)', which model '\(model)' needs")
+            }
+            if let index = (0..<min(names.count, features.count)).first(where: { names[$0] != features[$0] }) {
+                throw InputError("\(source): column \(index + 1) is '\(names[index])', but model '\(model)' takes "
+                                 + "'\(features[index])' there; put the columns in the model's order: "
+                                 + features.joined(separator: ", "))
+            }
+        }
+        guard names.count == width else {
+            let dropped = drop.isEmpty ? "" : " (after --drop-column)"
+            throw InputError(
+                "\(source) has \(names.count) columns\(dropped), but model '\(model)' takes rows of \(width)")
+        }
+    }
+
+    /// The CSV text of `rows` under a header of `names` (each value as its JSON number text).
+    public static func csv(names: [String], rows: [[String]]) -> String {
+        ([names.map(field)] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// A field quoted when it holds a comma, a quote or a line break.
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The non-empty records of a CSV text with their line numbers (1-based; quoted fields may span lines).
+    static func records(_ text: String, source: String) throws(InputError) -> [(line: Int, fields: [String])] {
+        var records: [(line: Int, fields: [String])] = []
+        var fields: [String] = []
+        var field = ""
+        var quoted = false, wasQuoted = false
+        var line = 1, recordLine = 1
+        var characters = Array(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
+        characters.append("\n")
+        var i = 0
+        while i < characters.count {
+            let c = characters[i]
+            if quoted {
+                if c == "\"" {
+                    if i + 1 < characters.count && characters[i + 1] == "\"" {
+                        field.append("\"")
+                        i += 1
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.append(c)
+                }
+            } else if c == "\"" && field.isEmpty && !wasQuoted {
+                quoted = true
+                wasQuoted = true
+            } else if c == "," {
+                fields.append(field)
+                field = ""
+                wasQuoted = false
+            } else if c == "\n" || c == "\r\n" || c == "\r" {
+                fields.append(field)
+                if !(fields.count == 1 && fields[0].trimmingSpaces.isEmpty && !wasQuoted) {
+                    records.append((recordLine, fields))
+                }
+                fields = []
+                field = ""
+                wasQuoted = false
+                line += 1
+                recordLine = line
+            } else {
+                field.append(c)
+            }
+            i += 1
+        }
+        if quoted { throw InputError("\(source), line \(recordLine): a quoted field is not closed") }
+        return records
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        var text = Substring(self)
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return String(text)
+    }
+}
