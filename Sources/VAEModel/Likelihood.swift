@@ -26,8 +26,14 @@ public enum Likelihood: String, Sendable, Hashable, Codable, CaseIterable {
 package enum DecoderVariance: Sendable, Hashable {
     /// σ² = the batch's mean squared error, at least `floor`: the maximum-likelihood variance for the current
     /// reconstructions, the "optimal σ" of Rybkin, Daniilidis & Levine (2021, σ-VAE). It balances the
-    /// reconstruction against the KL term by itself, so the latent units that the data do not need stay unused.
+    /// reconstruction against the KL term by itself, but from the first batch, while the decoder is poor: more latent
+    /// units open than the data need and stay open (see `fittedAtLeast`).
     case fitted
+    /// σ² = the batch's mean squared error, but at least the given value. Lowering this floor over training from
+    /// the data's variance to the noise's (roughly what a σ² learned by gradient from 1 does, Dai & Wipf 2019) lets
+    /// the coarse structure claim latent units before the fine, so only as many open as the data need: with σ²
+    /// fitted from the first batch the KL is cheap next to an untrained decoder's error and every unit opens.
+    case fittedAtLeast(Float)
     /// A fixed σ² (for example the one a trained model records, to score it).
     case fixed(Float)
 

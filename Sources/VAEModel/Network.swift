@@ -192,12 +192,13 @@ package final class Network {
             }
             let variance: Float = switch decoderVariance {
             case .fitted: max(Float(squaredError / Double(count)), DecoderVariance.floor)
+            case .fittedAtLeast(let floor): max(Float(squaredError / Double(count)), floor, DecoderVariance.floor)
             case .fixed(let value): value
             }
             lastVariance = variance
             if let gradient {
                 // d/d(mean) of ‖x − mean‖²/(2σ²). A fitted σ² is the loss's own minimiser, so holding it fixed
-                // here gives the full derivative.
+                // here gives the full derivative; a σ² held at its floor does not depend on the mean at all.
                 let scale = 1 / variance
                 _ = chunkedSum(batch: batch, workspace: workspace) { offset, count in
                     for i in offset..<(offset + count) { gradient[i] = (output[i] - target[i]) * scale }

@@ -64,6 +64,9 @@ struct NetworkGradientTests {
     @Test func gaussianAEWithFixedVariance() throws {
         try check(.ae, hidden: [5, 4], likelihood: .gaussian, variance: .fixed(0.3))
     }
+    @Test func gaussianVAEWithVarianceHeldAtItsFloor() throws {
+        try check(.vae, hidden: [5, 4], likelihood: .gaussian, variance: .fittedAtLeast(50))
+    }
     @Test func betaWeightsTheKLGradient() throws { try check(.vae, hidden: [5, 4], klWeight: 0.25) }
 }
 
@@ -108,6 +111,20 @@ struct GaussianLikelihoodTests {
         for i in 0..<6 { squared += Double((output[i] - input[i]) * (output[i] - input[i])) }
         #expect(network.lastVariance == 0.25)
         #expect(abs(sums.reconstruction - 0.5 * (6 * log(2 * Double.pi * 0.25) + squared / 0.25)) < 1e-4)
+    }
+
+    @Test func flooredVarianceIsTheMeanSquaredErrorOrTheFloorWhicheverIsLarger() throws {
+        let input = FloatBuffer([0.5, -1, 2, 1, 0, -0.5])
+        var variances: [Float] = []
+        for variance in [DecoderVariance.fitted, .fittedAtLeast(1e-9), .fittedAtLeast(1e4)] {
+            let (network, workspace) = try network(variance: variance)
+            var random = RandomSource(seed: 1)
+            _ = network.evaluate(input: input.pointer, target: input.pointer, batch: 2, workspace: workspace,
+                                 random: &random)
+            variances.append(try #require(network.lastVariance))
+        }
+        #expect(variances[1] == variances[0] && variances[0] < 1e4)
+        #expect(variances[2] == 1e4)
     }
 
     @Test func gaussianDecoderOutputsAreNotSquashed() throws {
