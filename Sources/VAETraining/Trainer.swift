@@ -303,6 +303,7 @@ package final class Trainer {
                 input = UnsafePointer(corrupted)
             }
             network.klWeight = configuration.klWeight(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
+            network.decoderVariance = configuration.decoderVariance(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
             let losses = network.computeGradients(input: input, target: target, batch: rows,
                                                   workspace: workspace, random: &random)
             if let variance = network.lastVariance { varianceTotal += Double(variance) * Double(rows) }

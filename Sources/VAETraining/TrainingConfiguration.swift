@@ -1,3 +1,4 @@
+import Foundation
 import VAEData
 import VAEModel
 
@@ -32,6 +33,9 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
     package var likelihood: Likelihood? = nil
     /// A Gaussian decoder's fixed σ²; nil fits it to every batch (`DecoderVariance.fitted`).
     package var variance: Float? = nil
+    /// With a fitted σ²: the end of a floor under it that falls geometrically from 1 (standardised data's variance)
+    /// to this value over the run, batch by batch (`DecoderVariance.fittedAtLeast`); nil for no floor.
+    package var varianceFloor: Float? = nil
     /// β, the weight of the KL term (1: the ELBO).
     package var beta: Float = 1
     /// Epochs over which the KL weight rises linearly from 0 to β, batch by batch (0: β from the start).
@@ -102,6 +106,13 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         if let limit, limit < 1 { throw fail("--limit must be at least 1 (got \(limit))") }
         guard beta.isFinite, beta >= 0 else { throw fail("--beta must be a number ≥ 0 (got \(beta))") }
         guard klWarmupEpochs >= 0 else { throw fail("--kl-warmup must be 0 or more epochs (got \(klWarmupEpochs))") }
+        if let varianceFloor {
+            guard likelihood != .bernoulli else { throw fail("--variance-floor is for --likelihood gaussian") }
+            guard variance == nil else { throw fail("--variance-floor is for a fitted variance; leave out --variance") }
+            guard varianceFloor.isFinite, varianceFloor > 0, varianceFloor <= 1 else {
+                throw fail("--variance-floor must be in (0, 1] (got \(varianceFloor))")
+            }
+        }
         if let variance {
             guard likelihood != .bernoulli else { throw fail("--variance is for --likelihood gaussian") }
             guard variance.isFinite, variance > 0 else { throw fail("--variance must be a positive number (got \(variance))") }
@@ -120,6 +131,15 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
             throw TrainingError("--variance is for a Gaussian likelihood; add --likelihood gaussian or leave it out")
         }
         return chosen
+    }
+
+    /// How a Gaussian decoder's σ² is set for the given batch of an epoch (both counted from 1): fixed, fitted, or
+    /// fitted above the falling floor.
+    package func decoderVariance(epoch: Int, batch: Int, batchesPerEpoch: Int) -> DecoderVariance {
+        if let variance { return .fixed(variance) }
+        guard let varianceFloor else { return .fitted }
+        let progress = Double((epoch - 1) * batchesPerEpoch + batch - 1) / Double(epochs * batchesPerEpoch)
+        return .fittedAtLeast(Float(pow(Double(varianceFloor), min(1, progress))))
     }
 
     /// The KL weight for the given batch of an epoch (both counted from 1): β, or on the warm-up's way to it.
@@ -171,6 +191,7 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
             ("--limit", limit, saved.limit, limit != saved.limit),
             ("--likelihood", likelihood?.rawValue, saved.likelihood?.rawValue, likelihood != saved.likelihood),
             ("--variance", variance, saved.variance, variance != saved.variance),
+            ("--variance-floor", varianceFloor, saved.varianceFloor, varianceFloor != saved.varianceFloor),
             ("--beta", beta, saved.beta, beta != saved.beta),
             ("--kl-warmup", klWarmupEpochs, saved.klWarmupEpochs, klWarmupEpochs != saved.klWarmupEpochs),
         ]
@@ -190,7 +211,7 @@ extension TrainingConfiguration {
     enum CodingKeys: String, CodingKey {
         case dataset, dataDirectory, kind, hidden, zDim, epochs, batchSize, learningRate, seed, noise, classFilter
         case limit, logInterval, threads, outputDirectory, data, channels, resize, testFraction, labelColumn
-        case likelihood, variance, beta, klWarmupEpochs
+        case likelihood, variance, varianceFloor, beta, klWarmupEpochs
     }
 
     package init(from decoder: any Decoder) throws {
@@ -214,6 +235,7 @@ extension TrainingConfiguration {
             labelColumn: try c.decodeIfPresent(String.self, forKey: .labelColumn))
         likelihood = try c.decodeIfPresent(Likelihood.self, forKey: .likelihood)
         variance = try c.decodeIfPresent(Float.self, forKey: .variance)
+        varianceFloor = try c.decodeIfPresent(Float.self, forKey: .varianceFloor)
         beta = try c.decodeIfPresent(Float.self, forKey: .beta) ?? 1
         klWarmupEpochs = try c.decodeIfPresent(Int.self, forKey: .klWarmupEpochs) ?? 0
     }

@@ -75,6 +75,9 @@ extension VAECommand {
         @Option(help: "Gaussian only: a fixed decoder variance σ². Default: fitted to each batch (the mean squared error), which lets unneeded latent units switch off.")
         var variance: Float?
 
+        @Option(help: "Gaussian only: a floor under the fitted σ² that falls geometrically from 1 to this value over the run, so that only the latent units the data need open (manifold dimension discovery; about the data's noise variance, e.g. 0.01).")
+        var varianceFloor: Float?
+
         @Option(help: "β, the weight of the KL term (β-VAE); 1 is the ELBO.")
         var beta: Float = 1
 
@@ -161,6 +164,7 @@ extension VAECommand {
                 labelColumn: labelColumn)
             configuration.likelihood = likelihood
             configuration.variance = variance
+            configuration.varianceFloor = varianceFloor
             configuration.beta = beta
             configuration.klWarmupEpochs = klWarmup
             let trainer: Trainer

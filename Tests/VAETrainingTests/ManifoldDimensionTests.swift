@@ -1,8 +1,12 @@
 import Foundation
 import Testing
+import Logging
 import VAECore
+import VAEData
 import VAEModel
 import VAENumerics
+import VAETestSupport
+import VAETraining
 
 /// Manifold dimension discovery where the answer is known: points on a d-dimensional manifold, embedded nonlinearly
 /// in 50 dimensions with small isotropic noise, given to a Gaussian VAE with z = 10, which should keep exactly d
@@ -93,6 +97,14 @@ struct ManifoldDimensionTests {
                 optimizer.update(network.parameters, gradients: network.gradients, parallel: workspace.parallel)
             }
         }
+        return meanVariances(of: network, points: points, count: count)
+    }
+
+    /// The variance of mu per latent unit over `points`.
+    static func meanVariances(of network: Network, points: [Float], count: Int) -> [Double] {
+        let width = points.count / count, zDim = network.architecture.zDim, batchSize = 100
+        let workspace = Workspace(network: network, capacity: batchSize)
+        let batch = FloatBuffer(count: batchSize * width)
         var sum = [Double](repeating: 0, count: zDim), square = sum
         for first in stride(from: 0, to: count, by: batchSize) {
             let rows = min(batchSize, count - first)
@@ -123,5 +135,28 @@ struct ManifoldDimensionTests {
         #expect(active.allSatisfy { $0 > 0.3 }, "variances of mu: \(variances)")
         #expect(variances.filter { $0 <= Self.activeThreshold }.allSatisfy { $0 < 0.003 },
                 "variances of mu: \(variances)")
+    }
+
+    /// The same recipe as `vae train --data points.npy --variance-floor 0.01` runs it: the trainer's own loop
+    /// (its standardisation aside: the points are standardised already), one seed pair.
+    @Test func theTrainersVarianceFloorFindsTheDimensionToo() throws {
+        let count = 4000, noise: Float = 0.1
+        let points = Self.manifold(dimension: 2, count: count, noise: noise, seed: 7)
+        let train = Dataset(shape: ImageShape(height: 1, width: 50), layout: .table, values: .floats(points),
+                            count: count, labels: nil)
+        let test = Dataset(shape: train.shape, layout: .table, values: .floats(Array(points.prefix(100 * 50))),
+                           count: 100, labels: nil)
+        var configuration = TrainingConfiguration(
+            kind: .vae, hidden: [64, 32], zDim: 10, epochs: 150, batchSize: 100, seed: 1,
+            outputDirectory: temporaryDirectory() + "/run")
+        configuration.varianceFloor = noise * noise
+        let trainer = try Trainer(configuration: configuration,
+                                  data: DatasetSplit(name: "manifold", train: train, test: test, files: []),
+                                  logger: Logger(label: "test"))
+        _ = try trainer.run(observer: nil)
+        #expect(trainer.network.architecture.likelihood == .gaussian, "a table's default likelihood")
+        let variances = Self.meanVariances(of: trainer.network, points: points, count: count)
+        #expect(variances.filter { $0 > Self.activeThreshold }.count == 2, "variances of mu: \(variances)")
+        #expect(variances.filter { $0 <= Self.activeThreshold }.allSatisfy { $0 < 0.003 }, "variances of mu: \(variances)")
     }
 }
