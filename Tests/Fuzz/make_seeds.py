@@ -112,6 +112,9 @@ def rpc_seeds():
     write(t, "unknown-model", request_line("encode", {"model": "nope", "images": [[0] * 12]}))
     write(t, "wrong-shape", request_line("encode", {"model": "tiny", "images": [[0] * 11]}))
     write(t, "not-json", '{"jsonrpc":"2.0","id":1,"method":')
+    write(t, "rgb-encode", request_line("encode", {"model": "rgb", "images": [[[[0.5, 0, 1]] * 3] * 4]}))
+    write(t, "table-encode", request_line("encode", {"model": "table", "rows": [[20, 1000, 0.5], [5, 1020, 0.75]]}))
+    write(t, "table-decode", request_line("decode", {"model": "table", "z": [[0, 0]]}))
 
 
 def image_seeds():
@@ -166,8 +169,9 @@ def v2_body(inputs, parameters=None, outputs=None):
 
 def v2_seeds():
     t = "FuzzV2Infer"
-    # Selector byte: low three bits pick the model (0 digits.encode, 1 digits.decode, 2 digits.denoise,
-    # 3 digits.sample, 4..7 the same for tiny); bit 3: a 4-byte header length follows.
+    # Selector byte: bits 0-2 and 4 pick the model (0 digits.encode, 1 digits.decode, 2 digits.denoise,
+    # 3 digits.sample, 4..7 the same for tiny, 0x10..0x13 for rgb, 0x14..0x17 for table); bit 3: a 4-byte header
+    # length follows.
     p = digit_pixels()
     write(t, "encode-json-u8", b"\x00" + v2_body([{"name": "images", "datatype": "UINT8", "shape": [1, 28, 28],
                                                    "data": p}]))
@@ -194,6 +198,13 @@ def v2_seeds():
     write(t, "binary-size-mismatch", b"\x08" + struct.pack("<I", len(header)) + header + codes[:7])
     write(t, "header-past-body", b"\x08" + struct.pack("<I", 4096) + b"{}")
     write(t, "not-json", b"\x00{\"inputs\":[")
+    write(t, "rgb-encode", b"\x10" + v2_body([{"name": "images", "datatype": "UINT8", "shape": [2, 4, 3, 3],
+                                              "data": list(range(72))}]))
+    write(t, "rgb-encode-grey-shape", b"\x10" + v2_body([{"name": "images", "datatype": "FP32", "shape": [2, 4, 3],
+                                                         "data": [0.5] * 24}]))
+    write(t, "table-encode", b"\x14" + v2_body([{"name": "rows", "datatype": "FP32", "shape": [2, 3],
+                                                "data": [20, 1000, 0.5, 5, 1020, 0.75]}]))
+    write(t, "table-decode", b"\x15" + v2_body([{"name": "z", "datatype": "FP32", "shape": [1, 2], "data": [0, 0]}]))
 
 
 def grpc_seeds():

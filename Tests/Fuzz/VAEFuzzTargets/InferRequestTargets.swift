@@ -6,12 +6,18 @@ import VAEOpenInference
 import VAEServing
 
 extension FuzzTarget {
-    /// The V2 models a request may name, picked by the input's first byte.
+    /// The V2 models a request may name, picked by the input's first byte: bits 0–1 the method, bits 2 and 4 the
+    /// model (bit 4 was added with the RGB and table models, so older seeds keep their meaning).
     static let v2Models = ["digits.encode", "digits.decode", "digits.denoise", "digits.sample",
-                           "tiny.encode", "tiny.decode", "tiny.denoise", "tiny.sample"]
+                           "tiny.encode", "tiny.decode", "tiny.denoise", "tiny.sample",
+                           "rgb.encode", "rgb.decode", "rgb.denoise", "rgb.sample",
+                           "table.encode", "table.decode", "table.denoise", "table.sample"]
+
+    /// The model a selector byte picks.
+    static func v2Model(_ selector: UInt8) -> String { v2Models[Int(selector & 7) | Int(selector & 0x10) >> 1] }
 
     /// A V2 REST infer body (Formats/open-inference.md): JSON tensors, or Triton's binary tensor data extension.
-    /// Input: a byte whose low three bits pick the model and whose bit 3 says a 4-byte little-endian
+    /// Input: a byte whose bits 0–2 and 4 pick the model (`v2Model`) and whose bit 3 says a 4-byte little-endian
     /// `Inference-Header-Content-Length` follows, then the body. The fast reader (numbers read straight from
     /// `data`) and the plain JSON reader agree on every body; a request checked against the model becomes an
     /// engine request within the limits, or an `InferenceError` with a message and a 4xx/5xx status.
@@ -34,7 +40,7 @@ extension FuzzTarget {
         switch (fast, plain) {
         case (.success(let a), .success(let b)):
             properties.expect(fingerprint(a) == fingerprint(b), "the fast and the plain reader read different requests")
-            prepare(a, model: v2Models[Int(selector & 7)], version: nil, &properties)
+            prepare(a, model: v2Model(selector), version: nil, &properties)
         case (.failure(let a), .failure(let b)):
             properties.expect(a.message == b.message, "the two readers refuse differently: \(a.message) / \(b.message)")
             checkRefusal(a, &properties)

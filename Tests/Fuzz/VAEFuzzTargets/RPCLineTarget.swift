@@ -40,10 +40,10 @@ extension FuzzTarget {
         switch request {
         case .encode(let r):
             properties.expect(r.count >= 1 && r.images.count == r.count * r.model.pixelCount, "encode images do not match their count")
-            properties.expect(r.images.allSatisfy { $0 >= 0 && $0 <= 1 }, "an encode pixel outside [0, 1]")
+            checkValues(r.images, of: r.model, "encode", &properties)
         case .denoise(let r):
             properties.expect(r.count >= 1 && r.images.count == r.count * r.model.pixelCount, "denoise images do not match their count")
-            properties.expect(r.images.allSatisfy { $0 >= 0 && $0 <= 1 }, "a denoise pixel outside [0, 1]")
+            checkValues(r.images, of: r.model, "denoise", &properties)
         case .decode(let r):
             properties.expect(r.count >= 1 && r.codes.count == r.count * r.model.zDim, "decode codes do not match their count")
             properties.expect(r.codes.allSatisfy(\.isFinite), "a code that is not finite")
@@ -52,6 +52,15 @@ extension FuzzTarget {
             properties.expect(r.temperature.isFinite && r.temperature >= 0, "sample temperature \(r.temperature)")
         case .hello, .models, .health, .stats, .reload:
             break
+        }
+    }
+
+    /// An image model's inputs are pixels in [0, 1]; a table model's any finite numbers (standardised later).
+    static func checkValues(_ values: [Float], of model: ServedModel, _ method: String, _ properties: inout Properties) {
+        if model.data.kind == .table {
+            properties.expect(values.allSatisfy(\.isFinite), "a \(method) row value that is not finite")
+        } else {
+            properties.expect(values.allSatisfy { $0 >= 0 && $0 <= 1 }, "a \(method) pixel outside [0, 1]")
         }
     }
 
