@@ -15,8 +15,9 @@ zeros matter: the engine takes a sparse path for one mostly-zero image).
 Figures are the median (and best) time per call, each measured for --seconds
 after a warm-up; the two sides are timed alternately per configuration.
 
-It prints the CPU, then a markdown table in README's layout (batch, threads,
-onnxruntime and engine median (best) µs per call, which is faster).
+It prints the CPU, the GEMM kernels and the model, then a markdown table in
+README's layout (batch, threads, onnxruntime and engine median (best) µs per
+call, which is faster), each line within 80 columns.
 """
 
 from __future__ import annotations
@@ -136,7 +137,10 @@ def main() -> int:
     if arguments.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['cpu']}; GEMM {report['gemm']}; {report['date']}; model {report['model']}")
+    # One fact a line, so that each fits 80 columns.
+    print(f"{report['cpu']}, {report['date']}")
+    print(f"GEMM: {report['gemm']}")
+    print(f"model: {report['model']}")
     print("| batch | threads | onnxruntime | vae engine | faster |")
     print("|---|---|---|---|---|")
     for ours, theirs in zip(rows[1::2], rows[0::2]):
