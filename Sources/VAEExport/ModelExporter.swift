@@ -5,9 +5,10 @@ import VAETritonConfigProto
 
 /// Writes a model's graphs to disk: a folder of `.onnx` files, or a Triton model repository (Formats/onnx.md).
 ///
-/// Every file is written atomically (temporary file, fsync, rename). Nothing is replaced unless `overwrite` is set:
-/// a file or model folder already there is an `output_exists` error that names it, checked before anything is
-/// written.
+/// All or nothing: every file is first written under a temporary name (temporary file, fsync), then all are renamed
+/// into place; a failure removes what the export wrote and leaves what was there before. Nothing is replaced unless
+/// `overwrite` is set: a file or model folder already there is an `output_exists` error that names it, checked
+/// before anything is written.
 package struct ModelExporter: Sendable {
     /// The parts written, in this order.
     package static let parts: [ModelPart] = [.encoder, .decoder, .denoise]
@@ -28,13 +29,16 @@ package struct ModelExporter: Sendable {
         throws(ExportError) -> [String]
     {
         let folder = Self.trimmingSlash(folder)
-        let paths = Self.parts.map { "\(folder)/\($0.rawValue).onnx" }
+        let paths = Self.parts.map { Self.join(folder, "\($0.rawValue).onnx") }
         try refuseExisting(paths)
         let graphs = try Self.parts.map { part throws(ExportError) in
             try ONNXExport.serialized(file, options(part, interface))
         }
         try makeDirectory(folder)
-        for (path, bytes) in zip(paths, graphs) { try write(bytes, to: path) }
+        // All three or none: each graph goes to a temporary file in the folder, then all are renamed in; a failure
+        // removes what this call wrote and leaves the files that were there before.
+        let files = zip(paths, graphs).map { (path: $0, bytes: $1) }
+        try fileSystem { () throws(DataError) in try Files.writeAllOrNone(files) }
         return paths
     }
 
@@ -47,7 +51,7 @@ package struct ModelExporter: Sendable {
     {
         try TritonConfiguration.check(name: triton.name)
         let repository = Self.trimmingSlash(repository)
-        let folders = Self.parts.map { "\(repository)/\(triton.modelName($0))" }
+        let folders = Self.parts.map { Self.join(repository, triton.modelName($0)) }
         try refuseExisting(folders)
         var files: [(folder: String, config: [UInt8], graph: [UInt8])] = []
         for (part, folder) in zip(Self.parts, folders) {
@@ -56,27 +60,35 @@ package struct ModelExporter: Sendable {
             files.append((folder, config, try ONNXExport.serialized(file, options(part, .images))))
         }
         try makeDirectory(repository)
-        var written: [String] = []
-        // Each model folder is built whole under a temporary name in the repository, then swapped in (an existing
-        // one, with --overwrite, is replaced whole: no stale version folder or stray file survives, and a failure
-        // leaves the old folder or the new one, never a mix). Everything was built above, so only the file system
-        // can fail from here on.
+        // Every model folder is built whole under a temporary name in the repository, then all are swapped in (an
+        // existing one, with --overwrite, is replaced whole: no stale version folder or stray file survives). A
+        // failure removes the staged folders and puts back the ones swapped out: all three models or none.
+        var staged: [(folder: String, temporary: String)] = []
+        defer { for entry in staged { Files.removeTree(entry.temporary) } }
         for entry in files {
-            try fileSystem { () throws(DataError) in
-                let temporary = try Files.makeTemporaryDirectory(beside: entry.folder)
-                do throws(DataError) {
-                    try Files.makeDirectory("\(temporary)/1")
-                    try Files.writeAtomically(entry.graph, to: "\(temporary)/1/model.onnx")
-                    try Files.writeAtomically(entry.config, to: "\(temporary)/config.pbtxt")
-                    try Files.replaceDirectory(entry.folder, with: temporary)
-                } catch {
-                    Files.removeTree(temporary)
-                    throw error
-                }
+            let temporary = try fileSystem { () throws(DataError) in
+                try Files.makeTemporaryDirectory(beside: entry.folder)
             }
-            written += ["\(entry.folder)/1/model.onnx", "\(entry.folder)/config.pbtxt"]
+            staged.append((entry.folder, temporary))
+            try fileSystem(naming: temporary, as: entry.folder) { () throws(DataError) in
+                try Files.makeDirectory("\(temporary)/1")
+                try Files.writeAtomically(entry.graph, to: "\(temporary)/1/model.onnx")
+                try Files.writeAtomically(entry.config, to: "\(temporary)/config.pbtxt")
+            }
         }
-        return written
+        var swapped: [(folder: String, old: String?)] = []
+        for entry in staged {
+            do throws(DataError) {
+                let old = try Files.swapDirectory(entry.folder, with: entry.temporary)
+                swapped.append((entry.folder, old))
+            } catch {
+                for done in swapped.reversed() { Files.restoreDirectory(done.folder, from: done.old) }
+                throw ExportError(.unwritable, error.message)
+            }
+        }
+        staged = []
+        for case let old? in swapped.map(\.old) { Files.removeTree(old) }
+        return files.flatMap { ["\($0.folder)/1/model.onnx", "\($0.folder)/config.pbtxt"] }
     }
 
     /// `path` without trailing slashes (`out/` → `out`, `/` stays), so the paths printed read naturally.
@@ -84,6 +96,11 @@ package struct ModelExporter: Sendable {
         var path = Substring(path)
         while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
         return String(path)
+    }
+
+    /// `folder/name`, without doubling the slash of `/`.
+    package static func join(_ folder: String, _ name: String) -> String {
+        folder.hasSuffix("/") ? folder + name : "\(folder)/\(name)"
     }
 
     private func options(_ part: ModelPart, _ interface: GraphInterface) -> ONNXExport.Options {
@@ -99,12 +116,15 @@ package struct ModelExporter: Sendable {
         do { try Files.makeDirectory(path) } catch { throw ExportError(.unwritable, error.message) }
     }
 
-    private func fileSystem(_ body: () throws(DataError) -> Void) throws(ExportError) {
-        do { try body() } catch { throw ExportError(.unwritable, error.message) }
-    }
-
-    private func write(_ bytes: [UInt8], to path: String) throws(ExportError) {
-        do { try Files.writeAtomically(bytes, to: path) } catch { throw ExportError(.unwritable, error.message) }
+    /// Runs `body`, turning its error into `unwritable`; a temporary path in the message is replaced by the path
+    /// the user sees (`r/.fashion.decode.tmp-6RGKCo/1/model.onnx` → `r/fashion.decode/1/model.onnx`).
+    private func fileSystem<T>(naming temporary: String? = nil, as path: String = "", _ body: () throws(DataError) -> T)
+        throws(ExportError) -> T
+    {
+        do { return try body() } catch {
+            guard let temporary else { throw ExportError(.unwritable, error.message) }
+            throw ExportError(.unwritable, error.message.replacing(temporary, with: path))
+        }
     }
 }
 

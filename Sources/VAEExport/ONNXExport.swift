@@ -68,8 +68,10 @@ package enum ONNXExport {
         model.producerVersion = options.producerVersion
         model.domain = "vae"
         model.modelVersion = 1
+        let kind = architecture.kind.rawValue
+        let article = kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
         model.docString =
-            "The \(options.part.rawValue) of a \(architecture.kind.rawValue) model, exported from the .vaez file with "
+            "The \(options.part.rawValue) of \(article) \(kind) model, exported from the .vaez file with "
             + "SHA-256 \(file.fileSHA256). Tensor names and shapes: Formats/onnx.md."
         model.graph = graph.builder.graph
         model.metadataProps = try metadataProperties(file, options).map { key, value in

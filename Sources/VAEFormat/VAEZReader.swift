@@ -12,8 +12,13 @@ public enum VAEZReader {
 
     /// Reads the file at `path`.
     ///
-    /// - Throws: `DataError` when the file cannot be read; `VAEZError` with the first rule it breaks.
+    /// - Throws: `DataError` when the file cannot be read; `VAEZError` with the first rule it breaks (`bad_magic`
+    ///   for a path ending in `.onnx`, without reading it: an ONNX graph, not a model).
     public static func read(path: String, limits: VAEZLimits = .default) throws -> VAEZFile {
+        // `vae export` writes .onnx files beside models: say what one is rather than show its first bytes.
+        guard !path.lowercased().hasSuffix(".onnx") else {
+            throw VAEZError(.badMagic, "an ONNX graph, not a .vaez model")
+        }
         let bytes = try Files.read(path)
         return try read(bytes: bytes, limits: limits)
     }

@@ -6,8 +6,13 @@ import VAEFormat
 
 extension VAECommand {
     struct Convert: ParsableCommand {
+        // Usage within 80 columns (argument-parser prints its generated usage as one line; a terminal breaks it).
         static let configuration = CommandConfiguration(
             abstract: "Convert between .vaez and safetensors, or a .vaez to one ONNX graph (the direction follows the file extensions).",
+            usage: """
+                vae convert <input> <output> [--dtype <dtype>] [--part <part>]
+                            [--layout <layout>] [--metadata <file.json>] [--overwrite]
+                """,
             discussion: """
                 .vaez → .safetensors writes float32 tensors with the vaez metadata in __metadata__.vaez. \
                 .safetensors → .vaez accepts our tensor names, pytorch/examples/vae's (fc1, fc21, fc22, fc3, fc4) \
@@ -28,7 +33,9 @@ extension VAECommand {
         @Option(help: "The weights' dtype (default f32): f32, f16, bf16 or int8 in a .vaez output; f32 or f16 for .onnx.")
         var dtype: DTypeName?
 
-        @Option(help: "A JSON file with the .vaez metadata to use when importing safetensors.")
+        @Option(
+            help: ArgumentHelp(
+                "A JSON file with the .vaez metadata to use when importing safetensors.", valueName: "file.json"))
         var metadata: String?
 
         @Option(help: "The graph a .onnx output holds.")
@@ -41,26 +48,26 @@ extension VAECommand {
         var overwrite = false
 
         func validate() throws {
-            let mode = Self.isKind(output, ".onnx") ? ".onnx" : Self.isKind(output, ".safetensors") ? ".safetensors" : ".vaez"
+            for (argument, path) in [("INPUT", input), ("OUTPUT", output)] where path == "" {
+                throw ValidationError("\(argument) is an empty path")
+            }
+            let mode =
+                Self.isKind(output, ".onnx") ? ".onnx" : Self.isKind(output, ".safetensors") ? ".safetensors" : ".vaez"
+            if mode == ".vaez", !Self.isKind(output, ".vaez") {
+                throw ValidationError("OUTPUT must end in .vaez, .safetensors or .onnx (got \(output))")
+            }
             if layout != nil, mode != ".onnx" {
                 throw ValidationError("--layout is for a .onnx output (not a \(mode) output)")
             }
             if metadata != nil, mode != ".vaez" {
-                throw ValidationError("--metadata is for a .vaez output imported from safetensors (not a \(mode) output)")
+                throw ValidationError("--metadata is for a .vaez output (not a \(mode) output)")
             }
             if dtype != nil, mode == ".safetensors" {
                 throw ValidationError("--dtype is for a .vaez or .onnx output (a .safetensors output is float32)")
             }
-            guard Self.isKind(output, ".onnx") else {
+            guard mode == ".onnx" else {
                 if part != nil { throw ValidationError("--part is for a .onnx output (got \(output))") }
                 return
-            }
-            guard isModel(input) else {
-                throw ValidationError(
-                    """
-                    a .onnx output is converted from a .vaez file or a training folder (got \(input));
-                    convert safetensors to .vaez first
-                    """)
             }
             guard part != nil else { throw ValidationError("a .onnx output needs --part encoder, decoder or denoise") }
             guard dtype ?? .f32 == .f32 || dtype == .f16 else {
@@ -69,6 +76,18 @@ extension VAECommand {
         }
 
         func run() throws {
+            // The input is checked before the output, so a missing input is reported as such.
+            guard Files.exists(input) else { throw userError("\(input): no such file or folder") }
+            if Self.isKind(input, ".onnx") {
+                throw userError("\(input) is an ONNX graph: it cannot be converted (convert its .vaez)")
+            }
+            if Self.isKind(output, ".onnx"), !isModel(input) {
+                throw userError(
+                    """
+                    a .onnx output is converted from a .vaez file or a training folder
+                    (got \(input)); convert safetensors to .vaez first
+                    """)
+            }
             if !overwrite, Files.exists(output) {
                 throw userError("\(output) already exists (pass --overwrite to replace it)")
             }
@@ -101,9 +120,11 @@ extension VAECommand {
                     "wrote \(output): \(written.metadata.architecture.kind.rawValue), "
                         + "\(written.tensors.count) tensors, \((dtype ?? .f32).rawValue), \(written.fileSize) bytes")
             default:
-                throw ValidationError(
-                    "convert goes from .vaez to .safetensors or from .safetensors to .vaez, or from .vaez to .onnx "
-                        + "with --part (got \(input) → \(output))")
+                throw userError(
+                    """
+                    convert goes .vaez → .safetensors, .safetensors → .vaez or
+                    .vaez → .onnx with --part (got \(input) → \(output))
+                    """)
             }
         }
 
@@ -124,9 +145,11 @@ extension VAECommand {
             } catch {
                 throw userError("\(error)")
             }
+            // Two lines: with the path, one line runs past 80 columns.
+            print("wrote \(output) (\(bytes.count) bytes):")
             print(
-                "wrote \(output): the \(part.rawValue), \((layout ?? .flat).rawValue) layout, "
-                    + "opset \(ONNXExport.opsetVersion), \((dtype ?? .f32).rawValue) weights, \(bytes.count) bytes")
+                "  the \(part.rawValue) graph, \((layout ?? .flat).rawValue) layout, opset \(ONNXExport.opsetVersion), "
+                    + "\((dtype ?? .f32).rawValue) weights")
         }
     }
 }

@@ -8,9 +8,7 @@ enum ModelFiles {
     /// Reads and fully verifies a .vaez file; a directory means its `model.vaez` (a training run's output).
     static func read(_ path: String) throws -> VAEZFile {
         let file = try resolve(path)
-        if file.lowercased().hasSuffix(".onnx") {
-            throw userError("\(file) is an ONNX graph, not a .vaez model")
-        }
+        if let problem = problem(reading: file) { throw userError(problem) }
         do {
             return try VAEZReader.read(path: file)
         } catch let error as VAEZError {
@@ -25,6 +23,11 @@ enum ModelFiles {
     static func resolve(_ path: String) throws -> String {
         guard let problem = problem(resolving: path) else { return VAEZReader.modelPath(path) }
         throw userError(problem)
+    }
+
+    /// Why the file `file` is not a model to read (an ONNX graph, by its extension), or nil.
+    static func problem(reading file: String) -> String? {
+        file.lowercased().hasSuffix(".onnx") ? "\(file) is an ONNX graph, not a .vaez model" : nil
     }
 
     /// Why `path` has no model to read (a training folder without model.vaez), or nil.

@@ -20,6 +20,11 @@ extension VAECommand {
                     continue
                 }
                 let file = VAEZReader.modelPath(path)
+                if let problem = ModelFiles.problem(reading: file) {
+                    failed = true
+                    print(problem)
+                    continue
+                }
                 do {
                     let model = try VAEZReader.read(path: file)
                     print("\(file): ok (.vaez \(model.version), \(model.tensors.count) tensors, sha256 \(model.fileSHA256))")

@@ -40,6 +40,52 @@ struct ModelExporterTests {
         }
     }
 
+    @Test func pathsAreJoinedWithoutADoubleSlash() {
+        #expect(ModelExporter.join("/", "encoder.onnx") == "/encoder.onnx")
+        #expect(ModelExporter.join("out", "encoder.onnx") == "out/encoder.onnx")
+    }
+
+    @Test func docStringsUseTheRightArticle() throws {
+        #expect(try ONNXExport.model(model(.ae), .init(part: .encoder)).docString.hasPrefix("The encoder of an ae model"))
+        #expect(try ONNXExport.model(model(.vae), .init(part: .decoder)).docString.hasPrefix("The decoder of a vae model"))
+    }
+
+    @Test func aFailedONNXExportWritesNothing() throws {
+        try withTemporaryDirectory { directory in
+            let file = try model(.ae)
+            try Files.writeAtomically(Array("old".utf8), to: "\(directory)/encoder.onnx")
+            try FileManager.default.createDirectory(atPath: "\(directory)/decoder.onnx", withIntermediateDirectories: false)
+            let error = #expect(throws: ExportError.self) {
+                try ModelExporter(overwrite: true).writeGraphs(file, to: directory)
+            }
+            #expect(error?.code == .unwritable && error?.message.contains("\(directory)/decoder.onnx") == true)
+            #expect(try Files.read("\(directory)/encoder.onnx") == Array("old".utf8))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["decoder.onnx", "encoder.onnx"])
+        }
+    }
+
+    @Test func aFailedTritonExportLeavesTheRepositoryAsItWas() throws {
+        try withTemporaryDirectory { directory in
+            let file = try model(.ae)
+            let triton = TritonConfiguration(name: "fashion")
+            _ = try ModelExporter().writeTritonRepository(file, to: directory, triton: triton)
+            let encoder = try Files.read("\(directory)/fashion.encode/1/model.onnx")
+            // A file where a model folder should be: it cannot be swapped out, so the export fails after
+            // fashion.encode was swapped in, and fashion.encode is put back.
+            try FileManager.default.removeItem(atPath: "\(directory)/fashion.decode")
+            try Files.writeAtomically(Array("x".utf8), to: "\(directory)/fashion.decode")
+            let error = #expect(throws: ExportError.self) {
+                try ModelExporter(weights: .f16, overwrite: true).writeTritonRepository(file, to: directory, triton: triton)
+            }
+            #expect(error?.code == .unwritable && error?.message.contains("\(directory)/fashion.decode") == true)
+            #expect(error?.message.contains(".tmp-") == false)
+            #expect(try Files.read("\(directory)/fashion.encode/1/model.onnx") == encoder)
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+                    == ["fashion.decode", "fashion.denoise", "fashion.encode"])
+        }
+    }
+
     @Test(arguments: Architecture.Kind.allCases)
     func tritonRepositoryFollowsTritonsLayout(kind: Architecture.Kind) throws {
         try withTemporaryDirectory { directory in

@@ -21,4 +21,10 @@ import VAEFormat
         #expect(VAEZReader.servedName(folder + "/sub/..") == "fashion")
         #expect(VAEZReader.servedName(folder + "/./") == "fashion")
     }
+
+    /// vaed and every other reader say an ONNX graph (vae export's output) is one, not show its first bytes.
+    @Test func anONNXPathIsNamedAsOne() {
+        let error = #expect(throws: VAEZError.self) { try VAEZReader.read(path: "out/encoder.ONNX") }
+        #expect(error?.rule == .badMagic && error?.message == "an ONNX graph, not a .vaez model")
+    }
 }

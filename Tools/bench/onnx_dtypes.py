@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Accuracy of the exported ONNX graphs per weight dtype, as README's table measures the .vaez dtypes: on the whole
-Fashion-MNIST test set, with onnxruntime, the loss per image of each export against the f32 graph's, and the
-largest differences of mu and of the reconstruction.
+"""Accuracy of the exported ONNX graphs per weight dtype, as README's table
+measures the .vaez dtypes: on the whole Fashion-MNIST test set, with
+onnxruntime, the loss per image of each export against the f32 graph's, and
+the largest differences of mu and of the reconstruction.
 
     python3 Tools/bench/onnx_dtypes.py MODEL.vaez [--vae PATH]
 
-Exports: `--dtype f32` and `--dtype f16` ONNX graphs of MODEL, and f32 graphs of MODEL written as f16 and int8 .vaez
-(the values vaed serves for those files). Loss: BCE of the image against decoder(mu), summed over pixels, plus the
-KL term, averaged over images (deterministic: the code is mu, where the trainer's test loss samples one z).
+Exports: `--dtype f32` and `--dtype f16` ONNX graphs of MODEL, and f32 graphs
+of MODEL written as f16 and int8 .vaez (the values vaed serves for those
+files). Loss: BCE of the image against decoder(mu), summed over pixels, plus
+the KL term, averaged over images (deterministic: the code is mu, where the
+trainer's test loss samples one z). It prints a markdown table for README,
+wider than 80 columns (six columns).
 """
 
 from __future__ import annotations
@@ -49,6 +53,14 @@ def loss(images: np.ndarray, mu: np.ndarray, logvar: np.ndarray, p: np.ndarray) 
     return float(np.mean(bce + kl))
 
 
+def run_vae(vae: str, *arguments: str) -> None:
+    """Runs vae; when it fails, exits 1 with its error on one line (not a traceback)."""
+    result = subprocess.run([vae, *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        message = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
+        sys.exit(f"vae {arguments[0]} failed: {message}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model")
@@ -61,15 +73,13 @@ def main() -> int:
         root = Path(scratch)
 
         def export(source, folder, dtype):
-            subprocess.run([arguments.vae, "export", str(source), "--onnx", str(root / folder), "--dtype", dtype],
-                           check=True, capture_output=True)
+            run_vae(arguments.vae, "export", str(source), "--onnx", str(root / folder), "--dtype", dtype)
             return root / folder
 
         exports = {"ONNX f32": export(arguments.model, "f32", "f32"), "ONNX f16": export(arguments.model, "f16", "f16")}
         for dtype in ("f16", "int8"):
             vaez = root / f"model-{dtype}.vaez"
-            subprocess.run([arguments.vae, "export", arguments.model, "--dtype", dtype, "-o", str(vaez)], check=True,
-                           capture_output=True)
+            run_vae(arguments.vae, "export", arguments.model, "--dtype", dtype, "-o", str(vaez))
             exports[f".vaez {dtype} → ONNX f32"] = export(vaez, f"vaez-{dtype}", "f32")
         reference = run(exports["ONNX f32"], images)
         base = loss(images, *reference)

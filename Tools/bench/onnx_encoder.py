@@ -1,14 +1,23 @@
 #!/usr/bin/env python3
-"""The encoder on one image and on a batch of 64, in-process, in one run: onnxruntime (Python API, intra-op threads
-1 and 2) on the graph `vae export --onnx` writes, against the serving engine's own forward pass (`vae bench encoder`:
-Network.encode as vaed's compute threads call it, no transport; GEMM threads 1, as vaed runs it, and 2).
+"""The encoder on one image and on a batch of 64, in-process, in one run:
+onnxruntime (Python API, intra-op threads 1 and 2) on the graph
+`vae export --onnx` writes, against the serving engine's own forward pass
+(`vae bench encoder`: Network.encode as vaed's compute threads call it, no
+transport; GEMM threads 1, as vaed runs it, and 2).
 
-    python3 Tools/bench/onnx_encoder.py [MODEL.vaez] [--vae PATH] [--seconds S] [--json]
+    python3 Tools/bench/onnx_encoder.py [MODEL.vaez] [--vae PATH]
+        [--seconds S] [--json]
 
-Without MODEL it writes a random-weight model of the seed architecture (784-400-256-128, z = 20; timing does not
-depend on the weights' values) with Tools/vaez.py. Inputs are the first 64 Fashion-MNIST test images (their zeros
-matter: the engine takes a sparse path for one mostly-zero image). Figures are the median (and best) time per call,
-each measured for --seconds after a warm-up; the two sides are timed alternately per configuration.
+Without MODEL it writes a random-weight model of the seed architecture
+(784-400-256-128, z = 20; timing does not depend on the weights' values)
+with Tools/vaez.py. Inputs are the first 64 Fashion-MNIST test images (their
+zeros matter: the engine takes a sparse path for one mostly-zero image).
+Figures are the median (and best) time per call, each measured for --seconds
+after a warm-up; the two sides are timed alternately per configuration.
+
+It prints the CPU, the GEMM kernels and the model, then a markdown table in
+README's layout (batch, threads, onnxruntime and engine median (best) µs per
+call, which is faster), each line within 80 columns.
 """
 
 from __future__ import annotations
@@ -69,12 +78,31 @@ def time_onnxruntime(graph: Path, batch: np.ndarray, threads: int, seconds: floa
     return {"median_us": times[len(times) // 2], "best_us": times[0], "calls": len(times)}
 
 
+def run_vae(vae: str, *arguments: str) -> str:
+    """Runs vae; when it fails, exits 1 with its error on one line (not a traceback)."""
+    result = subprocess.run([vae, *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        message = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
+        sys.exit(f"vae {arguments[0]} failed: {message}")
+    return result.stdout
+
+
 def time_engine(vae: str, model: Path, inputs: Path, size: int, threads: int, seconds: float) -> dict:
-    result = subprocess.run([vae, "bench", "encoder", str(model), "--input", str(inputs), "--batch", str(size),
-                             "--threads", str(threads), "--seconds", str(seconds), "--json"],
-                            capture_output=True, text=True, check=True)
-    row = json.loads(result.stdout)["results"][0]
+    output = run_vae(vae, "bench", "encoder", str(model), "--input", str(inputs), "--batch", str(size),
+                     "--threads", str(threads), "--seconds", str(seconds), "--json")
+    row = json.loads(output)["results"][0]
     return {"median_us": row["median_us"], "best_us": row["best_us"], "calls": row["calls"]}
+
+
+def figure(row: dict) -> str:
+    """Median (best) µs per call: `25.2 (24.0)`, thousands separated."""
+    return f"{row['median_us']:,.1f} ({row['best_us']:,.1f})"
+
+
+def faster(onnxruntime: dict, engine: dict) -> str:
+    """Which median is lower, and by how much: `engine, 2.7×`."""
+    ratio = onnxruntime["median_us"] / engine["median_us"]
+    return f"engine, {ratio:.2f}×" if ratio >= 1 else f"onnxruntime, {1 / ratio:.2f}×"
 
 
 def main() -> int:
@@ -90,8 +118,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
         model = Path(arguments.model) if arguments.model else seed_model(directory)
-        subprocess.run([arguments.vae, "export", str(model), "--onnx", str(directory / "onnx")], check=True,
-                       capture_output=True)
+        run_vae(arguments.vae, "export", str(model), "--onnx", str(directory / "onnx"))
         graph = directory / "onnx" / "encoder.onnx"
         data = images(max(BATCHES))
         inputs = directory / "images.f32"
@@ -110,12 +137,14 @@ def main() -> int:
     if arguments.json:
         print(json.dumps(report))
         return 0
-    print(f"{report['cpu']}; GEMM {report['gemm']}; {report['date']}; model {report['model']}")
-    print("| batch | threads | runtime | median µs/call | best µs/call | µs/image (median) |")
-    print("|---|---|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['batch']} | {row['threads']} | {row['runtime']} | {row['median_us']:.1f} | "
-              f"{row['best_us']:.1f} | {row['median_us'] / row['batch']:.2f} |")
+    # One fact a line, so that each fits 80 columns.
+    print(f"{report['cpu']}, {report['date']}")
+    print(f"GEMM: {report['gemm']}")
+    print(f"model: {report['model']}")
+    print("| batch | threads | onnxruntime | vae engine | faster |")
+    print("|---|---|---|---|---|")
+    for ours, theirs in zip(rows[1::2], rows[0::2]):
+        print(f"| {ours['batch']} | {ours['threads']} | {figure(theirs)} | {figure(ours)} | {faster(theirs, ours)} |")
     return 0
 
 

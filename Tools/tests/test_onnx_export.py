@@ -294,7 +294,7 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     assert result.returncode == 0, result.stderr
     model = onnx.load(str(tmp_path / "dec.onnx"))
     assert [i.name for i in model.graph.input] == ["z"] and [o.name for o in model.graph.output] == ["x"]
-    assert "the decoder, flat layout, opset 17, f16 weights" in result.stdout, result.stdout
+    assert "the decoder graph, flat layout, opset 17, f16 weights" in result.stdout, result.stdout
     result = vae("convert", source, tmp_path / "enc.onnx", "--part", "encoder", "--layout", "images")
     assert "images layout" in result.stdout, result.stdout
     help_text = " ".join(vae("convert", "--help").stdout.split())
@@ -315,6 +315,9 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
     onnx.checker.check_model(onnx.load(str(tmp_path / "x4.ONNX")))
     result = vae("inspect", tmp_path / "x4.ONNX")
     assert result.returncode == 1 and "is an ONNX graph, not a .vaez model" in result.stderr, result.stderr
+    result = vae("verify", tmp_path / "x4.ONNX")
+    assert result.returncode == 1 and "is an ONNX graph, not a .vaez model" in result.stdout, result.stdout
+    assert "bad_magic" not in result.stdout
     # A folder without model.vaez: resume is suggested only when a checkpoint is there to resume from.
     empty = tmp_path / "emptydir"
     empty.mkdir()
@@ -332,9 +335,14 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
         (("export", source, "--onnx", tmp_path / "o", "-o", tmp_path / "x.vaez"), "exactly one"),
         (("export", source), "exactly one"),
         (("export", source, "--triton-repository", tmp_path / "o", "--layout", "flat"), "--layout is for --onnx"),
-        (("export", source, "--onnx", tmp_path / "o", "--name", "x"), "are for --triton-repository"),
+        (("export", source, "--onnx", tmp_path / "o", "--name", "x"), "--name is for --triton-repository"),
+        (("export", source, "-o", tmp_path / "x.vaez", "--layout", "flat"), "--layout is for --onnx (not -o)"),
+        (("export", source, "--onnx", tmp_path / "model.onnx"), "--part encoder|decoder|denoise"),
+        (("export", source, "--triton-repository", tmp_path / "config.PBTXT"), "takes a folder"),
+        (("export", source, "--onnx", ""), "--onnx is an empty path"),
+        (("export", "", "--onnx", tmp_path / "o"), "SOURCE is an empty path"),
+        (("convert", source, tmp_path / "model.onx"), "OUTPUT must end in .vaez, .safetensors or .onnx"),
         (("export", source, "--triton-repository", tmp_path / "o", "--max-batch-size", "0"), "between 1 and 65536"),
-        (("export", source, "-o", tmp_path / "x.vaez", "--overwrite"), "--overwrite is for"),
         (("export", source, "-o", tmp_path / "x.onnx"), "--onnx DIR"),
         (("convert", source, tmp_path / "x.safetensors", "--layout", "images"), "--layout is for a .onnx output"),
         (("convert", source, tmp_path / "x.vaez", "--layout", "flat"), "--layout is for a .onnx output"),
@@ -347,13 +355,37 @@ def test_convert_writes_one_graph_and_refuses_bad_input(exported, tmp_path):
         assert fragment in result.stderr, (arguments, result.stderr)
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "o").exists()
-    assert not (tmp_path / "x.safetensors").exists()
+    assert not (tmp_path / "x.safetensors").exists() and not (tmp_path / "model.onnx").exists()
+    # A usage error of a subcommand shows that subcommand's usage.
+    assert "vae convert <input> <output>" in vae("convert", source, tmp_path / "model.onx").stderr
+
+    # The input is checked first: a missing input is reported as such (exit 1), even when the output exists.
+    (tmp_path / "e.onnx").write_bytes(b"")
+    for missing in (tmp_path / "nope", tmp_path / "nope.vaez"):
+        result = vae("convert", missing, tmp_path / "e.onnx", "--part", "encoder")
+        assert result.returncode == 1 and f"{missing}: no such file or folder" in result.stderr, result.stderr
+    result = vae("convert", tmp_path / "e.onnx", tmp_path / "x.onnx", "--part", "encoder")
+    assert result.returncode == 1 and "is an ONNX graph: it cannot be converted" in result.stderr, result.stderr
+
+    # -o refuses an existing file unless --overwrite, as the other outputs do.
+    vaez = tmp_path / "x.vaez"
+    assert vae("export", source, "-o", vaez).returncode == 0
+    result = vae("export", source, "-o", vaez, "--dtype", "f16")
+    assert result.returncode == 1 and "pass --overwrite to replace it" in result.stderr, result.stderr
+    assert vae("export", source, "-o", vaez, "--dtype", "f16", "--overwrite").returncode == 0
 
     folder = exported["out"]["vae-seed-f32", "f32"][0]
     result = vae("export", source, "--onnx", folder)
     assert result.returncode == 1 and "already exists" in result.stderr and "--overwrite" in result.stderr
     result = vae("export", source, "--triton-repository", tmp_path / "r", "--name", "../escape")
     assert result.returncode == 1 and "model name" in result.stderr and not (tmp_path / "r").exists()
+    # A name taken from the folder says so and suggests --name.
+    run = tmp_path / "my run"
+    run.mkdir()
+    (run / "model.vaez").write_bytes(source.read_bytes())
+    result = vae("export", run, "--triton-repository", tmp_path / "r")
+    assert result.returncode == 1 and "from SOURCE's name" in result.stderr and "--name NAME" in result.stderr
+    assert not (tmp_path / "r").exists()
 
 
 def test_triton_model_name_follows_vaed(exported, tmp_path):
@@ -374,17 +406,23 @@ def test_triton_model_name_follows_vaed(exported, tmp_path):
 
 
 def test_messages_fit_80_columns(exported, tmp_path):
-    """Our own lines (not ArgumentParser's usage line) stay within 80 columns for short paths."""
+    """Our own lines and the usage lines stay within 80 columns for short paths, as does --help."""
     source = exported["models"]["vae-seed-f32"]
     for arguments in [("export", source, "--onnx", tmp_path / "o"),
                       ("export", source, "--triton-repository", tmp_path / "r"),
                       ("export", source, "--triton-repository", tmp_path / "r2", "--name", "bad name"),
                       ("export", source, "-o", tmp_path / "x.onnx"),
-                      ("convert", source, tmp_path / "e.onnx", "--part", "encoder")]:
+                      ("export", source, "--onnx", tmp_path / "o2", "--name", "n", "--max-batch-size", "2"),
+                      ("export", source, "--triton-repository", tmp_path / "r3", "--layout", "flat"),
+                      ("export", source, "--onnx", tmp_path / "m.onnx"),
+                      ("convert", source, tmp_path / "e2.onnx", "--part", "encoder", "--metadata", source),
+                      ("convert", tmp_path / "nope", tmp_path / "e3.onnx", "--part", "encoder"),
+                      ("convert", tmp_path / "x.safetensors", tmp_path / "e4.onnx", "--part", "encoder"),
+                      ("convert", source, tmp_path / "e.onnx", "--part", "encoder"),
+                      ("export", "--help"), ("convert", "--help"), ("export", source),
+                      ("convert", source, tmp_path / "x.onx")]:
         result = vae(*arguments)
         for line in (result.stdout + result.stderr).splitlines():
-            if line.startswith(("Usage:", "  See ")):
-                continue
             assert len(line.replace(str(tmp_path), "T").replace(str(source), "S")) <= 80, (arguments, line)
 
 
@@ -398,6 +436,16 @@ def test_bench_scripts_help_and_missing_vae(script, tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and "swift build -c release" in result.stderr, result.stderr
+    # vae failing (a bad model path): its own error on one line, exit 1, no traceback.
+    fake = tmp_path / "fake-vae"
+    fake.write_text("#!/bin/sh\necho 'error: m.vaez: No such file' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    result = subprocess.run([sys.executable, path, str(tmp_path / "m.vaez"), "--vae", fake],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip() == "vae export failed: error: m.vaez: No such file", result.stderr
+    # The help text fits 80 columns.
+    assert all(len(line) <= 80 for line in help_text.splitlines()), help_text
 
 
 def test_triton_overwrite_replaces_each_model_folder_whole(exported, tmp_path):
