@@ -44,40 +44,13 @@ package enum Files {
     /// Writes `bytes` so that `path` holds either its old content or all of the new, never a mix:
     /// a temporary file in the same directory, fsync, rename over `path`, fsync of the directory.
     package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(DataError) {
-        let directory = parentDirectory(of: path)
-        var template = Array("\(directory)/.\(baseName(of: path)).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw DataError(.unwritable, "cannot write in \(directory): \(systemError())") }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var ok = false
-        defer {
-            if !ok { unlink(temporary) }
-        }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let reason = systemError()
-                close(fd)
-                throw DataError(.unwritable, "\(path): write failed: \(reason)")
-            }
-            done += n
-        }
-        fchmod(fd, 0o644)
-        guard fsync(fd) == 0 else {
+        let temporary = try writeTemporary(bytes, beside: path)
+        guard rename(temporary, path) == 0 else {
             let reason = systemError()
-            close(fd)
-            throw DataError(.unwritable, "\(path): fsync failed: \(reason)")
+            unlink(temporary)
+            throw DataError(.unwritable, "\(path): rename failed: \(reason)")
         }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw DataError(.unwritable, "\(path): rename failed: \(systemError())") }
-        ok = true
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
-        }
+        syncDirectory(parentDirectory(of: path))
     }
 
     /// Writes several files so that either all of them hold their new content or none changed: each is written
