@@ -13,6 +13,10 @@ package struct EmbeddingReport: Sendable {
     package var caption: String
     package var dataset: String?
     package var classLabel: Int?
+    /// The input space, "pixels in [0, 1]" or "standardised features" (`StudiedModel.inputSpace`).
+    package var inputSpace: String
+    /// What the decoder gives: "probabilities" or "means".
+    package var decodedValues: String
 
     package init(_ evaluation: EmbeddingEvaluation, of studied: StudiedModel, path: String) {
         self.evaluation = evaluation
@@ -20,6 +24,8 @@ package struct EmbeddingReport: Sendable {
         caption = studied.caption
         dataset = studied.metadata.training.dataset.name
         classLabel = studied.classLabel
+        inputSpace = studied.inputSpace
+        decodedValues = studied.decodedValues
     }
 
     package var json: JSONValue {
@@ -50,13 +56,13 @@ package struct EmbeddingReport: Sendable {
             "neighbours": .array(r.neighbours.map { .int($0) }),
             "classifier_neighbours": .array(r.classifierNeighbours.map { .int($0) }),
             "protocol": .object([
-                "input_space": .string("test images' pixels in [0, 1], Euclidean"),
+                "input_space": .string("test items' \(inputSpace), Euclidean"),
                 "trustworthiness_continuity_silhouette": .string("first \(r.embeddingPoints) test images"),
                 "pca_fitted_on": .string("training split, first \(r.fitPoints) images"),
                 "knn_fitted_on": .string("training split embedding, first \(r.fitPoints) images"),
                 "knn_scored_on": .string("test split embedding, all \(r.testImages) images"),
                 "reconstruction": .string(
-                    "all \(r.testImages) test images; model: decoded from mu (probabilities); PCA: mean + projection, not clipped"),
+                    "all \(r.testImages) test items; model: decoded from mu (\(decodedValues)); PCA: mean + projection, not clipped"),
             ]),
             "embeddings": .object([
                 "model": figures(r.model),
@@ -73,7 +79,7 @@ package struct EmbeddingReport: Sendable {
             ("model", caption),
             ("file", model),
             ("test images", "\(r.testImages); the first \(r.embeddingPoints) for trustworthiness,"),
-            ("", "continuity and silhouette (input: pixels in [0, 1])"),
+            ("", "continuity and silhouette (input: \(inputSpace))"),
             ("fitted on", "the first \(r.fitPoints) of \(r.trainingImages) training images"),
             ("", "(PCA, and the kNN classifiers on each embedding)"),
         ].map { $0.0.padding(toLength: 24, withPad: " ", startingAt: 0) + $0.1 }

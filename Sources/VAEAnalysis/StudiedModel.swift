@@ -26,6 +26,27 @@ package final class StudiedModel {
     package var zDim: Int { network.architecture.zDim }
     var isVariational: Bool { network.architecture.kind == .vae }
 
+    /// A model of table rows (format 1.1 `data.kind`), whose decodes are feature values, not images.
+    package var isTable: Bool { metadata.data?.kind == .table }
+
+    /// The input space as the reports name it.
+    var inputSpace: String { isTable ? "standardised features" : "pixels in [0, 1]" }
+
+    /// What the decoder gives, as the reports name it: a Bernoulli decoder's probabilities or a Gaussian's means.
+    var decodedValues: String { architecture.likelihood == .bernoulli ? "probabilities" : "means" }
+
+    /// A table's column names: the recorded features, else `x0`, `x1`, ….
+    var featureNames: [String] {
+        metadata.data?.features ?? (0..<architecture.input.pixelCount).map { "x\($0)" }
+    }
+
+    /// Decoded rows in the data's own units: `mean + std · value` when the model records a standardisation.
+    func inDataUnits(_ values: [Float]) -> [Float] {
+        guard let normalisation = metadata.data?.normalisation else { return values }
+        let d = normalisation.mean.count
+        return values.enumerated().map { i, v in Float(normalisation.mean[i % d] + normalisation.std[i % d] * Double(v)) }
+    }
+
     /// The dataset the model was trained on, from its metadata; nil when the file does not record a known one.
     var datasetKind: DatasetKind? { metadata.training.dataset.name.flatMap(DatasetKind.init(argument:)) }
 

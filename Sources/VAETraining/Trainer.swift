@@ -116,7 +116,6 @@ package final class Trainer {
         } catch {
             throw TrainingError(error.description)
         }
-        if let variance = configuration.variance { network.decoderVariance = .fixed(variance) }
         if likelihood == .gaussian { decoderVariance = configuration.variance }
         optimizer = Adam(parameterCount: network.layout.parameterCount,
                          hyperparameters: .init(learningRate: configuration.learningRate))

@@ -10,7 +10,7 @@ struct AnalysisInputOptions: ParsableArguments {
     @Argument(help: "A .vaez model, or a training output folder (its model.vaez).")
     var model: String
 
-    @Option(name: .customLong("data"), help: "Folder with the dataset's IDX files (default: the dataset's usual place: data/mnist or /usr/share/datasets/fashion-mnist).")
+    @Option(name: .customLong("data"), help: "Where the model's data is: the folder with the dataset's IDX files (default: data/mnist or /usr/share/datasets/fashion-mnist), or for your own data the file or folder it was trained on, if it has moved (default: the path the model records).")
     var data: String?
 
     @Option(help: "The dataset, for a model that does not record one (default: the model's).")
@@ -76,6 +76,28 @@ enum AnalysisArguments {
         guard extensions.contains(where: { lower.hasSuffix($0) }) else {
             throw userError("-o \(path): the file name must end in \(extensions.joined(separator: " or "))")
         }
+    }
+
+    /// Checks that `-o` suits what the model decodes to: a figure (.png or .svg) of an image model, a .csv of a
+    /// table model's decoded rows (pictures of feature values would mean nothing).
+    ///
+    /// - Returns: whether the output is a table of decoded rows.
+    static func checkDecodedOutput(_ path: String, for model: StudiedModel) throws -> Bool {
+        let isCSV = path.lowercased().hasSuffix(".csv")
+        if model.isTable && !isCSV {
+            throw userError(
+                "-o \(path): a table model decodes to rows of \(model.architecture.input.pixelCount) values, "
+                    + "not images; write them as a table with -o NAME.csv")
+        }
+        if !model.isTable && isCSV {
+            throw userError("-o \(path): .csv is for table models; an image model's figure is .png or .svg")
+        }
+        return isCSV
+    }
+
+    /// Writes a table model's decoded rows as CSV.
+    static func write(_ rows: DecodedRows, to path: String) throws {
+        try write(path) { () throws(DataError) in try Files.writeAtomically(Array(rows.csv.utf8), to: path) }
     }
 
     /// Runs an analysis step, turning its error (a bad choice of options for this model or data) into a user error.

@@ -12,13 +12,15 @@ extension VAECommand {
                 dimension at the top; other dimensions are held at 0 (the prior's mean). An AE has no prior: its \
                 grid is mean + std·Φ⁻¹(p) of the latent statistics its file records, other dimensions at their mean. \
                 -o NAME.png writes the bare grid (28 pixels per cell, no padding); -o NAME.svg the grid with its \
-                title, axis names and the z value of every (or every other) row and column.
+                title, axis names and the z value of every (or every other) row and column. A table model's \
+                grid is numbers: -o NAME.csv writes one line per grid point, its two z values and the decoded \
+                features in the data's units, row by row from the top.
                 """
         )
 
         @OptionGroup var input: AnalysisInputOptions
 
-        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg).")
+        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg; .csv for a table model).")
         var output: String
 
         @Option(help: "The two latent dimensions: horizontal,vertical.")
@@ -28,13 +30,16 @@ extension VAECommand {
         var steps: Int = 20
 
         func run() throws {
-            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg"])
+            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg", ".csv"])
             let dimensions = try AnalysisArguments.integers(dims, option: "--dims")
             let model = try input.loadModel()
+            let asTable = try AnalysisArguments.checkDecodedOutput(output, for: model)
             let figure = try AnalysisArguments.analysis { () throws(AnalysisError) in
                 try ManifoldFigure(model: model, dimensions: dimensions, steps: steps)
             }
-            let image = figure.render(Inference(network: model.network, capacity: 400, threads: input.threads))
+            let inference = Inference(network: model.network, capacity: 400, threads: input.threads)
+            if asTable { return try AnalysisArguments.write(figure.rows(inference, of: model), to: output) }
+            let image = figure.render(inference)
             try AnalysisArguments.write(output) { () throws(DataError) in try image.write(to: output) }
         }
     }

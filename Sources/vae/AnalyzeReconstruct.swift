@@ -13,13 +13,15 @@ extension VAECommand {
                 decodes each from mu. With --noise P the images are first \
                 corrupted with the trainer's noise (each pixel, with probability P, gets |N(0,1)| added, clipped to \
                 [0,1]) and the figure has three rows: clean, noisy, denoised. -o NAME.png writes the bare grid \
-                (2-pixel padding); -o NAME.svg adds the title and row names.
+                (2-pixel padding); -o NAME.svg adds the title and row names. A table model's reconstructions are \
+                numbers: -o NAME.csv writes each test row (`input`) followed by its reconstruction, in the data's \
+                units (the pixel noise of --noise does not apply to tables).
                 """
         )
 
         @OptionGroup var input: AnalysisInputOptions
 
-        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg).")
+        @Option(name: .shortAndLong, help: "The figure to write (.png or .svg; .csv for a table model).")
         var output: String
 
         @Option(help: "Images to show (1 to 100).")
@@ -35,11 +37,23 @@ extension VAECommand {
         var seed: UInt64 = 1
 
         func run() throws {
-            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg"])
+            try AnalysisArguments.checkOutput(output, extensions: [".png", ".svg", ".csv"])
             let corruption: NoiseCorruption
             do { corruption = try NoiseCorruption(fraction: noise) } catch { throw userError("--noise: \(error)") }
             let model = try input.loadModel()
+            let asTable = try AnalysisArguments.checkDecodedOutput(output, for: model)
+            if asTable && noise > 0 {
+                throw userError("--noise corrupts pixels in [0, 1]; a table model's rows have no such noise")
+            }
             let test = try input.testSet(of: model)
+            if asTable {
+                let rows = try AnalysisArguments.analysis { () throws(AnalysisError) in
+                    try ReconstructionFigure.rows(
+                        model: model, test: test, count: count, spread: spread,
+                        inference: Inference(network: model.network, capacity: 128, threads: input.threads))
+                }
+                return try AnalysisArguments.write(rows, to: output)
+            }
             let figure = try AnalysisArguments.analysis { () throws(AnalysisError) in
                 try ReconstructionFigure.render(
                     model: model, test: test, count: count, spread: spread, noise: corruption, seed: seed,

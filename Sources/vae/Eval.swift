@@ -24,7 +24,7 @@ extension VAECommand {
                 the dimension-reduction literature does (Sainburg, McInnes & Gentner 2021), beside PCA with as many \
                 components, each figure with scikit-learn's definition: trustworthiness and continuity at k = 5 and \
                 10 on the first --embedding-points test images, the input space being their pixels in [0, 1] \
-                (Euclidean); the accuracy of 1-NN and 5-NN classifiers fitted on the embedding of the first \
+                (a table model's: its standardised features; Euclidean); the accuracy of 1-NN and 5-NN classifiers fitted on the embedding of the first \
                 --fit-points training images and scored on every test image (ties between labels go to the \
                 smallest); the silhouette of the labels on the same points as trustworthiness; and the reconstruction \
                 MSE per pixel on every test image: the model decoded from mu (probabilities), PCA's mean plus \

@@ -73,6 +73,15 @@ package struct ManifoldFigure: Sendable {
         return z
     }
 
+    /// A table model's grid: the decoded rows in the data's units, keyed by their point, row by row from the top.
+    package func rows(_ inference: Inference, of model: StudiedModel) -> DecodedRows {
+        var table = DecodedRows(keyColumns: ["z\(horizontal)", "z\(vertical)"], features: model.featureNames)
+        table.append(model.inDataUnits(inference.decode(codes))) { i in
+            [columnValues[i % steps].description, rowValues[i / steps].description]
+        }
+        return table
+    }
+
     /// The decoded grid (no padding, like the trainer's manifold image) with its labels.
     package func render(_ inference: Inference) -> LabelledImage {
         let pixels = ImageGrid(shape: shape, columns: steps, padding: 0).render(inference.decode(codes))

@@ -44,4 +44,31 @@ package enum ReconstructionFigure {
         }
         return figure
     }
+
+    /// A table model's reconstructions: `count` test rows chosen as `render` chooses them, each followed by its
+    /// reconstruction decoded from mu, in the data's units, keyed by the item (its CSV line, or its index) and
+    /// `input` or `reconstruction`.
+    ///
+    /// - Throws: `AnalysisError` when `count` is not from 1 to 100.
+    package static func rows(
+        model: StudiedModel, test: Dataset, count: Int, spread: Bool = false, inference: Inference
+    ) throws(AnalysisError) -> DecodedRows {
+        guard (1...100).contains(count) else { throw AnalysisError("--count must be from 1 to 100 (got \(count))") }
+        let count = min(count, test.count)
+        let chosen = spread ? (0..<count).map { $0 * test.count / count } : Array(0..<count)
+        let clean = test.floatValues(chosen)
+        let d = test.shape.pixelCount
+        var paired: [Float] = []
+        paired.reserveCapacity(2 * clean.count)
+        let decoded = inference.reconstruct(clean)
+        for i in 0..<count {
+            paired += clean[(i * d)..<((i + 1) * d)]
+            paired += decoded[(i * d)..<((i + 1) * d)]
+        }
+        var table = DecodedRows(keyColumns: ["item", "row"], features: model.featureNames)
+        table.append(model.inDataUnits(paired)) { i in
+            [test.itemNames?[chosen[i / 2]] ?? String(chosen[i / 2]), i % 2 == 0 ? "input" : "reconstruction"]
+        }
+        return table
+    }
 }
