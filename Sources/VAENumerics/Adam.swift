@@ -19,7 +19,8 @@ package final class Adam {
         }
     }
 
-    package let hyperparameters: Hyperparameters
+    /// Variable so that a schedule can set the learning rate before each update.
+    package var hyperparameters: Hyperparameters
     package let firstMoment: FloatBuffer
     package let secondMoment: FloatBuffer
     /// Number of updates taken so far (PyTorch's `step`).

@@ -302,6 +302,8 @@ package final class Trainer {
                 input = UnsafePointer(corrupted)
             }
             network.klWeight = configuration.klWeight(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
+            optimizer.hyperparameters.learningRate = configuration.learningRate(
+                epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
             network.decoderVariance = configuration.decoderVariance(epoch: epoch, batch: batch + 1, batchesPerEpoch: batches)
             let losses = network.computeGradients(input: input, target: target, batch: rows,
                                                   workspace: workspace, random: &random)

@@ -2,6 +2,14 @@ import Foundation
 import VAEData
 import VAEModel
 
+/// `--lr-schedule`: how Adam's learning rate moves over a run.
+package enum LearningRateSchedule: String, Sendable, Codable, CaseIterable {
+    /// `--lr` throughout.
+    case constant
+    /// From `--lr` down a half cosine to 0 at the run's last batch (Loshchilov & Hutter's SGDR without restarts).
+    case cosine
+}
+
 /// Everything that determines a training run. Two runs with equal configurations (and thread counts) give
 /// bit-identical results.
 package struct TrainingConfiguration: Sendable, Codable, Equatable {
@@ -40,6 +48,8 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
     package var beta: Float = 1
     /// Epochs over which the KL weight rises linearly from 0 to β, batch by batch (0: β from the start).
     package var klWarmupEpochs: Int = 0
+    /// How the learning rate moves over the run: held, or decayed along a half cosine to 0 at the last batch.
+    package var learningRateSchedule: LearningRateSchedule = .constant
 
     package init(
         dataset: String = DatasetKind.fashionMNIST.rawValue, dataDirectory: String? = nil,
@@ -142,6 +152,14 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
         return .fittedAtLeast(Float(pow(Double(varianceFloor), min(1, progress))))
     }
 
+    /// Adam's learning rate for the given batch of an epoch (both counted from 1): `learningRate`, or for a cosine
+    /// schedule `learningRate · (1 + cos(π · s / S)) / 2` after s of the run's S batches.
+    package func learningRate(epoch: Int, batch: Int, batchesPerEpoch: Int) -> Float {
+        guard learningRateSchedule == .cosine else { return learningRate }
+        let progress = Double((epoch - 1) * batchesPerEpoch + batch - 1) / Double(epochs * batchesPerEpoch)
+        return Float(Double(learningRate) * (1 + cos(Double.pi * min(1, progress))) / 2)
+    }
+
     /// The KL weight for the given batch of an epoch (both counted from 1): β, or on the warm-up's way to it.
     package func klWeight(epoch: Int, batch: Int, batchesPerEpoch: Int) -> Float {
         guard klWarmupEpochs > 0 else { return beta }
@@ -165,7 +183,7 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
 
     /// The settings that must not change when resuming but do (epochs may grow; threads, logging and folders may
     /// change), each as "--flag X here, Y in the checkpoint"; empty when `saved` can be resumed.
-    func resumeMismatches(against saved: TrainingConfiguration) -> [String] {
+    package func resumeMismatches(against saved: TrainingConfiguration) -> [String] {
         func describe(_ value: Any?) -> String {
             switch value {
             case nil: "none"
@@ -194,6 +212,10 @@ package struct TrainingConfiguration: Sendable, Codable, Equatable {
             ("--variance-floor", varianceFloor, saved.varianceFloor, varianceFloor != saved.varianceFloor),
             ("--beta", beta, saved.beta, beta != saved.beta),
             ("--kl-warmup", klWarmupEpochs, saved.klWarmupEpochs, klWarmupEpochs != saved.klWarmupEpochs),
+            ("--lr-schedule", learningRateSchedule.rawValue, saved.learningRateSchedule.rawValue,
+             learningRateSchedule != saved.learningRateSchedule),
+            // A cosine schedule is laid over the run's epochs: more of them would change every step already taken.
+            ("--epochs", epochs, saved.epochs, learningRateSchedule == .cosine && epochs != saved.epochs),
         ]
         return pairs.filter(\.differ).map { "\($0.flag) \(describe($0.here)) here, \(describe($0.saved)) in the checkpoint" }
     }
@@ -211,7 +233,7 @@ extension TrainingConfiguration {
     enum CodingKeys: String, CodingKey {
         case dataset, dataDirectory, kind, hidden, zDim, epochs, batchSize, learningRate, seed, noise, classFilter
         case limit, logInterval, threads, outputDirectory, data, channels, resize, testFraction, labelColumn
-        case likelihood, variance, varianceFloor, beta, klWarmupEpochs
+        case likelihood, variance, varianceFloor, beta, klWarmupEpochs, learningRateSchedule
     }
 
     package init(from decoder: any Decoder) throws {
@@ -238,5 +260,6 @@ extension TrainingConfiguration {
         varianceFloor = try c.decodeIfPresent(Float.self, forKey: .varianceFloor)
         beta = try c.decodeIfPresent(Float.self, forKey: .beta) ?? 1
         klWarmupEpochs = try c.decodeIfPresent(Int.self, forKey: .klWarmupEpochs) ?? 0
+        learningRateSchedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .learningRateSchedule) ?? .constant
     }
 }

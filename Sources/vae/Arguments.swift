@@ -3,6 +3,7 @@ import VAEData
 import VAEExport
 import VAEFormat
 import VAEModel
+import VAETraining
 
 // The libraries' enums as option values: argument-parser parses them, lists their values in --help and refuses
 // any other as a usage error (exit 64), so the commands get typed values rather than strings to check later.
@@ -15,6 +16,9 @@ extension DatasetKind: ExpressibleByArgument {}
 extension Architecture.Kind: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
+
+/// `constant` or `cosine`.
+extension LearningRateSchedule: ExpressibleByArgument {}
 
 /// `bernoulli` or `gaussian`, in any case.
 extension Likelihood: ExpressibleByArgument {

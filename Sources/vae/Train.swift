@@ -84,6 +84,9 @@ extension VAECommand {
         @Option(help: "Epochs over which the KL weight rises linearly from 0 to β (KL annealing).")
         var klWarmup: Int = 0
 
+        @Option(help: "The learning rate over the run: constant (--lr throughout) or cosine (from --lr down a half cosine to 0 at the last batch).")
+        var lrSchedule: LearningRateSchedule = .constant
+
         @Option(name: [.customLong("class"), .customLong("specific-class")], help: "Train and test on one class only.")
         var classFilter: Int?
 
@@ -167,6 +170,7 @@ extension VAECommand {
             configuration.varianceFloor = varianceFloor
             configuration.beta = beta
             configuration.klWarmupEpochs = klWarmup
+            configuration.learningRateSchedule = lrSchedule
             let trainer: Trainer
             let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
             do {

@@ -86,7 +86,7 @@ struct TrainerTests {
     /// Stops in the middle of epoch 1, then again in the middle of epoch 2 (as a first Ctrl-C does), resuming
     /// each time with a new trainer: the weights and test losses equal an uninterrupted run's, bit for bit.
     /// Also with a Gaussian decoder (its fitted variance is summed over the stopped epoch's batches), β and a KL
-    /// warm-up that changes the weight batch by batch.
+    /// warm-up that changes the weight batch by batch, and a cosine learning rate.
     @Test(arguments: [false, true])
     func stopsMidEpochAndResumesToTheSameWeights(gaussian: Bool) throws {
         let directory = try makeData()
@@ -96,6 +96,7 @@ struct TrainerTests {
                 configuration.likelihood = .gaussian
                 configuration.beta = 0.5
                 configuration.klWarmupEpochs = 2
+                configuration.learningRateSchedule = .cosine
             }
             return configuration
         }
@@ -144,6 +145,41 @@ struct TrainerTests {
         #expect(throws: Never.self) { try config.validate() }
         config.beta = -1
         #expect(throws: TrainingError.self) { try config.validate() }
+    }
+
+    @Test func cosineScheduleFallsFromTheLearningRateToZeroOverTheRun() {
+        var config = TrainingConfiguration(epochs: 4, learningRate: 0.002, outputDirectory: "/tmp/unused")
+        #expect(config.learningRate(epoch: 3, batch: 7, batchesPerEpoch: 10) == 0.002)
+        config.learningRateSchedule = .cosine
+        #expect(config.learningRate(epoch: 1, batch: 1, batchesPerEpoch: 10) == 0.002)
+        #expect(abs(config.learningRate(epoch: 3, batch: 1, batchesPerEpoch: 10) - 0.001) < 1e-9)  // 20 of 40 batches
+        #expect(abs(config.learningRate(epoch: 2, batch: 1, batchesPerEpoch: 10) - 0.002 * 0.8535534) < 1e-8)
+        let last = config.learningRate(epoch: 4, batch: 10, batchesPerEpoch: 10)
+        #expect(last > 0 && last < 0.002 * 0.002)
+        // A cosine schedule is laid over the run: resuming it for more epochs would change it, so that is refused.
+        var longer = config
+        longer.epochs = 5
+        #expect(longer.resumeMismatches(against: config) == ["--epochs 5 here, 4 in the checkpoint"])
+        var constant = config
+        constant.learningRateSchedule = .constant
+        #expect(constant.resumeMismatches(against: config) == ["--lr-schedule constant here, cosine in the checkpoint"])
+        constant.epochs = 5
+        var constantSaved = config
+        constantSaved.learningRateSchedule = .constant
+        #expect(constant.resumeMismatches(against: constantSaved).isEmpty)
+    }
+
+    /// The schedule reaches the optimiser: the same run with a cosine schedule ends with other weights.
+    @Test func theScheduleChangesTraining() throws {
+        let directory = try makeData()
+        var constant = configuration(directory, epochs: 2, noise: 0)
+        constant.outputDirectory = "\(directory)/constant"
+        var cosine = constant
+        cosine.learningRateSchedule = .cosine
+        cosine.outputDirectory = "\(directory)/cosine"
+        let (a, _) = try train(constant)
+        let (b, _) = try train(cosine)
+        #expect(a.network.parameters.array != b.network.parameters.array)
     }
 
     /// A version 1 checkpoint (before mid-epoch stops) still resumes; an unknown version is refused by number.
