@@ -4,7 +4,7 @@ import VAEFormat
 import VAEImage
 import VAETestSupport
 
-/// `vaectl denoise` with table models (CSV rows).
+/// `vaectl denoise` and `vaectl bench` with table models (CSV rows) and an RGB model.
 @Suite("vaectl denoise and bench with table and RGB models")
 struct TableDenoiseBenchTests {
     /// vaed serving `weather` (a table model with feature names), `plain` (a table model without them), `rgb` and
@@ -114,6 +114,53 @@ struct TableDenoiseBenchTests {
         #expect(
             try refusal(nil, ["x.png", "--drop-column", "season", "-o", "\(directory)/o.png"], model: "grey")
                 .contains("--drop-column is for CSV files"))
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("bench sends a table model rows of its width, synthetic or from a CSV file, and an RGB model RGB images")
+    func benchRowsAndRGB() throws {
+        let (daemon, directory) = try daemon()
+        let socket = ["--socket", daemon.socket]
+        let quick = ["bench", "--connections", "1", "--depth", "2", "--duration", "0.3", "--warmup", "0"]
+        for (model, method) in [
+            ("weather", ["--method", "encode", "--json"]),
+            ("weather", ["--method", "denoise", "--images", "3", "--json"]),
+            ("weather", ["--method", "decode", "--json"]),
+            ("weather", ["--input", "\(directory)/days.csv", "--drop-column", "season", "--images", "3", "--json"]),
+            ("rgb", ["--json"]), ("rgb", ["--method", "denoise", "--payload", "png", "--json"]),
+        ] {
+            let run = try vaectl(quick + method + socket + ["--model", model])
+            #expect(run.status == 0, "\(model) \(method): \(run.error)")
+            let report = try run.json()
+            #expect(report["error_count"] as? Int == 0 && (report["requests"] as? Int ?? 0) > 0, "\(model) \(method)")
+            if model == "weather" && !method.contains("decode") { #expect(report["payload"] as? String == "rows") }
+        }
+        let text = try vaectl(quick + ["--images", "2"] + socket + ["--model", "weather"])
+        #expect(
+            text.text.hasPrefix("bench encode: 2 rows per request") && text.text.contains("\nrows "), "\(text.text)")
+
+        func refusal(_ arguments: [String], model: String) throws -> String {
+            let result = try vaectl(quick + arguments + socket + ["--model", model])
+            #expect(result.status == 64, "\(arguments): \(result.error)")
+            #expect(result.error.split(separator: "\n").count == 1, "one line: \(result.error)")
+            return result.error
+        }
+        #expect(
+            try refusal(["--input", "\(directory)/days.csv"], model: "weather").contains(
+                "has a column 'season' that model 'weather' does not know"))
+        #expect(try refusal(["--payload", "png"], model: "weather").contains("--payload says how images travel"))
+        #expect(
+            try refusal(["--method", "decode", "--output", "png"], model: "weather").contains(
+                "model 'weather' is a table model, which answers rows"))
+        try PNG.write(
+            PixelImage(width: 3, height: 4, channels: 1, pixels: Array(repeating: 9, count: 12)),
+            to: "\(directory)/x.png")
+        #expect(
+            try refusal(["--input", "\(directory)/x.png"], model: "weather").contains(
+                "--input takes a CSV file (FILE.csv) of its rows"))
+        #expect(
+            try refusal(["--input", "\(directory)/days.csv"], model: "rgb").contains(
+                "model 'rgb' takes images; a CSV --input is for a table model's rows"))
         #expect(daemon.stop() == 0)
     }
 }
