@@ -82,10 +82,9 @@ extension Vaectl {
                     throw Failure(
                         .usage, "model '\(described.name)' takes images; a CSV --input is for a table model's rows")
                 }
-                let synthetic = InputImage(
+                var first = InputImage(
                     source: "synthetic", stem: "synthetic",
                     image: BenchRequest.syntheticImage(height: described.height, width: described.width))
-                var first = synthetic
                 if let input {
                     guard let read = try ImageFiles.read([input], indices: nil).first else {
                         throw Failure(.usage, "\(input) holds no images")
