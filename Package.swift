@@ -233,7 +233,8 @@ let package = Package(
 
         // The client side: a blocking JSON-RPC connection, image inputs, the load generator. No NIO, no numeric core
         // (so neither oneDNN nor libgomp is linked into vaectl).
-        .target(name: "VAEClient", dependencies: ["VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol"]),
+        .target(
+            name: "VAEClient", dependencies: ["VAECore", "VAEData", "VAEFiles", "VAEImage", "VAEJSON", "VAEProtocol"]),
         .executableTarget(
             name: "vaectl",
             dependencies: [

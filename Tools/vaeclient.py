@@ -7,10 +7,12 @@
         clean = vaed.denoise([png_image("scan.png")], output="png")[0]   # PNG file bytes
 
 Images sent may be: bytes of height*width*channels values (0-255), a flat or nested list of floats in [0, 1], a
-numpy array (uint8 0-255 or float 0-1; one grey image, or a batch of shape (n, height, width), or (n, height, width,
-3) for an RGB model), or a protocol item such as png_image(path). Images returned follow `output`: "array" (numpy
-float32 (n, h, w), or (n, h, w, 3) for RGB, when numpy is present, else lists of rows), "u8" (numpy uint8 of that
-shape, else one bytes object per image) or "png" (one PNG file's bytes per image).
+numpy array (uint8 0-255 or float 0-1), or a protocol item such as png_image(path). A numpy array is one image or a
+batch by the model's shape (asked of the daemon once): (height, width) or (n, height, width) for a grey model,
+(height, width, 3) or (n, height, width, 3) for an RGB one, so (2, 2, 3) is one image for a 2x2 RGB model and two
+for a 2x3 grey one; any other shape raises ValueError naming the shape and those accepted. Images returned follow
+`output`: "array" (numpy float32 (n, h, w), or (n, h, w, 3) for RGB, when numpy is present, else lists of rows),
+"u8" (numpy uint8 of that shape, else one bytes object per image) or "png" (one PNG file's bytes per image).
 
 A table model (models()[i]["data"]["kind"] == "table") takes rows instead: encode(rows=...) and denoise(rows=...)
 with a list of rows of D numbers or a numpy array (n, D); decode, sample and denoise then return rows (numpy
@@ -102,7 +104,7 @@ class Client:
         self.path = socket_path(socket)
         self.model = model
         self._next_id = 1
-        self._sizes: dict[str, tuple[int, int]] = {}
+        self._described: dict[str, dict] = {}
         self._sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         self._sock.settimeout(timeout)
         try:
@@ -178,7 +180,7 @@ class Client:
                rows=None) -> dict:
         """Latent codes: {"z", "mu", "logvar"} (an AE gives "z" only), one row per image (or per table row)."""
         model = self._model(model)
-        items = self._inputs(images, rows)
+        items = self._inputs(images, rows, model)
         result = self.call("encode", model=model, sample=sample or None, seed=seed, **items)
         return {key: self._rows(value) for key, value in result.items()}
 
@@ -191,19 +193,19 @@ class Client:
     def denoise(self, images=None, model: str | None = None, output: str | None = None, rows=None):
         """decode(mu(x)) for each image (or table row)."""
         model = self._model(model)
-        result = self.call("denoise", model=model, output=output, **self._inputs(images, rows))
+        result = self.call("denoise", model=model, output=output, **self._inputs(images, rows, model))
         return self._generated(result, output, model)
 
     # -- images ----------------------------------------------------------------------------------------------------
 
-    def _inputs(self, images, rows) -> dict:
+    def _inputs(self, images, rows, model: str | None) -> dict:
         """The params member for images or a table model's rows: exactly one of them."""
         if (images is None) == (rows is None):
             raise ValueError("give images or rows (a table model's), not both and not neither")
         if rows is not None:
             table = rows.tolist() if np is not None and isinstance(rows, np.ndarray) else [list(row) for row in rows]
             return {"rows": table}
-        return {"images": self._items(images)}
+        return {"images": self._items(images, model)}
 
     def _generated(self, result: dict, output: str | None, model: str | None):
         """A decode, sample or denoise result: rows for a table model, else images in `output`."""
@@ -214,24 +216,48 @@ class Client:
     def _model(self, model: str | None) -> str | None:
         return model if model is not None else self.model
 
-    def _size(self, model: str | None) -> tuple[int, int, int]:
-        """The model's image size (height, width, channels), asked once; called after a request on it succeeded."""
+    def _description(self, model: str | None) -> dict | None:
+        """The models entry a request naming `model` runs on, asked once; None when the daemon would refuse it."""
         key = model or ""
-        if key not in self._sizes:
+        if key not in self._described:
             models = self.models()
             chosen = [m for m in models if m["name"] == model] if model else models
             if len(chosen) != 1:
-                names = [m["name"] for m in models]
-                raise VaedError(-32602, "model_required", model_required_message(names), {"models": names})
-            image = chosen[0]["image"]
-            self._sizes[key] = (image["height"], image["width"], image.get("channels", 1))
-        return self._sizes[key]
+                return None
+            self._described[key] = chosen[0]
+        return self._described[key]
 
-    @staticmethod
-    def _items(images) -> list:
-        if np is not None and isinstance(images, np.ndarray) and images.ndim == 2:
-            images = [images]  # one image
+    def _size(self, model: str | None) -> tuple[int, int, int]:
+        """The model's image size (height, width, channels); called after a request on it succeeded."""
+        described = self._description(model)
+        if described is None:
+            names = [m["name"] for m in self.models()]
+            raise VaedError(-32602, "model_required", model_required_message(names), {"models": names})
+        image = described["image"]
+        return image["height"], image["width"], image.get("channels", 1)
+
+    def _items(self, images, model: str | None) -> list:
+        if np is not None and isinstance(images, np.ndarray):
+            images = self._array_images(images, model)
         return [Client._item(image) for image in images]
+
+    def _array_images(self, array, model: str | None):
+        """A numpy array as a batch of images, by the model's shape: ndim alone cannot tell one RGB image (h, w, 3)
+        from a batch of grey ones (n, h, w)."""
+        described = self._description(model)
+        if described is None or (described.get("data") or {}).get("kind") == "table":
+            # The daemon names the model that is missing or ambiguous; a table model's rows go as rows=.
+            return [array] if array.ndim == 2 else array
+        image = described["image"]
+        channels = image.get("channels", 1)
+        one = (image["height"], image["width"]) + ((channels,) if channels != 1 else ())
+        if array.shape == one:
+            return [array]
+        if array.ndim == len(one) + 1 and array.shape[1:] == one:
+            return array
+        shape = ", ".join(str(d) for d in one)
+        raise ValueError(f"an array of shape {tuple(array.shape)} is not images of model '{described['name']}': it "
+                         f"takes ({shape}) for one image or (n, {shape}) for a batch")
 
     @staticmethod
     def _item(image):

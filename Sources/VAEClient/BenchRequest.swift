@@ -1,4 +1,5 @@
 import Foundation
+import VAECore
 import VAEFiles
 import VAEImage
 import VAEJSON
@@ -38,6 +39,20 @@ package enum BenchRequest {
             codes.append(.array(code))
         }
         return .array(codes)
+    }
+
+    /// `count` table rows of `width` N(0, 1) draws (seed 1), the same every run: the values do not change what a
+    /// request costs, only its size does.
+    package static func syntheticRows(count: Int, width: Int) -> [[Double]] {
+        var random = RandomSource(seed: 1)
+        return (0..<count).map { _ in
+            var row: [Double] = []
+            while row.count < width {
+                let (a, b) = random.nextNormalPair()
+                row += [a, b].map { (Double($0) * 1e4).rounded() / 1e4 }  // 4 decimals: short request lines
+            }
+            return Array(row.prefix(width))
+        }
     }
 
     /// A soft bright ellipse on black, of the given size: a stand-in for a digit, the same every run.

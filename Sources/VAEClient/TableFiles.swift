@@ -35,6 +35,21 @@ public enum TableFiles {
         return rows
     }
 
+    /// A CSV file's column names, without `drop`: the header results are written under.
+    /// - Throws: `InputError` when the file cannot be read or has no header.
+    public static func columns(of path: String, drop: [String] = []) throws(InputError) -> [String] {
+        let bytes: [UInt8]
+        do {
+            bytes = try Files.read(path)
+        } catch {
+            throw InputError("cannot read \(path): \(ImageFiles.reason(error, path: path))")
+        }
+        guard let header = try records(String(decoding: bytes, as: UTF8.self), source: path).first?.fields else {
+            throw InputError("\(path) is empty; it needs a header row")
+        }
+        return header.filter { !drop.contains($0) }
+    }
+
     /// The rows of one CSV text (`source` names it in messages).
     static func parse(_ text: String, source: String, width: Int, features: [String]?, model: String, drop: [String])
         throws(InputError) -> [InputRow]

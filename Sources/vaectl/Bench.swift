@@ -14,6 +14,9 @@ extension Vaectl {
                 poll(2), so the generator costs a few µs of CPU per request. Reports requests/s, images/s, latency \
                 percentiles (send to whole answer, µs) and errors by type, over --duration seconds after \
                 --warmup seconds. Images are a synthetic shape of the model's size, or the first image of --input. \
+                A table model's rows (encode, denoise) are N(0, 1) draws of its width, the same every run, or the \
+                first --images rows of a CSV --input (repeated from the top when it has fewer), its header checked \
+                as encode checks it (--drop-column for a label); they travel as numbers, so --payload is for images. \
                 Before the load, one request is sent alone: if the daemon refuses it, that error is reported (exit 1). \
                 --json prints the figures as JSON.
                 """)
@@ -21,8 +24,9 @@ extension Vaectl {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var model: ModelOption
         @Option(help: "The method each request calls.") var method: RPCMethod = .encode
-        @Option(help: "How images are sent.") var payload: BenchRequest.Payload = .u8
-        @Option(help: "Images (encode, denoise) or latent codes (decode) per request.") var images = 1
+        @Option(help: "How images are sent (default: u8; a table model's rows are numbers).")
+        var payload: BenchRequest.Payload?
+        @Option(help: "Images or table rows (encode, denoise), or latent codes (decode) per request.") var images = 1
         @Option(help: "Images per sample request.") var count = 1
         @Option(help: "How result images come back (default: the daemon's, array).") var output: ImageOutputFormat?
         @Option(help: "Concurrent connections.") var connections = 16
@@ -32,8 +36,13 @@ extension Vaectl {
         @Option(help: "Threads of the load generator, each driving its share of the connections.") var threads = 1
         @Flag(help: "Busy-poll instead of sleeping between answers: latency without the generator's own wake-up cost (uses a core per thread).")
         var spin = false
-        @Option(help: "Take the image from this PNG or IDX file (its first image) instead of the synthetic one.")
+        @Option(
+            help: """
+                Take the image from this PNG or IDX file (its first image), or a table model's rows from this CSV \
+                file, instead of synthetic ones.
+                """)
         var input: String?
+        @OptionGroup var drop: DropColumnOption
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
 
@@ -60,18 +69,33 @@ extension Vaectl {
         func params(_ session: Session) throws -> JSONValue? {
             guard method.usesModel else { return nil }
             let described = try session.model(model.model)
+            if described.isTable, output != nil {
+                throw Failure(
+                    .usage, "--output is the form of result images; model '\(described.name)' is a table model, "
+                        + "which answers rows")
+            }
             switch method {
             case .encode, .denoise:
-                var image = BenchRequest.syntheticImage(height: described.height, width: described.width)
+                if described.isTable { return try rowParams(described) }
+                if !drop.columns.isEmpty { throw Failure(.usage, "--drop-column is for a table model's CSV --input") }
+                if let input, isTableFile(input) {
+                    throw Failure(
+                        .usage, "model '\(described.name)' takes images; a CSV --input is for a table model's rows")
+                }
+                var first = InputImage(
+                    source: "synthetic", stem: "synthetic",
+                    image: BenchRequest.syntheticImage(height: described.height, width: described.width))
                 if let input {
-                    guard let first = try ImageFiles.read([input], indices: nil).first else {
+                    guard let read = try ImageFiles.read([input], indices: nil).first else {
                         throw Failure(.usage, "\(input) holds no images")
                     }
-                    image = try ImageFiles.conform(
-                        [first], height: described.height, width: described.width,
-                        model: described.name, resize: false)[0].image
+                    first = read
                 }
-                let items = try BenchRequest.images(image, count: images, payload: payload)
+                // In the model's channels: an RGB model takes three values a pixel.
+                let image = try ImageFiles.conform(
+                    [first], height: described.height, width: described.width, channels: described.channels,
+                    model: described.name, resize: false)[0].image
+                let items = try BenchRequest.images(image, count: images, payload: payload ?? .u8)
                 return method == .encode
                     ? EncodeParams(model: model.model, images: items).json
                     : DenoiseParams(model: model.model, images: items, output: output).json
@@ -93,8 +117,9 @@ extension Vaectl {
             guard line.count - 1 <= hello.maxLineBytes else {
                 throw Failure(
                     .usage,
-                    "one request is \(line.count - 1) bytes, over the daemon's max_line_bytes of \(hello.maxLineBytes); "
-                        + "send fewer --images or use --payload u8")
+                    "one request is \(line.count - 1) bytes, over the daemon's max_line_bytes of "
+                        + "\(hello.maxLineBytes); "
+                        + (sendsRows(params) ? "send fewer --images" : "send fewer --images or use --payload u8"))
             }
             // One request alone first, so a refused request is one clear error rather than a run of them.
             _ = try session.call(method, params)
@@ -107,9 +132,9 @@ extension Vaectl {
                 printJSON(
                     reportJSON(
                         report, model: params?["model"]?.stringValue,
-                        requestBytes: line.count - 1))
+                        requestBytes: line.count - 1, rows: sendsRows(params)))
             } else {
-                print(reportText(report, requestBytes: line.count - 1))
+                print(reportText(report, requestBytes: line.count - 1, rows: sendsRows(params)))
             }
             if !report.failures.isEmpty {
                 throw Failure(
@@ -120,12 +145,12 @@ extension Vaectl {
 
         func microseconds(_ nanoseconds: Double) -> Double { (nanoseconds / 100).rounded() / 10 }
 
-        func reportJSON(_ report: LoadReport, model: String?, requestBytes: Int) -> JSONValue {
+        func reportJSON(_ report: LoadReport, model: String?, requestBytes: Int, rows: Bool) -> JSONValue {
             let latency = report.latency
             var members = [
                 JSONMember(key: "method", value: .string(method.rawValue)),
                 JSONMember(key: "model", value: model.map { .string($0) } ?? .null),
-                JSONMember(key: "payload", value: .string(payload.rawValue)),
+                JSONMember(key: "payload", value: .string(rows ? "rows" : (payload ?? .u8).rawValue)),
                 JSONMember(key: "images_per_request", value: .int(imagesPerRequest)),
                 JSONMember(key: "request_bytes", value: .int(requestBytes)),
                 JSONMember(key: "connections", value: .int(connections)),
@@ -164,7 +189,7 @@ extension Vaectl {
             return .object(members)
         }
 
-        func reportText(_ report: LoadReport, requestBytes: Int) -> String {
+        func reportText(_ report: LoadReport, requestBytes: Int, rows sendsRows: Bool) -> String {
             let latency = report.latency
             func us(_ nanoseconds: Double) -> String {
                 let value = microseconds(nanoseconds)
@@ -172,9 +197,11 @@ extension Vaectl {
             }
             var what = "no params"
             if imagesPerRequest > 0 {
-                let noun = method == .decode ? "code" : "image"
+                let noun = method == .decode ? "code" : sendsRows ? "row" : "image"
                 what = "\(imagesPerRequest) \(noun)\(imagesPerRequest == 1 ? "" : "s") per request"
-                if method == .encode || method == .denoise { what += " as \(payload.rawValue)" }
+                if (method == .encode || method == .denoise) && !sendsRows {
+                    what += " as \((payload ?? .u8).rawValue)"
+                }
             }
             let percentiles = [("p50", 50.0), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
                 .map { "\($0.0) \(us(Double(latency.percentile($0.1))))" }
@@ -182,7 +209,10 @@ extension Vaectl {
                 ["requests", "\(report.responses) in \(String(format: "%.1f", report.seconds)) s: \(Int(report.responsesPerSecond.rounded()))/s"]
             ]
             if imagesPerRequest > 0 {
-                rows.append(["images", "\(Int((report.responsesPerSecond * Double(imagesPerRequest)).rounded()))/s"])
+                rows.append([
+                    sendsRows ? "rows" : "images",
+                    "\(Int((report.responsesPerSecond * Double(imagesPerRequest)).rounded()))/s",
+                ])
             }
             rows.append([
                 "latency µs",

@@ -22,10 +22,7 @@ extension Vaectl {
         @OptionGroup var scaling: ResizeOption
         @Flag(help: "Draw z from the posterior N(mu, exp(logvar)) instead of taking mu.") var sample = false
         @Option(help: "Seed for --sample.") var seed: UInt64?
-        @Option(
-            name: .customLong("drop-column"),
-            help: "A column of the CSV files to leave out, such as a label (repeatable).")
-        var dropColumns: [String] = []
+        @OptionGroup var drop: DropColumnOption
         @OptionGroup var format: JSONOption
         var json: Bool { format.json }
 
@@ -35,13 +32,9 @@ extension Vaectl {
 
         func run() throws {
             if input.files.contains(where: isTableFile) { return try encodeRows() }
-            if !dropColumns.isEmpty { throw Failure(.usage, "--drop-column is for CSV files (a table model's)") }
+            if !drop.columns.isEmpty { throw Failure(.usage, "--drop-column is for CSV files (a table model's)") }
             let images = try input.read()
             let session = try Session(connection)
-            let target = try session.model(model.model)
-            if target.isTable {
-                throw Failure(.usage, "model '\(target.name)' is a table model; give it CSV files (FILE.csv)")
-            }
             let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
             try encode(
                 inputs.map { u8Item($0.image) }, sources: inputs.map(\.source), session: session, model: described,
@@ -50,22 +43,14 @@ extension Vaectl {
 
         /// CSV files for a table model: every file must be one.
         func encodeRows() throws {
-            if let other = input.files.first(where: { !isTableFile($0) }) {
-                throw Failure(.usage, "\(other) is not a CSV file; a table model's inputs are all CSV files")
-            }
-            if input.index != nil { throw Failure(.usage, "--index picks images of IDX files, not rows of CSV files") }
+            try checkTableOptions(index: input.index, resize: scaling.resize)
             let session = try Session(connection)
-            let described = try session.model(model.model)
-            guard described.isTable else {
-                throw Failure(.usage, "model '\(described.name)' takes images, not CSV tables")
-            }
-            let rows = try TableFiles.read(
-                input.files, width: described.width, features: described.features, model: described.name,
-                drop: dropColumns)
+            let (described, rows, _, maxBatch) = try session.fitRows(
+                input.files, model: model.model, drop: drop.columns)
             let items = rows.map { JSONValue.array($0.values.map { .number(JSONNumber($0)) }) }
             try encode(
-                items, sources: rows.map(\.source), session: session, model: described,
-                maxBatch: try session.hello().maxBatch, key: "rows")
+                items, sources: rows.map(\.source), session: session, model: described, maxBatch: maxBatch,
+                key: "rows")
         }
 
         /// Sends `items` (images, or rows under `key` "rows") in requests of at most `maxBatch` and prints the codes.
@@ -112,6 +97,3 @@ extension Vaectl {
         }
     }
 }
-
-/// A table file by its name: `.csv` in any case.
-func isTableFile(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") }

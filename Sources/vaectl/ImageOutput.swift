@@ -129,10 +129,14 @@ func decodedRows(_ result: JSONValue, model: ModelDescription, path: String) thr
     }
 }
 
-/// Writes rows as CSV under the model's column names (x1, x2, … when it has none) to `file` (- for standard
-/// output), and reports the file: a "wrote …" line, or with `json` an object of the files written.
-func writeTable(_ rows: [[String]], model: ModelDescription, to file: String, json: Bool) throws {
-    let names = model.features ?? (1...model.width).map { "x\($0)" }
+/// Writes rows as CSV under `columns` (default: the model's column names, x1, x2, … when it has none) to `file`
+/// (- for standard output), and reports the file: a "wrote …" line, or with `json` an object of `members` and the
+/// files written.
+func writeTable(
+    _ rows: [[String]], model: ModelDescription, to file: String, json: Bool, columns: [String]? = nil,
+    members: [JSONMember] = []
+) throws {
+    let names = columns ?? model.features ?? (1...model.width).map { "x\($0)" }
     let text = TableFiles.csv(names: names, rows: rows)
     if file == "-" {
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -140,9 +144,9 @@ func writeTable(_ rows: [[String]], model: ModelDescription, to file: String, js
         try Files.writeAtomically(Array(text.utf8), to: file)
     }
     if json {
-        printJSON(.object([
-            JSONMember(key: "model", value: .string(model.name)), JSONMember(key: "files", value: .strings([file])),
-        ]))
+        printJSON(.object(
+            [JSONMember(key: "model", value: .string(model.name))] + members
+                + [JSONMember(key: "files", value: .strings([file]))]))
     } else if file != "-" {
         print("wrote \(file): \(rows.count) row\(rows.count == 1 ? "" : "s") (model \(model.name))")
     }

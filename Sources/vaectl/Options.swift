@@ -38,7 +38,11 @@ struct JSONOption: ParsableArguments {
 
 /// Input images: PNG or IDX files, or one of them on standard input.
 struct ImageInputOptions: ParsableArguments {
-    @Argument(help: "PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz); - reads one from standard input.")
+    @Argument(
+        help: """
+            PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz); - reads one from standard \
+            input. A table model's rows: CSV files (encode, denoise).
+            """)
     var files: [String] = []
 
     @Option(help: "Images of IDX files to use: 5, 0..9 (both ends included), 1,4,7 (default: all).")

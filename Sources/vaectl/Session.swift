@@ -20,10 +20,14 @@ struct Session {
     }
 
     /// `images` fitted to the model they will run on, and the most images a request may carry.
+    /// - Throws: `Failure` (usage) when the model is a table model; `InputError` for an image of another size.
     func fit(_ images: [InputImage], model name: String?, resize: Bool) throws
         -> (model: ModelDescription, images: [InputImage], maxBatch: Int)
     {
         let described = try model(name)
+        if described.isTable {
+            throw Failure(.usage, "model '\(described.name)' is a table model; give it CSV files (FILE.csv)")
+        }
         let conformed = try ImageFiles.conform(
             images, height: described.height, width: described.width, channels: described.channels,
             model: described.name, resize: resize)

@@ -12,11 +12,13 @@ import VAETransportSupport
 
 typealias InferenceClient = Inference_GRPCInferenceService.Client<InProcessTransport.Client>
 
-/// A started engine over a tiny VAE named `vae` (4×3 images, z 2), served by ``InferenceService`` on grpc-swift's
-/// in-process transport (with the interceptors the real server uses), and a client of it.
-func withService(token: BearerToken? = nil, _ body: (InferenceClient, ServingEngine) async throws -> Void) async throws {
-    let vae = try ServedModel(name: "vae", path: writeTinyModelFile("vae", kind: .vae))
-    let engine = ServingEngine(models: [vae], limits: ServingLimits(maxBatch: 8),
+/// A started engine over `models` (default: a tiny VAE named `vae`, 4×3 images, z 2), served by
+/// ``InferenceService`` on grpc-swift's in-process transport (with the interceptors the real server uses), and a
+/// client of it.
+func withService(serving models: [ServedModel]? = nil, token: BearerToken? = nil,
+                 _ body: (InferenceClient, ServingEngine) async throws -> Void) async throws {
+    let served = try models ?? [ServedModel(name: "vae", path: writeTinyModelFile("vae", kind: .vae))]
+    let engine = ServingEngine(models: served, limits: ServingLimits(maxBatch: 8),
                                batching: BatchingConfiguration(window: .zero, threads: 2))
     let running = Task(executorPreference: QueueTaskExecutor()) { try await engine.run() }
     defer { running.cancel() }

@@ -48,11 +48,11 @@ def require_built(executable: Path) -> Path:
     return executable
 
 
-def model_file(directory: Path, kind: str, seed: int) -> Path:
-    """A small random 28x28 model written by the Python .vaez reference writer."""
-    arch = {"kind": kind, "input": {"height": 28, "width": 28, "channels": 1}, "hidden": [32], "z_dim": 2,
+def model_file(directory: Path, kind: str, seed: int, height: int = 28, width: int = 28) -> Path:
+    """A small random grey model (28x28 unless told) written by the Python .vaez reference writer."""
+    arch = {"kind": kind, "input": {"height": height, "width": width, "channels": 1}, "hidden": [32], "z_dim": 2,
             "activation": "relu", "output_activation": "sigmoid"}
-    path = directory / f"{kind}.vaez"
+    path = directory / (f"{kind}.vaez" if (height, width) == (28, 28) else f"{kind}-{height}x{width}.vaez")
     path.write_bytes(vaez.to_bytes(make_vectors.make_metadata(arch), make_vectors.make_weights(arch, seed)))
     return path
 
@@ -230,6 +230,40 @@ def test_table_models_take_and_return_rows_and_rgb_models_rgb_images(tmp_path):
             assert u8.shape == (1, 2, 2, 3) and u8.dtype == np.uint8
             png = vaed.decode([[0.0, 0.0]], output="png")[0]
             assert png_size(png) == (2, 2) and png[25] == 2, "an RGB PNG (colour type 2)"
+    finally:
+        assert running.stop() == 0
+
+
+def test_an_array_is_one_image_or_a_batch_by_the_models_shape(tmp_path):
+    # (2, 2, 3) is one image for the 2x2 RGB model and two images for a 2x3 grey one: ndim cannot tell them apart.
+    running = Daemon(tmp_path, {"rgb": ROOT / "Formats" / "vectors" / "image-rgb-f32.vaez",
+                                "grey": model_file(tmp_path, "vae", 3, height=2, width=3)})
+    array = np.arange(12, dtype=np.uint8).reshape(2, 2, 3) * 20
+    try:
+        with vaeclient.Client(running.socket, model="rgb") as vaed:
+            one = vaed.encode(array)["mu"]
+            assert one.shape == (1, 2), "one RGB image, one code"
+            # The same image as the daemon's own u8 item: one image alone both times, so equal to float rounding.
+            assert np.allclose(one, vaed.encode([array.tobytes()])["mu"], atol=1e-6)
+            assert vaed.denoise(array / 255.0, output="u8").shape == (1, 2, 2, 3)
+            assert vaed.encode(np.stack([array, array]))["mu"].shape == (2, 2)
+            with pytest.raises(ValueError) as wrong:
+                vaed.encode(np.zeros((2, 3, 3), dtype=np.uint8))
+            assert str(wrong.value) == ("an array of shape (2, 3, 3) is not images of model 'rgb': it takes (2, 2, 3) "
+                                        "for one image or (n, 2, 2, 3) for a batch")
+        with vaeclient.Client(running.socket, model="grey") as vaed:
+            two = vaed.encode(array)["mu"]
+            assert two.shape == (2, 2), "a batch of two grey 2x3 images"
+            assert np.allclose(two, vaed.encode([array[0].tobytes(), array[1].tobytes()])["mu"], atol=1e-6)
+            assert vaed.encode(array[0])["mu"].shape == (1, 2), "(2, 3) is one grey image"
+            with pytest.raises(ValueError) as wrong:
+                vaed.denoise(np.zeros((4, 2, 2, 3)))
+            assert "shape (4, 2, 2, 3)" in str(wrong.value) and "takes (2, 3) for one image or (n, 2, 3)" in str(
+                wrong.value)
+            # An unknown model is the daemon's to name, as for any other input.
+            with pytest.raises(vaeclient.VaedError) as unknown:
+                vaed.encode(array, model="cats")
+            assert unknown.value.type == "model_not_found"
     finally:
         assert running.stop() == 0
 
