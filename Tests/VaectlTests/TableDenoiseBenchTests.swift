@@ -117,6 +117,19 @@ struct TableDenoiseBenchTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("models lists what each model reads: an image's size and channels, a table's width")
+    func modelsListTheInput() throws {
+        let (daemon, _) = try daemon()
+        let listing = try vaectl(["models", "--socket", daemon.socket])
+        #expect(listing.status == 0, "\(listing.error)")
+        let lines = listing.text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(lines.first?[3] == "INPUT", "\(listing.text)")
+        let input = Dictionary(lines.dropFirst().map { (String($0[0]), $0[3...4].joined(separator: " ")) }) { a, _ in a }
+        #expect(input["grey"]?.hasPrefix("4×3 ") == true, "\(listing.text)")
+        #expect(input["rgb"]?.hasPrefix("4×3×3 ") == true, "\(listing.text)")
+        #expect(input["weather"] == "3 values", "\(listing.text)")
+    }
+
     @Test("bench sends a table model rows of its width, synthetic or from a CSV file, and an RGB model RGB images")
     func benchRowsAndRGB() throws {
         let (daemon, directory) = try daemon()
