@@ -150,7 +150,11 @@ extension Vaectl {
             var members = [
                 JSONMember(key: "method", value: .string(method.rawValue)),
                 JSONMember(key: "model", value: model.map { .string($0) } ?? .null),
-                JSONMember(key: "payload", value: .string(rows ? "rows" : (payload ?? .u8).rawValue)),
+                // decode and sample send codes or nothing: no payload kind.
+                JSONMember(
+                    key: "payload",
+                    value: method != .encode && method != .denoise ? .null
+                        : .string(rows ? "rows" : (payload ?? .u8).rawValue)),
                 JSONMember(key: "images_per_request", value: .int(imagesPerRequest)),
                 JSONMember(key: "request_bytes", value: .int(requestBytes)),
                 JSONMember(key: "connections", value: .int(connections)),

@@ -147,6 +147,7 @@ struct TableDenoiseBenchTests {
             let report = try run.json()
             #expect(report["error_count"] as? Int == 0 && (report["requests"] as? Int ?? 0) > 0, "\(model) \(method)")
             if model == "weather" && !method.contains("decode") { #expect(report["payload"] as? String == "rows") }
+            if method.contains("decode") { #expect(report["payload"] is NSNull, "decode sends codes, not a payload") }
         }
         let text = try vaectl(quick + ["--images", "2"] + socket + ["--model", "weather"])
         #expect(
