@@ -146,18 +146,11 @@ package enum DataImport {
         }
         let normalisation = FeatureNormalisation(
             mean: mean.map { Float($0) }, standardDeviation: std, featureNames: featureNames)
-        func apply(_ data: Dataset) -> Dataset {
-            var x = data.floatValues
-            for i in 0..<x.count { x[i] = (x[i] - normalisation.mean[i % d]) / std[i % d] }
-            return Dataset(
-                shape: data.shape, layout: .table, values: .floats(x), count: data.count, labels: data.labels,
-                itemNames: data.itemNames)
-        }
         let note =
             constant.isEmpty
             ? nil
             : "\(constant.count) constant feature\(constant.count == 1 ? "" : "s") in the training split (\(constant.prefix(5).joined(separator: ", "))\(constant.count > 5 ? ", …" : "")): centred, not scaled"
-        return (apply(train), apply(test), normalisation, note)
+        return (normalisation.standardised(train), normalisation.standardised(test), normalisation, note)
     }
 
     /// The last component of a path, without a trailing slash.
