@@ -170,8 +170,13 @@ package final class StudiedModel {
     /// The class names of the model's dataset (the ones it records, for the user's own data), or the labels as
     /// numbers when they are unknown.
     package func classNames(dataset: DatasetKind? = nil) -> [String] {
+        knownClassNames(dataset: dataset) ?? (0..<256).map(String.init)
+    }
+
+    /// The class names the model records, or its dataset's; nil when neither is known.
+    func knownClassNames(dataset: DatasetKind? = nil) -> [String]? {
         if dataset == nil, let recorded = metadata.data?.classes { return recorded }
-        return (dataset ?? datasetKind)?.classNames ?? (0..<256).map(String.init)
+        return (dataset ?? datasetKind)?.classNames
     }
 }
 

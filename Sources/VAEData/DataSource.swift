@@ -57,20 +57,3 @@ package struct DataSource: Sendable, Equatable {
         self.channels = channels
     }
 }
-
-/// The per-feature standardisation of a table, x' = (x − mean) / standardDeviation, computed on the training split
-/// and applied to both splits; a model trained on it needs the same numbers to read new rows.
-package struct FeatureNormalisation: Sendable, Equatable {
-    package var mean: [Float]
-    /// Population standard deviations; 1 for a constant feature (which then only loses its mean).
-    package var standardDeviation: [Float]
-    /// The features' names (CSV column names), when known.
-    package var featureNames: [String]?
-
-    package init(mean: [Float], standardDeviation: [Float], featureNames: [String]? = nil) {
-        precondition(mean.count == standardDeviation.count, "one mean and one deviation per feature")
-        self.mean = mean
-        self.standardDeviation = standardDeviation
-        self.featureNames = featureNames
-    }
-}

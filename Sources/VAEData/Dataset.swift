@@ -128,6 +128,25 @@ package struct Dataset: Sendable {
             itemNames: itemNames.map { n in indices.map { n[$0] } })
     }
 
+    /// These items, then `other`'s: bytes when both hold bytes, else floats; labels and names only when both have
+    /// them.
+    ///
+    /// - Precondition: the same shape and layout.
+    package func appending(_ other: Dataset) -> Dataset {
+        precondition(shape == other.shape && layout == other.layout, "items of one shape and layout")
+        let joined: DatasetValues
+        if case .unitBytes(let a) = values, case .unitBytes(let b) = other.values {
+            joined = .unitBytes(a + b)
+        } else {
+            joined = .floats(floatValues + other.floatValues)
+        }
+        let joinedLabels = labels.flatMap { a in other.labels.map { a + $0 } }
+        let joinedNames = itemNames.flatMap { a in other.itemNames.map { a + $0 } }
+        return Dataset(
+            shape: shape, layout: layout, values: joined, count: count + other.count, labels: joinedLabels,
+            itemNames: joinedNames)
+    }
+
     /// The items of one class only (none when the data is unlabelled).
     package func filtered(toClass label: Int) -> Dataset {
         guard let labels else { return subset([]) }

@@ -12,33 +12,12 @@ enum ArrayFileReader {
     static func load(_ path: String, format: DataSource.Format, options: DataImportOptions) throws(DataError)
         -> DatasetSplit
     {
-        let named: [(name: String, array: NPYArray)]
-        if format == .npy {
-            named = [("", try NPYArray(parsing: try readFile(path)[...], source: path))]
-        } else {
-            named = try NPZ.arrays(path)
+        let (train, test, roles) = try parts(path, format: format)
+        if test != nil && options.testFraction != nil {
+            throw DataError(
+                .invalidValue,
+                "\(path) has its own test split (\(roles.xTest!)); --test-fraction is only for data without one")
         }
-        let roles = try assignRoles(named.map(\.name), path: path)
-        func array(_ name: String?) -> (NPYArray, String)? {
-            guard let name, let found = named.first(where: { $0.name == name }) else { return nil }
-            return (found.array, format == .npy ? path : "\(path): entry '\(name).npy'")
-        }
-        let train = try dataset(array(roles.x)!, labels: array(roles.y))
-        var test: Dataset?
-        if let x = array(roles.xTest) {
-            if options.testFraction != nil {
-                throw DataError(
-                    .invalidValue,
-                    "\(path) has its own test split (\(roles.xTest!)); --test-fraction is only for data without one")
-            }
-            test = try dataset(x, labels: array(roles.yTest))
-            guard test!.shape == train.shape, test!.layout == train.layout else {
-                throw DataError(
-                    .sizeMismatch,
-                    "\(path): \(roles.xTest!) items are \(describe(test!)) but \(roles.x) items are \(describe(train))")
-            }
-        }
-        try checkValueCount(train.values.count + (test?.values.count ?? 0), source: path)
         let fraction = test == nil ? options.testFraction ?? DataImportOptions.defaultTestFraction : nil
         var split: (train: Dataset, test: Dataset)
         if let test {
@@ -63,6 +42,35 @@ enum ArrayFileReader {
         return DatasetSplit(
             name: name, train: split.train, test: split.test, files: [path], normalisation: normalisation,
             source: source, notes: notes)
+    }
+
+    /// The file's data and, when it has one, its own test split, as stored (neither split nor standardised).
+    static func parts(_ path: String, format: DataSource.Format) throws(DataError)
+        -> (train: Dataset, test: Dataset?, roles: (x: String, y: String?, xTest: String?, yTest: String?))
+    {
+        let named: [(name: String, array: NPYArray)]
+        if format == .npy {
+            named = [("", try NPYArray(parsing: try readFile(path)[...], source: path))]
+        } else {
+            named = try NPZ.arrays(path)
+        }
+        let roles = try assignRoles(named.map(\.name), path: path)
+        func array(_ name: String?) -> (NPYArray, String)? {
+            guard let name, let found = named.first(where: { $0.name == name }) else { return nil }
+            return (found.array, format == .npy ? path : "\(path): entry '\(name).npy'")
+        }
+        let train = try dataset(array(roles.x)!, labels: array(roles.y))
+        var test: Dataset?
+        if let x = array(roles.xTest) {
+            test = try dataset(x, labels: array(roles.yTest))
+            guard test!.shape == train.shape, test!.layout == train.layout else {
+                throw DataError(
+                    .sizeMismatch,
+                    "\(path): \(roles.xTest!) items are \(describe(test!)) but \(roles.x) items are \(describe(train))")
+            }
+        }
+        try checkValueCount(train.values.count + (test?.values.count ?? 0), source: path)
+        return (train, test, roles)
     }
 
     /// Which entries are the data, labels and test split.

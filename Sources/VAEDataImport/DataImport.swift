@@ -34,8 +34,9 @@ package struct DataImportOptions: Sendable, Equatable {
 /// Reads the user's own data: a folder of images, an .npy or .npz file, or a .csv table.
 package enum DataImport {
     /// What `path` holds, by its kind: a folder, or the file's extension (any case).
+    /// - Parameter argument: how the user gave the path (`--data`, `DATA`), for the error message.
     /// - Throws: `DataError` when the path does not exist or is another kind of file.
-    package static func format(of path: String) throws(DataError) -> DataSource.Format {
+    package static func format(of path: String, argument: String = "--data") throws(DataError) -> DataSource.Format {
         guard Files.exists(path) else { throw DataError(.fileNotFound, "\(path): no such file or folder") }
         if Files.isDirectory(path) { return .imageFolder }
         switch path.split(separator: "/").last?.split(separator: ".").dropFirst().last?.lowercased() ?? "" {
@@ -43,7 +44,7 @@ package enum DataImport {
         case "npz": return .npz
         case "csv": return .csv
         default:
-            throw DataError(.unsupported, "\(path): --data takes a folder of images, an .npy, .npz or .csv file")
+            throw DataError(.unsupported, "\(path): \(argument) takes a folder of images, an .npy, .npz or .csv file")
         }
     }
 
@@ -146,18 +147,11 @@ package enum DataImport {
         }
         let normalisation = FeatureNormalisation(
             mean: mean.map { Float($0) }, standardDeviation: std, featureNames: featureNames)
-        func apply(_ data: Dataset) -> Dataset {
-            var x = data.floatValues
-            for i in 0..<x.count { x[i] = (x[i] - normalisation.mean[i % d]) / std[i % d] }
-            return Dataset(
-                shape: data.shape, layout: .table, values: .floats(x), count: data.count, labels: data.labels,
-                itemNames: data.itemNames)
-        }
         let note =
             constant.isEmpty
             ? nil
             : "\(constant.count) constant feature\(constant.count == 1 ? "" : "s") in the training split (\(constant.prefix(5).joined(separator: ", "))\(constant.count > 5 ? ", …" : "")): centred, not scaled"
-        return (apply(train), apply(test), normalisation, note)
+        return (normalisation.standardised(train), normalisation.standardised(test), normalisation, note)
     }
 
     /// The last component of a path, without a trailing slash.

@@ -63,19 +63,20 @@ enum ImageFolderReader {
         } else {
             split = try DataImport.fractionSplit(trainSet, fraction: fraction!, seed: options.seed, source: folder)
         }
-        var notes: [String] = []
-        let skipped = train.skipped + (test?.skipped ?? [])
-        if !skipped.isEmpty {
-            notes.append(
-                "skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") that are not PNG or JPEG images (\(skipped.prefix(3).joined(separator: ", "))\(skipped.count > 3 ? ", …" : ""))"
-            )
-        }
+        let notes = skippedNote(train.skipped + (test?.skipped ?? [])).map { [$0] } ?? []
         let source = DataSource(
             format: .imageFolder, path: folder, testPath: train.testFolder, testFraction: fraction, seed: options.seed,
             resize: options.resize, channels: channels)
         return DatasetSplit(
             name: DataImport.baseName(folder), train: split.train, test: split.test, files: all.map(\.path),
             classNames: train.classNames, source: source, notes: notes)
+    }
+
+    /// A note naming the files skipped because they are not images; nil when there are none.
+    static func skippedNote(_ skipped: [String]) -> String? {
+        guard !skipped.isEmpty else { return nil }
+        return
+            "skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") that are not PNG or JPEG images (\(skipped.prefix(3).joined(separator: ", "))\(skipped.count > 3 ? ", …" : ""))"
     }
 
     /// The images of one folder (the training folder, or its `test` folder with the training part's `classes`).
@@ -162,16 +163,22 @@ enum ImageFolderReader {
         return nil
     }
 
-    /// Reads every header: checks the sizes (all the first image's unless resizing) and picks the channels
-    /// (1 when every image is grey, else 3, unless given).
-    static func inspect(_ items: [Item], folder: String, options: DataImportOptions) throws(DataError)
-        -> (DataSource.Size, Int)
-    {
+    /// Reads every header: checks the sizes (all the first image's, or `modelSize` when given, unless resizing)
+    /// and picks the channels (1 when every image is grey, else 3, unless given).
+    static func inspect(
+        _ items: [Item], folder: String, options: DataImportOptions, modelSize: DataSource.Size? = nil
+    ) throws(DataError) -> (DataSource.Size, Int) {
         var first: (size: DataSource.Size, name: String)?
         var anyColour = false
         for item in items {
             let (size, colour) = try header(item)
             anyColour = anyColour || colour
+            if let modelSize, options.resize == nil, size != modelSize {
+                throw DataError(
+                    .sizeMismatch,
+                    "\(item.path) is \(size.height)×\(size.width) but the model takes \(modelSize.height)×\(modelSize.width) images (it was trained on images of that size without --resize): resample the images to \(modelSize.height)×\(modelSize.width) first"
+                )
+            }
             if let first, options.resize == nil, first.size != size {
                 throw DataError(
                     .sizeMismatch,
