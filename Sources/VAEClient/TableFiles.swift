@@ -1,4 +1,5 @@
 import Foundation
+import VAEData
 import VAEFiles
 
 /// One row of a table file and where it came from.
@@ -111,13 +112,7 @@ public enum TableFiles {
 
     /// The CSV text of `rows` under a header of `names` (each value as its JSON number text).
     public static func csv(names: [String], rows: [[String]]) -> String {
-        ([names.map(field)] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
-    }
-
-    /// A field quoted when it holds a comma, a quote or a line break.
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        ([names] + rows).map(CSVText.line).joined()
     }
 
     /// The non-empty records of a CSV text with their line numbers (1-based; quoted fields may span lines).

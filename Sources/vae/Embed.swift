@@ -146,21 +146,14 @@ extension VAECommand {
             let z = codes.zDim
             var text = ""
             for (row, item) in items.enumerated() {
-                var fields = [csvField(item.name), csvField(item.split), item.label.map(String.init) ?? "",
-                              csvField(item.className)]
+                var fields = [item.name, item.split, item.label.map(String.init) ?? "", item.className]
                 fields += codes.means[(row * z)..<((row + 1) * z)].map(\.description)
                 if logvar, let logVariances = codes.logVariances {
                     fields += logVariances[(row * z)..<((row + 1) * z)].map(\.description)
                 }
-                text += fields.joined(separator: ",") + "\n"
+                text += CSVText.line(fields)
             }
             return text
-        }
-
-        /// A CSV field as RFC 4180 writes it: quoted, with quotes doubled, when it holds a comma, quote or newline.
-        static func csvField(_ text: String) -> String {
-            guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
     }
 }
