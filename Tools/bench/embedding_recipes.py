@@ -31,6 +31,7 @@ RECIPES = {
     "vae-gaussian-cosine": ["--likelihood", "gaussian", "--lr-schedule", "cosine"],
     "vae-gaussian-cosine-wide": ["--likelihood", "gaussian", "--lr-schedule", "cosine", "--hidden", "1024,512,256"],
     "ae": ["--model", "ae"],
+    "ae-gaussian-cosine": ["--model", "ae", "--likelihood", "gaussian", "--lr-schedule", "cosine"],
 }
 
 # Sainburg, McInnes & Gentner 2021, Fashion-MNIST, 2-D: trustworthiness (k = 5), 5-NN accuracy, test MSE.
