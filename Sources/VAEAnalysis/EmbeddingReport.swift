@@ -17,6 +17,8 @@ package struct EmbeddingReport: Sendable {
     package var inputSpace: String
     /// What the decoder gives: "probabilities" or "means".
     package var decodedValues: String
+    /// What the items are: "images" or, for a table model, "rows".
+    package var items: String
 
     package init(_ evaluation: EmbeddingEvaluation, of studied: StudiedModel, path: String) {
         self.evaluation = evaluation
@@ -26,6 +28,7 @@ package struct EmbeddingReport: Sendable {
         classLabel = studied.classLabel
         inputSpace = studied.inputSpace
         decodedValues = studied.decodedValues
+        items = studied.isTable ? "rows" : "images"
     }
 
     package var json: JSONValue {
@@ -75,14 +78,15 @@ package struct EmbeddingReport: Sendable {
 
     package var text: String {
         let r = evaluation
-        var lines = [
+        let header = [
             ("model", caption),
             ("file", model),
-            ("test images", "\(r.testImages); the first \(r.embeddingPoints) for trustworthiness,"),
+            ("test \(items)", "\(r.testImages); the first \(r.embeddingPoints) for trustworthiness,"),
             ("", "continuity and silhouette (input: \(inputSpace))"),
-            ("fitted on", "the first \(r.fitPoints) of \(r.trainingImages) training images"),
+            ("fitted on", "the first \(r.fitPoints) of \(r.trainingImages) training \(items)"),
             ("", "(PCA, and the kNN classifiers on each embedding)"),
-        ].map { $0.0.padding(toLength: 24, withPad: " ", startingAt: 0) + $0.1 }
+        ] + (r.model.nearestNeighbourAccuracy == nil ? [("labels", "none: no kNN accuracy or silhouette")] : [])
+        var lines = header.map { $0.0.padding(toLength: 24, withPad: " ", startingAt: 0) + $0.1 }
         func cell(_ x: Double?) -> String {
             let text = x.map { $0.isFinite ? String(format: "%.4f", $0) : "n/a" } ?? "n/a"
             return String(repeating: " ", count: max(0, 10 - text.count)) + text

@@ -16,6 +16,8 @@ package struct EvaluationReport: Sendable {
     package var dataset: String?
     /// The class the model was trained on, if any.
     package var classLabel: Int?
+    /// What the test items are: "images" or, for a table model, "rows".
+    package var items = "images"
 
     package init(evaluation: ModelEvaluation, model: String, caption: String, dataset: String?, classLabel: Int?) {
         self.evaluation = evaluation
@@ -30,6 +32,7 @@ package struct EvaluationReport: Sendable {
         self.init(
             evaluation: evaluation, model: path, caption: studied.caption,
             dataset: studied.metadata.training.dataset.name, classLabel: studied.classLabel)
+        items = studied.isTable ? "rows" : "images"
     }
 
     package var json: JSONValue {
@@ -70,7 +73,7 @@ package struct EvaluationReport: Sendable {
         let nll = r.likelihood == .bernoulli ? "BCE" : "Gaussian NLL"
         var rows: [(String, String)] = [
             ("model", "\(caption) (\(model))"),
-            ("test images", "\(r.images)"),
+            ("test \(items)", "\(r.images)"),
             ("negative ELBO, 1 sample", value(r.negativeELBO)),
             ("negative ELBO, \(k) samples", value(r.negativeELBOSampled)),
             ("−log p(x), IW bound, k = \(k)", value(r.importanceWeightedNLL)),

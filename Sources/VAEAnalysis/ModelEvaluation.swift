@@ -24,7 +24,8 @@ package struct ModelEvaluation: Sendable {
     package var reconstructionNLL: Double
     /// The mean squared error per value of that reconstruction (in the model's normalised units).
     package var reconstructionMSE: Double = 0
-    /// PSNR (dB) of that reconstruction: 10·log10(1 / MSE), MSE over all pixels of all images, values in [0, 1].
+    /// PSNR (dB) of that reconstruction: 10·log10(1 / MSE), MSE over all pixels of all images, values in [0, 1];
+    /// NaN for a table model.
     var reconstructionPSNR: Double
     /// Mean KL(q(z_j|x) ‖ N(0, 1)) per dimension.
     var klPerDimension: [Double]?
@@ -71,7 +72,8 @@ package enum ModelEvaluator {
         let reconstruction = reconstructionError(inference, inputs: clean, targets: clean, pixels: pixels)
         result.reconstructionNLL = reconstruction.negativeLogLikelihood / n
         result.reconstructionMSE = reconstruction.squaredError / (n * Double(pixels))
-        result.reconstructionPSNR = psnr(meanSquaredError: result.reconstructionMSE)
+        // A table's standardised values have no peak value for a PSNR.
+        result.reconstructionPSNR = model.isTable ? .nan : psnr(meanSquaredError: result.reconstructionMSE)
 
         if model.isVariational {
             var random = RandomSource(seed: seed, stream: 0xE1B0)

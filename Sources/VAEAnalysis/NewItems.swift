@@ -1,3 +1,4 @@
+import Foundation
 import VAECore
 import VAEData
 import VAEDataImport
@@ -36,9 +37,16 @@ extension StudiedModel {
     {
         if let limit, limit < 1 { throw AnalysisError("--limit must be at least 1 (got \(limit))") }
         // Checked before reading: a table model would otherwise refuse the images by their size.
-        if metadata.dataDescription.kind == .table, (try? DataImport.format(of: path)) == .imageFolder {
+        let takesTable = metadata.dataDescription.kind == .table
+        let format = try? DataImport.format(of: path)
+        if takesTable, format == .imageFolder {
             throw AnalysisError(
                 "\(path) is a folder of images but the model takes \(describe(architecture.input, table: true))")
+        }
+        // And an image model would refuse a table's label column as a cell that is not a number.
+        if !takesTable, format == .csv {
+            throw AnalysisError(
+                "\(path) is a .csv table but the model takes \(describe(architecture.input, table: false))")
         }
         let options = try itemReadingOptions()
         let read: DataItems
@@ -56,10 +64,12 @@ extension StudiedModel {
             items = normalisation.standardised(items)
         }
         let (labels, classes) = modelLabels(of: items, dataClasses: read.classNames, dataset: dataset)
+        var notes = read.notes
+        if let unknown = unknownClassesNote(labels: labels, classes: classes) { notes.append(unknown) }
         return NewItems(
             dataset: items, names: items.itemNames ?? (0..<items.count).map(String.init),
             parts: (0..<items.count).map { i in read.testStart.map { i < $0 ? "train" : "test" } ?? "-" },
-            labels: labels, classNames: classes, notes: read.notes)
+            labels: labels, classNames: classes, notes: notes)
     }
 
     /// The model's input and how its training images were read (the channels and `--resize` it records).
@@ -78,9 +88,14 @@ extension StudiedModel {
     private func checkFits(_ items: Dataset, features: [String]?, path: String) throws(AnalysisError) {
         if let features, let recorded = metadata.data?.features, features != recorded {
             let aside = metadata.training.dataset.source?.labelColumn.map { " (the label column '\($0)' aside)" } ?? ""
+            let difference: String
+            if let i = zip(features, recorded).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                difference = "column \(i + 1) is '\(features[i])', but the model takes '\(recorded[i])' there"
+            } else {
+                difference = "it has \(features.count) columns, but the model takes \(recorded.count)"
+            }
             throw AnalysisError(
-                "\(path): the columns are \(listed(features)) but the model was trained on \(listed(recorded)), in that order\(aside)"
-            )
+                "\(path): \(difference)\(aside); the model's columns, in order: \(listed(recorded))")
         }
         let takesTable = metadata.dataDescription.kind == .table
         guard (items.layout == .table) == takesTable, items.shape == architecture.input else {
@@ -100,6 +115,22 @@ extension StudiedModel {
 
     /// Each item's label among the model's classes (by name when the data names its classes, else the number) and
     /// its class name.
+    /// A class name matches a folder's name when they are equal, or when the folder spells a `/` (which no folder
+    /// name can hold) as `_` or `-`: Fashion-MNIST's "T-shirt/top" as `T-shirt_top`.
+    static func folderName(_ className: String, matches name: String) -> Bool {
+        className == name || ["_", "-"].contains { className.replacingOccurrences(of: "/", with: $0) == name }
+    }
+
+    /// "12 items in classes the model does not know (Shirts 10, Socks 2): their label is empty", or nil.
+    private func unknownClassesNote(labels: [Int?], classes: [String]) -> String? {
+        var counts: [String: Int] = [:]
+        for (label, name) in zip(labels, classes) where label == nil && !name.isEmpty { counts[name, default: 0] += 1 }
+        guard !counts.isEmpty else { return nil }
+        let listed = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let total = counts.values.reduce(0, +)
+        return "\(total) item\(total == 1 ? "" : "s") in classes the model does not know (\(listed)): the label is empty"
+    }
+
     private func modelLabels(of items: Dataset, dataClasses: [String]?, dataset: DatasetKind?)
         -> (labels: [Int?], classes: [String])
     {
@@ -109,7 +140,7 @@ extension StudiedModel {
         let known = knownClassNames(dataset: dataset)
         if let dataClasses {
             let names = labels.map { dataClasses[Int($0)] }
-            return (names.map { known?.firstIndex(of: $0) }, names)
+            return (names.map { name in known?.firstIndex { Self.folderName($0, matches: name) } }, names)
         }
         let numbers = labels.map { Int($0) }
         return (numbers, numbers.map { label in known.map { label < $0.count ? $0[label] : "" } ?? "" })

@@ -122,9 +122,19 @@ package final class StudiedModel {
     ) throws(AnalysisError) -> (training: Dataset?, test: Dataset) {
         if let limit, limit < 1 { throw AnalysisError("--limit must be at least 1 (got \(limit))") }
         let path = path ?? source.path
+        let recordedFormat = DataSource.Format(rawValue: source.format)
+        // Another kind of data than the model's would be refused for options the user never gave (the recorded
+        // channels of a folder for a table): say what differs instead.
+        if let given = try? DataImport.format(of: path), let recordedFormat, given != recordedFormat {
+            throw AnalysisError(
+                "\(path) is \(given.description), but the model was trained on \(recordedFormat.description) "
+                    + "(\(source.path)); --data says where that data is now. To encode other data: vae embed MODEL DATA")
+        }
+        // An array's channels and size are its own (the trainer records them only to describe it).
+        let isFolder = recordedFormat == .imageFolder
         let options = DataImportOptions(
-            channels: source.channels,
-            resize: source.resize.flatMap { $0.count == 2 ? DataSource.Size(height: $0[0], width: $0[1]) : nil },
+            channels: isFolder ? source.channels : nil,
+            resize: isFolder ? source.resize.flatMap { $0.count == 2 ? DataSource.Size(height: $0[0], width: $0[1]) : nil } : nil,
             testFraction: source.testPath == nil ? source.testFraction : nil, labelColumn: source.labelColumn,
             seed: source.splitSeed.flatMap(UInt64.init(exactly:)) ?? 0)
         let split: DatasetSplit

@@ -11,6 +11,16 @@ package struct DataSource: Sendable, Equatable {
         case npz
         /// A table with a header row (`.csv`).
         case csv
+
+        /// "a folder of images", "an .npy array", … for messages.
+        package var description: String {
+            switch self {
+            case .imageFolder: "a folder of images"
+            case .npy: "an .npy array"
+            case .npz: "an .npz archive"
+            case .csv: "a .csv table"
+            }
+        }
     }
 
     /// An image size, height first.

@@ -13,7 +13,9 @@ enum CSVReader {
     static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "none"]
 
     static func load(_ path: String, options: DataImportOptions) throws(DataError) -> DatasetSplit {
-        let table = try parse(try readFile(path), path: path, labelColumn: options.labelColumn)
+        let table = try parse(
+            try readFile(path), path: path, labelColumn: options.labelColumn,
+            suggestsLabelColumn: options.labelColumn == nil)
         let fraction = options.testFraction ?? DataImportOptions.defaultTestFraction
         let split = try DataImport.fractionSplit(table.data, fraction: fraction, seed: options.seed, source: path)
         let standard = DataImport.standardised(train: split.train, test: split.test, featureNames: table.features)
@@ -28,7 +30,10 @@ enum CSVReader {
 
     /// The table in `bytes`: N rows × D features (not yet standardised), the feature names, and the class names
     /// when a label column is named.
-    static func parse(_ bytes: [UInt8], path: String, labelColumn: String?) throws(DataError)
+    /// - Parameter suggestsLabelColumn: a text cell's message suggests `--label-column` (for training, where the
+    ///   option exists and none was given).
+    static func parse(_ bytes: [UInt8], path: String, labelColumn: String?, suggestsLabelColumn: Bool = false)
+        throws(DataError)
         -> (data: Dataset, features: [String], classNames: [String]?)
     {
         var records = CSVRecords(bytes: bytes, path: path)
@@ -75,7 +80,15 @@ enum CSVReader {
             }
             try checkValueCount(values.count + features.count, source: path)
             for j in features {
-                values.append(try number(record.cells[j], row: record.line, column: columns[j], path: path))
+                do {
+                    values.append(try number(record.cells[j], row: record.line, column: columns[j], path: path))
+                } catch {
+                    // Words in a table with no label column named are most likely its labels: say how to name it.
+                    let text = record.cells[j].trimmingSpaces
+                    guard suggestsLabelColumn, !missingMarkers.contains(text), Double(text) == nil else { throw error }
+                    throw DataError(
+                        error.code, "\(error.message); if column \(columns[j]) holds class labels, add --label-column \(columns[j])")
+                }
             }
             if let labelIndex {
                 let text = record.cells[labelIndex].trimmingSpaces

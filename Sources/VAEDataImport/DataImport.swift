@@ -83,9 +83,8 @@ package enum DataImport {
                 .unsupported, "\(path): --resize is for folders of images; arrays and tables are used at their size")
         }
         if format != .imageFolder && options.channels != nil {
-            throw DataError(
-                .unsupported, "\(path): --channels is for folders of images; an array's channels are its last dimension"
-            )
+            let why = format == .csv ? "a table has none" : "an array's channels are its last dimension"
+            throw DataError(.unsupported, "\(path): --channels is for folders of images; \(why)")
         }
         if format != .csv && options.labelColumn != nil {
             throw DataError(.unsupported, "\(path): --label-column is for .csv tables only")

@@ -76,7 +76,7 @@ enum ImageFolderReader {
     static func skippedNote(_ skipped: [String]) -> String? {
         guard !skipped.isEmpty else { return nil }
         return
-            "skipped \(skipped.count) file\(skipped.count == 1 ? "" : "s") that are not PNG or JPEG images (\(skipped.prefix(3).joined(separator: ", "))\(skipped.count > 3 ? ", …" : ""))"
+            "skipped \(skipped.count) \(skipped.count == 1 ? "file that is not a PNG or JPEG image" : "files that are not PNG or JPEG images") (\(skipped.prefix(3).joined(separator: ", "))\(skipped.count > 3 ? ", …" : ""))"
     }
 
     /// The images of one folder (the training folder, or its `test` folder with the training part's `classes`).

@@ -62,16 +62,22 @@ extension VAECommand {
             let sizes = ([a.input.height * a.input.width * a.input.channels] + a.hidden).map(String.init).joined(separator: "-")
             let stored = model.tensors.reduce(0) { $0 + Int($1.section.storedLength) }
             let raw = model.tensors.reduce(0) { $0 + Int($1.section.rawLength) }
+            let input = m.data?.kind == .table
+                ? "input \(a.input.width) values (a table row)"
+                : "input \(a.input.height)×\(a.input.width)×\(a.input.channels)"
             var lines = [
-                "\(file): .vaez \(model.version), \(model.fileSize) bytes, \(model.weightDType), sha256 \(model.fileSHA256)",
-                "model      \(a.kind.rawValue) \(sizes)-z\(a.zDim), input \(a.input.height)×\(a.input.width)×\(a.input.channels), \(a.activation) hidden, \(a.outputActivation) output",
+                "\(file): .vaez \(model.version), \(model.fileSize) bytes, \(model.weightDType)",
+                "sha256     \(model.fileSHA256)",
+                "model      \(a.kind.rawValue) \(sizes)-z\(a.zDim)",
+                "           \(input), \(a.activation) hidden, \(a.outputActivation) output",
             ]
             for (i, line) in Self.dataLines(m, width: 80 - 11).enumerated() {
                 lines.append((i == 0 ? "data" : "").padding(toLength: 11, withPad: " ", startingAt: 0) + line)
             }
             lines += [
-                "training   dataset \(optional(t.dataset.name)) (sha256 \(optional(t.dataset.sha256))), class \(optional(t.classLabel)), noise \(optional(t.noise))",
-                "           \(optional(t.epochs)) epochs, batch \(optional(t.batchSize)), lr \(optional(t.lr)), seed \(optional(t.seed)), \(optional(t.threads)) threads, \(t.seconds.map { String(format: "%.1f s", $0) } ?? "–")",
+                // The dataset's digest in full is in --json; its start tells datasets apart within 80 columns.
+                "training   dataset \(optional(t.dataset.name)) (sha256 \(t.dataset.sha256.map { $0.prefix(12) + "…" } ?? "–")), class \(optional(t.classLabel)), noise \(optional(t.noise))",
+                "           \(Self.counted(t.epochs, "epoch")), batch \(optional(t.batchSize)), lr \(optional(t.lr)), seed \(optional(t.seed)), \(Self.counted(t.threads, "thread")), \(t.seconds.map { String(format: "%.1f s", $0) } ?? "–")",
                 "           final train loss \(optional(t.finalTrainLoss)), test loss \(optional(t.finalTestLoss))",
                 "latent     mean \(preview(m.latent.mean)) std \(preview(m.latent.std))",
                 "producer   \(m.producer.name) \(m.producer.version)\(m.producer.gitCommit.map { " (\($0))" } ?? ""), created \(m.created)",
@@ -83,6 +89,12 @@ extension VAECommand {
                 lines.append("  \(tensor.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(tensor.dtype.description.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape.map(String.init).joined(separator: "×").padding(toLength: 9, withPad: " ", startingAt: 0))  \(codec) \(tensor.section.storedLength)/\(tensor.section.rawLength)")
             }
             return lines.joined(separator: "\n")
+        }
+
+        /// "1 epoch", "30 epochs", "– epochs" when unrecorded.
+        static func counted(_ count: Int?, _ noun: String) -> String {
+            guard let count else { return "– \(noun)s" }
+            return "\(count) \(noun)\(count == 1 ? "" : "s")"
         }
 
         /// The data description (format 1.1) in one or two lines of at most `width` columns, names abbreviated to fit.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VAEData
+import VAEFiles
 import VAEModel
 import VAETraining
 
@@ -108,7 +109,13 @@ extension VAECommand {
         @Flag(help: "Continue from the checkpoint in the output folder.")
         var resume = false
 
+        @Flag(help: "Train again in an output folder that holds an earlier run (its model and checkpoint are replaced).")
+        var overwrite = false
+
         func validate() throws {
+            if resume && overwrite {
+                throw ValidationError("--resume continues the run in the output folder; --overwrite replaces it: give one")
+            }
             if data != nil && (dataset != nil || dataDir != nil) {
                 throw ValidationError("--data reads your own files; it cannot be combined with --dataset or --data-dir")
             }
@@ -171,6 +178,11 @@ extension VAECommand {
             configuration.beta = beta
             configuration.klWarmupEpochs = klWarmup
             configuration.learningRateSchedule = lrSchedule
+            if !resume && !overwrite, let earlier = Self.earlierRun(in: configuration.outputDirectory) {
+                throw userError(
+                    "\(configuration.outputDirectory) already holds a training run (\(earlier)): --resume continues it, "
+                        + "--overwrite trains again in its place, or choose another --out")
+            }
             let trainer: Trainer
             let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
             do {
@@ -189,7 +201,7 @@ extension VAECommand {
                     }
                 }
                 // Two lines, so that each fits 80 columns on a terminal.
-                logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) threads")
+                logger.info("training \(kind.rawValue) \(data.train.shape.pixelCount)-\(configuration.hidden.map(String.init).joined(separator: "-"))-z\(zDim), \(trainer.network.layout.parameterCount) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
                 logger.info("writing to \(configuration.outputDirectory)")
                 _ = try trainer.run(observer: observer, stopRequested: { TrainingSignals.stopRequested })
             } catch {
@@ -225,7 +237,9 @@ extension VAECommand {
             var text = "\(data.train.count) training and \(data.test.count) test \(items)"
             if let names = data.classNames {
                 text += ", \(names.count) classes"
-            } else if data.train.labels == nil {
+            } else if let labels = data.train.labels {
+                text += ", \(Set(labels).count) classes (labels by number)"
+            } else {
                 text += ", unlabelled"
             }
             return text
@@ -236,6 +250,13 @@ extension VAECommand {
             let arguments = Array(CommandLine.arguments.dropFirst())
             return (["vae"] + arguments + (arguments.contains("--resume") ? [] : ["--resume"]))
                 .map(shellQuoted).joined(separator: " ")
+        }
+
+        /// The files of an earlier run in `folder` ("model.vaez, checkpoint.vaeckpt"), or nil: a new run would
+        /// replace them, so it takes --overwrite.
+        static func earlierRun(in folder: String) -> String? {
+            let files = ["model.vaez", "checkpoint.vaeckpt"].filter { Files.exists("\(folder)/\($0)") }
+            return files.isEmpty ? nil : files.joined(separator: ", ")
         }
     }
 }

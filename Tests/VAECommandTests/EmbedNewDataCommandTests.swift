@@ -107,6 +107,48 @@ struct EmbedNewDataCommandTests {
         #expect(!FileManager.default.fileExists(atPath: "\(base)/w.csv"), "nothing written on a refusal")
     }
 
+    /// Found by a new-user trial: an unknown class went unmentioned, a folder cannot be named "T-shirt/top", a CSV
+    /// with a text label column given to an image model was refused for the text instead of for being a table.
+    @Test func unknownClassesAreNotedAndSlashesMayBeSpelledInFolderNames() throws {
+        let base = temporaryDirectory()
+        let model = try imageModel(in: base)
+        for (name, value) in [("other/a.png", 10), ("other/b.png", 30), ("light/c.png", 200)] {
+            try Files.makeDirectory((("\(base)/new/\(name)") as NSString).deletingLastPathComponent)
+            try PNG.write(image(value, 2), to: "\(base)/new/\(name)")
+        }
+        let result = try runCommand(vae, ["embed", model, "\(base)/new", "-o", "\(base)/codes.csv"], directory: base)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(
+            result.standardError.contains("note: 2 items in classes the model does not know (other 2): the label is empty"),
+            "\(result.standardError)")
+        try Data("a,species\n1,adelie\n".utf8).write(to: URL(fileURLWithPath: "\(base)/penguins.csv"))
+        try refusal(
+            ["embed", model, "\(base)/penguins.csv", "-o", "\(base)/w.csv"], in: base,
+            saying: ["penguins.csv is a .csv table but the model takes 8×8×1 images"])
+    }
+
+    /// Fashion-MNIST's class 0 is "T-shirt/top", which no folder can be named: `T-shirt_top` and `T-shirt-top` match it.
+    @Test func aFolderNameSpellsASlashAsAnUnderscoreOrHyphen() throws {
+        let base = temporaryDirectory()
+        try Files.makeDirectory("\(base)/idx")
+        try writeSyntheticDataset(to: "\(base)/idx", trainCount: 32, testCount: 8)
+        try succeed(
+            [
+                "train", "--dataset", "fashion-mnist", "--data-dir", "\(base)/idx", "--hidden", "16", "--z-dim", "2",
+                "--epochs", "1", "--threads", "1", "--out", "\(base)/run",
+            ], in: base)
+        let blank = PixelImage(width: 28, height: 28, channels: 1, pixels: [UInt8](repeating: 40, count: 784))
+        for folder in ["T-shirt_top", "T-shirt-top", "T-shirt top", "Trouser"] {
+            try Files.makeDirectory("\(base)/new/\(folder)")
+            try PNG.write(blank, to: "\(base)/new/\(folder)/x.png")
+        }
+        try succeed(["embed", "\(base)/run", "\(base)/new", "-o", "\(base)/codes.csv"], in: base)
+        let rows = try codes("\(base)/codes.csv")
+        #expect(rows["T-shirt_top/x.png"]?.label == "0" && rows["T-shirt-top/x.png"]?.label == "0")
+        #expect(rows["T-shirt top/x.png"]?.label == "", "a space is not a slash")
+        #expect(rows["Trouser/x.png"]?.label == "1")
+    }
+
     @Test func aTableIsStandardisedWithTheModelsStatistics() throws {
         let base = temporaryDirectory()
         var csv = "a,b,kind,c\n"
@@ -143,7 +185,7 @@ struct EmbedNewDataCommandTests {
         let bad: [(String, [String])] = [
             (
                 "b,a,kind,c\n1,2,x,3\n",
-                ["the columns are b, a, c", "trained on a, b, c, in that order", "'kind' aside"]
+                ["column 1 is 'b', but the model takes 'a' there", "'kind' aside", "the model's columns, in order: a, b, c"]
             ),
             ("a,b,c\n1,2\n", ["row 2 has 2 cells but the header has 3 columns"]),
             ("a,b,kind,c\n1,2,x,3\n4,oops,y,6\n", ["bad.csv: row 3, column b: 'oops' is not a finite number"]),

@@ -88,6 +88,9 @@ struct ModelCommandTests {
         #expect(lines[at] == "data       table, gaussian (variance 0.25), normalised, 2 classes: dry, wet")
         #expect(lines[at + 1] == "           5 features: température, pressure, humidity, wind_speed, rainfall")
         #expect(lines[at].count <= 80 && lines[at + 1].count <= 80)
+        #expect(lines.contains("           input 5 values (a table row), relu hidden, identity output"), "\(lines)")
+        let header = lines.prefix { !$0.hasPrefix("  ") }  // the tensor table's names may be long
+        #expect(header.allSatisfy { $0.count <= 80 || $0.hasPrefix("/") }, "within 80 columns: \(header)")
         let plain = try runCommand(vae, ["inspect", "\(vectors)/vae-f32.vaez"], directory: work)
         #expect(plain.standardOutput.contains("\ndata       image, bernoulli (not recorded: the 1.0 default)\n"))
         let json = try runCommand(vae, ["inspect", "--json", "\(vectors)/table-gaussian-f32.vaez"], directory: work)

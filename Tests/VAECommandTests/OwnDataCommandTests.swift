@@ -51,6 +51,60 @@ struct OwnDataCommandTests {
         #expect(log.contains("loaded digits: 18 training and 2 test images of 6×6, unlabelled"), "\(log)")
     }
 
+    /// Found by a new-user trial: a model trained on an image array recorded the array's channels, and every
+    /// analysis then refused to read the array again ("--channels is for folders of images").
+    @Test func aModelOfAnImageArrayIsAnalysedOnItsOwnData() throws {
+        let base = temporaryDirectory()
+        let path = "\(base)/digits.npy"
+        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (40, 6, 6), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let bytes: [UInt8] =
+            [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+            + Array(header.utf8) + (0..<(40 * 36)).map { UInt8(($0 * 37) % 256) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let run = "\(base)/run"
+        let trained = try runCommand(
+            vae, ["train", "--data", path, "--hidden", "16", "--z-dim", "2", "--epochs", "1", "--threads", "1",
+                  "--out", run], directory: base)
+        try #require(trained.status == 0, "\(trained.standardError)")
+        for arguments in [["embed", run, "-o", "\(base)/codes.csv"], ["analyze", "dims", run, "-o", "\(base)/d.svg"],
+                          ["eval", run, "--importance-samples", "4"]] {
+            let result = try runCommand(vae, arguments, directory: base)
+            #expect(result.status == 0, "vae \(arguments.joined(separator: " ")): \(result.standardError)")
+        }
+        // Another kind of data under --data is named as such, not refused for options the user never gave.
+        let csv = "\(base)/t.csv"
+        try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let other = try runCommand(vae, ["analyze", "dims", run, "--data", csv, "-o", "\(base)/d.svg"], directory: base)
+        #expect(other.status == 1)
+        #expect(
+            other.standardError.contains("\(csv) is a .csv table, but the model was trained on an .npy array (\(path))"),
+            "\(other.standardError)")
+    }
+
+    /// A second run into a folder that holds one would replace its model and checkpoint: it takes --overwrite.
+    @Test func anEarlierRunIsNotReplacedSilently() throws {
+        let base = temporaryDirectory()
+        let csv = "\(base)/t.csv"
+        try Data(("a,b\n" + (0..<20).map { "\($0),\($0 * 2 % 7)\n" }.joined()).utf8).write(to: URL(fileURLWithPath: csv))
+        let arguments = ["train", "--data", csv, "--hidden", "8", "--z-dim", "1", "--epochs", "1", "--threads", "1",
+                         "--out", "\(base)/run"]
+        #expect(try runCommand(vae, arguments, directory: base).status == 0)
+        let model = try Data(contentsOf: URL(fileURLWithPath: "\(base)/run/model.vaez"))
+        let again = try runCommand(vae, arguments + ["--seed", "2"], directory: base)
+        #expect(again.status == 1)
+        #expect(
+            again.standardError.contains(
+                "\(base)/run already holds a training run (model.vaez, checkpoint.vaeckpt): --resume continues it, --overwrite trains again in its place, or choose another --out"),
+            "\(again.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(base)/run/model.vaez")) == model, "left as it was")
+        #expect(try runCommand(vae, arguments + ["--seed", "2", "--overwrite"], directory: base).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(base)/run/model.vaez")) != model)
+        let both = try runCommand(vae, arguments + ["--overwrite", "--resume"], directory: base)
+        #expect(both.status == 64 && both.standardError.contains("--resume continues the run in the output folder; --overwrite replaces it"))
+    }
+
     @Test(arguments: [
         (
             ["--data", "/tmp", "--dataset", "mnist"],

@@ -53,7 +53,10 @@ struct CSVTests {
 
     @Test func textAndMissingCellsNameRowAndColumn() throws {
         let text = try write("a,b\n1,2\n3,abc\n5,6\n")
-        #expect(loadError(text)?.message == "\(text): row 3, column b: 'abc' is not a finite number")
+        // With no --label-column, a column of words is most likely the labels: the message says how to name it.
+        #expect(
+            loadError(text)?.message
+                == "\(text): row 3, column b: 'abc' is not a finite number; if column b holds class labels, add --label-column b")
         for missing in ["", "NA", "NaN", "nan", "null"] {
             let path = try write("a,b\n1,2\n3,4\n\(missing),6\n")
             let error = loadError(path)
