@@ -8,6 +8,11 @@ extension VAECommand {
         static let configuration = CommandConfiguration(
             commandName: "dims",
             abstract: "Manifold dimension discovery: which latent dimensions the model uses (SVG, and a table).",
+            // Wrapped by hand within 80 columns: argument-parser does not wrap the usage it generates.
+            usage: """
+                vae analyze dims <model> -o <figure.svg>
+                    [--data <dir>] [--dataset <dataset>] [--limit <n>] [--threads <n>]
+                """,
             discussion: """
                 For each latent dimension, over the test set: the average KL of q(z_j|x) to the prior N(0,1), the \
                 variance of mu_j, and the seed project's measure, the absolute column sum of the first decoder \

@@ -7,6 +7,12 @@ extension VAECommand {
         static let configuration = CommandConfiguration(
             commandName: "manifold",
             abstract: "Decode a grid over two latent dimensions: the learned manifold.",
+            // Wrapped by hand within 80 columns: argument-parser does not wrap the usage it generates.
+            usage: """
+                vae analyze manifold <model> -o <figure.png|.svg|.csv> [--dims <h,v>]
+                    [--steps <n>] [--data <dir>] [--dataset <dataset>] [--limit <n>]
+                    [--threads <n>]
+                """,
             discussion: """
                 The grid is Φ⁻¹(linspace(0.05, 0.95, steps)) in both dimensions, positive values of the second \
                 dimension at the top; other dimensions are held at 0 (the prior's mean). An AE has no prior: its \

@@ -8,6 +8,12 @@ extension VAECommand {
         static let configuration = CommandConfiguration(
             commandName: "reconstruct",
             abstract: "Show test images above their reconstructions (with --noise: clean, noisy, denoised).",
+            // Wrapped by hand within 80 columns: argument-parser does not wrap the usage it generates.
+            usage: """
+                vae analyze reconstruct <model> -o <figure.png|.svg|.csv> [--count <n>]
+                    [--spread] [--noise <p>] [--seed <n>]
+                    [--data <dir>] [--dataset <dataset>] [--limit <n>] [--threads <n>]
+                """,
             discussion: """
                 Takes the first --count test images (or, with --spread, images evenly spaced over the test set) and \
                 decodes each from mu. With --noise P the images are first \

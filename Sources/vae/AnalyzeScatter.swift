@@ -7,6 +7,11 @@ extension VAECommand {
         static let configuration = CommandConfiguration(
             commandName: "scatter",
             abstract: "Plot the test set's latent means in two dimensions, coloured by class (SVG).",
+            // Wrapped by hand within 80 columns: argument-parser does not wrap the usage it generates.
+            usage: """
+                vae analyze scatter <model> -o <figure.svg> [--dims <h,v>] [--pca]
+                    [--data <dir>] [--dataset <dataset>] [--limit <n>] [--threads <n>]
+                """,
             discussion: """
                 Encodes the test images and draws mu in two chosen latent dimensions (--dims), or on the first two \
                 principal components of mu (--pca, the axes say how much variance each explains). Each class has \

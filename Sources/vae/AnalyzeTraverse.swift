@@ -7,6 +7,12 @@ extension VAECommand {
         static let configuration = CommandConfiguration(
             commandName: "traverse",
             abstract: "Sweep each latent dimension from one test image's mu, one row per dimension (disentanglement).",
+            // Wrapped by hand within 80 columns: argument-parser does not wrap the usage it generates.
+            usage: """
+                vae analyze traverse <model> -o <figure.png|.svg|.csv> [--dim <d,…>]
+                    [--range <low,high>] [--steps <n>] [--image <index>]
+                    [--data <dir>] [--dataset <dataset>] [--limit <n>] [--threads <n>]
+                """,
             discussion: """
                 Starts from mu of test image --image and, row by row, sets one dimension to --steps values evenly \
                 spread over --range (the other dimensions keep their values). For a VAE the range is in z itself \

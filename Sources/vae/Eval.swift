@@ -8,6 +8,15 @@ extension VAECommand {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score a model on its test set: ELBO, importance-weighted log-likelihood, KL per dimension, denoising; or (--embedding) its latent space beside PCA's.",
+            // Wrapped by hand within 80 columns: argument-parser does not wrap the usage it generates.
+            usage: """
+                vae eval <model> [--importance-samples <k>] [--noise <p>] [--seed <n>]
+                    [--json] [--data <dir>] [--dataset <dataset>] [--limit <n>]
+                    [--threads <n>]
+                vae eval <model> --embedding [--embedding-points <n>] [--fit-points <n>]
+                    [--json] [--data <dir>] [--dataset <dataset>] [--limit <n>]
+                    [--threads <n>]
+                """,
             discussion: """
                 All losses are per test image, in nats, on clean images: the negative ELBO with one z per image \
                 (the trainer's test loss) and estimated from the k importance samples; the importance-weighted \
