@@ -88,7 +88,7 @@ extension VAECommand {
         @Option(help: "The learning rate over the run: constant (--lr throughout) or cosine (from --lr down a half cosine to 0 at the last batch).")
         var lrSchedule: LearningRateSchedule = .constant
 
-        @Option(name: [.customLong("class"), .customLong("specific-class")], help: "Train and test on one class only.")
+        @Option(name: [.customLong("class"), .customLong("specific-class")], help: "Train and test on one class only: its label number (class folders are numbered from 0 in sorted order; the log names the class).")
         var classFilter: Int?
 
         @Option(help: .hidden)
@@ -188,7 +188,7 @@ extension VAECommand {
             do {
                 try configuration.validate()
                 let data = try Trainer.loadData(for: configuration)
-                logger.info("loaded \(data.name): \(Self.describe(data))")
+                logger.info("loaded \(data.name): \(Self.describe(data, classFilter: classFilter))")
                 for note in data.notes { logger.notice("note: \(note)") }
                 trainer = try Trainer(configuration: configuration, data: data, logger: logger)
                 if resume {
@@ -229,13 +229,17 @@ extension VAECommand {
         }
 
         /// "N training and M test images of H×W×C, K classes" (or "… rows of D features" for a table).
-        static func describe(_ data: DatasetSplit) -> String {
+        static func describe(_ data: DatasetSplit, classFilter: Int? = nil) -> String {
             let shape = data.train.shape
             let items = data.train.layout == .table
                 ? "rows of \(shape.width) features"
                 : "images of \(shape.height)×\(shape.width)\(shape.channels == 1 ? "" : "×\(shape.channels)")"
             var text = "\(data.train.count) training and \(data.test.count) test \(items)"
-            if let names = data.classNames {
+            if let classFilter {
+                let names = data.classNames ?? DatasetKind(argument: data.name)?.classNames
+                let name = names.flatMap { classFilter < $0.count ? " (\($0[classFilter]))" : nil } ?? ""
+                text += ", class \(classFilter)\(name) only"
+            } else if let names = data.classNames {
                 text += ", \(names.count) classes"
             } else if let labels = data.train.labels {
                 text += ", \(Set(labels).count) classes (labels by number)"
