@@ -33,6 +33,9 @@ struct OwnDataCommandTests {
         let log = result.standardOutput + result.standardError
         #expect(log.contains("loaded shapes: 18 training and 6 test images of 8×8, 2 classes"), "\(log)")
         #expect(result.standardOutput.contains("model written to"))
+        let one = try train(["--data", folder, "--test-fraction", "0.25", "--class", "1"])
+        #expect(one.status == 0, "stderr: \(one.standardError)")
+        #expect((one.standardOutput + one.standardError).contains("images of 8×8, class 1 (light) only"))
     }
 
     @Test func trainsOnAnNPYOfImages() throws {
