@@ -41,6 +41,7 @@ extension Vaectl {
             let images = try input.read()
             let session = try Session(connection)
             let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
+            try output.check(for: described, results: "denoised")
             var results: [PixelImage] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]
@@ -57,13 +58,11 @@ extension Vaectl {
         /// CSV files for a table model: the denoised rows as one CSV file under the inputs' header.
         func denoiseRows() throws {
             try checkTableOptions(index: input.index, resize: scaling.resize)
-            guard let file = output.output, output.grid == nil else {
-                throw Failure(.usage, "a table model's rows go to one CSV file: give -o FILE.csv (or -o -), not "
-                              + (output.grid == nil ? "--out-dir" : "--grid"))
-            }
             let session = try Session(connection)
             let (described, inputs, columns, maxBatch) = try session.fitRows(
                 input.files, model: model.model, drop: drop.columns)
+            try output.checkTable(model: described.name, results: "denoised")
+            let file = output.output!  // checked just above
             var rows: [[String]] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]

@@ -40,6 +40,7 @@ extension Vaectl {
         }
 
         func run() throws {
+            try output.checkImages(command: "noise")
             var inputs = try input.read()
             if let resize {
                 inputs = try ImageFiles.conform(inputs, height: resize.height, width: resize.width, model: "", resize: true)

@@ -96,11 +96,14 @@ struct ImageSize: ExpressibleByArgument, Equatable {
 /// Where output images go.
 struct ImageOutputOptions: ParsableArguments {
     @Option(
-        name: .shortAndLong, help: "Write one PNG: the image, or a grid when there are several (- for standard output)."
-    )
+        name: .shortAndLong,
+        help: """
+            Write one PNG: the image, or a grid when there are several; a table model's rows: one CSV file, \
+            NAME.csv (- for standard output).
+            """)
     var output: String?
 
-    @Option(help: "Write one PNG per image into this folder (created if missing).")
+    @Option(help: "Write one PNG per image into this folder (created if missing; images only).")
     var outDir: String?
 
     @Option(help: "Columns of the grid written by -o (default: the square root of the count, rounded up).")

@@ -31,26 +31,21 @@ extension Vaectl {
             if let temperature, !(temperature > 0 && temperature.isFinite) {
                 throw ValidationError("--temperature must be a finite number above 0 (got \(temperature))")
             }
-            if output.isEmpty && !json {
-                throw ValidationError("give -o FILE (a grid) or --out-dir DIR for the images")
-            }
             if output.output == "-" && json {
-                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+                throw ValidationError("-o - writes the PNG (or CSV) to standard output; --json cannot share it")
             }
         }
 
         func run() throws {
             let session = try Session(connection)
             let described = try session.model(model.model)
+            // Without -o or --out-dir an image model's run prints the codes with --json and writes nothing.
+            try output.check(for: described, results: "sampled", required: !json)
             let maxBatch = try session.hello().maxBatch
             var seed = self.seed
             var images: [PixelImage] = []
             var rows: [[String]] = []
             var z: [JSONValue] = []
-            if described.isTable && output.output == nil {
-                throw Failure(
-                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -) for its rows")
-            }
             for start in stride(from: 0, to: count, by: maxBatch) {
                 var request = params(start: start, count: min(maxBatch, count - start), seed: seed)
                 if described.isTable { request.output = nil }
@@ -79,7 +74,7 @@ extension Vaectl {
             if described.isTable, let file = output.output {
                 return try writeTable(rows, model: described, to: file, json: json)
             }
-            // Without -o or --out-dir (allowed with --json) nothing is written and "files" is empty.
+            // Without -o or --out-dir (allowed with --json for images) nothing is written and "files" is empty.
             try ImageWriter(options: output).writeAndReport(
                 images, names: numberedNames("sample", count: images.count), json: json,
                 members: [

@@ -110,7 +110,7 @@ struct TableDenoiseBenchTests {
         #expect(try refusal(nil, ["days.csv", "x.png"] + out).contains("x.png is not a CSV file"))
         #expect(
             try refusal(nil, ["days.csv", "--drop-column", "season", "--out-dir", "\(directory)/d"]).contains(
-                "give -o FILE.csv (or -o -), not --out-dir"))
+                "give -o FILE.csv (or -o - for standard output) for the denoised rows, not --out-dir"))
         #expect(
             try refusal(nil, ["x.png", "--drop-column", "season", "-o", "\(directory)/o.png"], model: "grey")
                 .contains("--drop-column is for CSV files"))

@@ -399,7 +399,10 @@ struct VaectlTests {
                 ["denoise", "--model", "digits", "\(directory)/big.png", "-o", "o.png"], 64,
                 "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; pass --resize to scale it"
             ),
-            (["sample", "--model", "digits"], 64, "give -o FILE (a grid) or --out-dir DIR for the images"),
+            (
+                ["sample", "--model", "digits"], 64,
+                "give -o FILE (a PNG grid) or --out-dir DIR for the sampled images"
+            ),
             (["sample", "--model", "digits", "-n", "0", "-o", "x.png"], 64, "-n/--count must be at least 1"),
             (["decode", "--model", "digits", "--z", "1,x", "-o", "x.png"], 64, "'x' is not a finite number"),
             (["encode", "--model", "digits", "\(directory)/ok.png", "--index", "2"], 64, "picks images of IDX files"),
