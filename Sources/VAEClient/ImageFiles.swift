@@ -122,7 +122,7 @@ public enum ImageFiles {
                     let size = "\(input.image.height)×\(input.image.width)"
                     throw InputError(
                         "\(input.source) is \(size) pixels (height×width), but model '\(model)' takes \(height)×\(width); "
-                            + "pass --resize to scale it")
+                            + "add the flag --resize (no value) to scale it to the model's size")
                 }
                 input.image = input.image.resized(width: width, height: height)
             }

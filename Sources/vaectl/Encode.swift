@@ -31,6 +31,7 @@ extension Vaectl {
         }
 
         func run() throws {
+            try scaling.checkNoValue()
             if input.files.contains(where: isTableFile) { return try encodeRows() }
             if !drop.columns.isEmpty { throw Failure(.usage, "--drop-column is for CSV files (a table model's)") }
             let images = try input.read()

@@ -397,7 +397,12 @@ struct VaectlTests {
             (["encode", "--model", "digits", "\(directory)/junk.png"], 64, "junk.png is neither a PNG nor an IDX file"),
             (
                 ["denoise", "--model", "digits", "\(directory)/big.png", "-o", "o.png"], 64,
-                "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; pass --resize to scale it"
+                "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; add the flag --resize (no "
+                    + "value) to scale it to the model's size"
+            ),
+            (
+                ["denoise", "--model", "digits", "--resize", "28x28", "\(directory)/big.png", "-o", "o.png"], 64,
+                "--resize 28x28: vaectl's --resize takes no value; it scales each image to the model's own HxW"
             ),
             (
                 ["sample", "--model", "digits"], 64,
