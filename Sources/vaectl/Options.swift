@@ -41,8 +41,8 @@ struct JSONOption: ParsableArguments {
 struct ImageInputOptions: ParsableArguments {
     @Argument(
         help: """
-            PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz); - reads one from standard \
-            input. A table model's rows: CSV files (encode, denoise).
+            PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz), not JPEG (convert it to PNG \
+            first); - reads one from standard input. A table model's rows: CSV files (encode, denoise).
             """)
     var files: [String] = []
 
