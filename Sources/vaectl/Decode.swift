@@ -7,8 +7,14 @@ import VAEProtocol
 
 extension Vaectl {
     struct Decode: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Turn latent codes into images (or a table model's rows).",
+            usage: """
+                vaectl decode [--z <z> ...] [--z-file <z-file>] [-o <output>]
+                              [--out-dir <out-dir>] [--grid <grid>] [--json]
+                              [--socket <socket>] [--timeout <timeout>] [--model <model>]
+                """,
             discussion: """
                 Codes come from --z (one code per option), from --z-file, or from standard input: encode --json \
                 output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, JSON Lines of these (one per \

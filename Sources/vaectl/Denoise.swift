@@ -6,8 +6,16 @@ import VAEProtocol
 
 extension Vaectl {
     struct Denoise: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Clean images (or table rows) up through the model: each comes back as decode(mu(x)).",
+            usage: """
+                vaectl denoise <files> ... [--index <index>] [--resize] [-o <output>]
+                               [--out-dir <out-dir>] [--grid <grid>]
+                               [--drop-column <drop-column> ...] [--json]
+                               [--socket <socket>] [--timeout <timeout>]
+                               [--model <model>]
+                """,
             discussion: """
                 With --out-dir each result is named after its input (scan.png → DIR/scan.png; image 5 of an IDX \
                 file → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid. --json prints the \

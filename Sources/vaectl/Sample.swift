@@ -6,8 +6,15 @@ import VAEProtocol
 
 extension Vaectl {
     struct Sample: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Draw new images from the model: a PNG grid, or one PNG per image.",
+            usage: """
+                vaectl sample [-n <count>] [--seed <seed>] [--temperature <temperature>]
+                              [-o <output>] [--out-dir <out-dir>] [--grid <grid>]
+                              [--json] [--socket <socket>] [--timeout <timeout>]
+                              [--model <model>]
+                """,
             discussion: """
                 The same model, seed and count give the same codes z, bit for bit, and the same images to float \
                 rounding (the daemon may batch them with other requests). Without --seed the daemon draws one and \

@@ -3,9 +3,14 @@ import Foundation
 
 @main
 struct Vaectl: ParsableCommand {
+    // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
     static let configuration = CommandConfiguration(
         commandName: "vaectl",
         abstract: "Talk to vaed: sample, denoise, encode and decode images, inspect the daemon, load-test it.",
+        usage: """
+            vaectl [--socket <socket>] [--timeout <timeout>] [--model <model>]
+                   [--json] <subcommand>
+            """,
         discussion: """
             The socket is --socket, else $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else \
             /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files \
