@@ -11,7 +11,8 @@ extension TableTests {
     func outputNamesMatchTheFormat() throws {
         let (daemon, directory) = try daemon()
         try PNG.write(
-            PixelImage(width: 3, height: 4, channels: 3, pixels: Array(repeating: 9, count: 36)), to: "\(directory)/c.png")
+            PixelImage(width: 3, height: 4, channels: 3, pixels: Array(repeating: 9, count: 36)),
+            to: "\(directory)/c.png")
         try Data("temperature,pressure,humidity\n20,1000,0.5\n".utf8).write(
             to: URL(fileURLWithPath: "\(directory)/days.csv"))
         func refusal(_ arguments: [String], model: String) throws -> String {
@@ -48,7 +49,8 @@ extension TableTests {
             ["decode", "--z", "0,0", "-o", "ROWS.CSV", "--socket", daemon.socket, "--model", "weather"],
             directory: directory)
         #expect(upper.status == 0 && upper.text.hasPrefix("wrote ROWS.CSV: 1 row"), "\(upper.error)")
-        let standardOutput = try vaectl(["sample", "-n", "2", "-o", "-", "--socket", daemon.socket, "--model", "weather"])
+        let standardOutput = try vaectl(
+            ["sample", "-n", "2", "-o", "-", "--socket", daemon.socket, "--model", "weather"])
         #expect(standardOutput.status == 0 && standardOutput.text.hasPrefix("temperature,pressure,humidity\n"))
         #expect(daemon.stop() == 0)
     }

@@ -17,8 +17,11 @@ extension TableTests {
         #expect(
             try refusal("temperature,pressure,humidity\n\n1,2,3\n4,,6\n").contains(
                 "t.csv, row 4, column 'pressure': missing value (''); fill or drop it"))
-        #expect(try refusal("temperature,pressure,humidity\n1,NA,3\n").contains("row 2, column 'pressure': missing value ('NA')"))
-        #expect(try refusal("temperature,pressure,humidity\n1,2,nan\n").contains("missing value ('nan'); fill or drop it"))
+        #expect(
+            try refusal("temperature,pressure,humidity\n1,NA,3\n").contains(
+                "row 2, column 'pressure': missing value ('NA')"))
+        #expect(
+            try refusal("temperature,pressure,humidity\n1,2,nan\n").contains("missing value ('nan'); fill or drop it"))
         #expect(daemon.stop() == 0)
     }
 }
