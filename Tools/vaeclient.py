@@ -78,16 +78,21 @@ def png_image(source: "str | os.PathLike | bytes") -> dict:
     return {"png": base64.b64encode(data).decode("ascii")}
 
 
-def png_bytes(width: int, height: int, grey: bytes) -> bytes:
-    """An 8-bit grey PNG file of `grey` (height rows of width bytes), written with zlib and struct only."""
-    if len(grey) != width * height:
-        raise ValueError(f"{len(grey)} bytes do not make a {width}x{height} image")
+def png_bytes(width: int, height: int, pixels: bytes, channels: int = 1) -> bytes:
+    """An 8-bit PNG file of `pixels` (height rows of width × channels bytes: grey, or RGB with channels=3), written
+    with zlib and struct only."""
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grey) or 3 (RGB), not {channels}")
+    if len(pixels) != width * height * channels:
+        raise ValueError(f"{len(pixels)} bytes do not make a {width}x{height} image of {channels} channel(s)")
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    rows = b"".join(b"\x00" + grey[y * width:(y + 1) * width] for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    stride = width * channels
+    rows = b"".join(b"\x00" + pixels[y * stride:(y + 1) * stride] for y in range(height))
+    colour_type = 0 if channels == 1 else 2  # PNG's grey and truecolour
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
 
 

@@ -44,7 +44,7 @@ public struct InputImage: Sendable, Equatable {
 
 /// Reads the images users pass on the command line: PNG files (grey, grey+alpha, RGB or RGBA, 8 or 16 bits, read as
 /// 8-bit grey, alpha dropped, until `conform` gives them the model's channels) and IDX files (the MNIST format, plain
-/// or gzip-compressed), recognised by their content.
+/// or gzip-compressed), recognised by their content. A JPEG is refused saying how to convert it.
 public enum ImageFiles {
     /// Reads every file, in order; `-` reads one file's bytes from standard input (`standardInput`, once).
     /// `indices` picks images of IDX files (all of them when nil).
@@ -71,6 +71,9 @@ public enum ImageFiles {
                     throw InputError("cannot read \(path): \(reason(error, path: path))")
                 }
                 (source, name) = (path, stem(of: path))
+            }
+            if bytes.starts(with: jpegSignature) {
+                throw InputError(jpegRefusal(source))
             }
             if bytes.starts(with: pngSignature) {
                 do {
@@ -122,7 +125,7 @@ public enum ImageFiles {
                     let size = "\(input.image.height)×\(input.image.width)"
                     throw InputError(
                         "\(input.source) is \(size) pixels (height×width), but model '\(model)' takes \(height)×\(width); "
-                            + "pass --resize to scale it")
+                            + "add the flag --resize (no value) to scale it to the model's size")
                 }
                 input.image = input.image.resized(width: width, height: height)
             }
@@ -132,6 +135,16 @@ public enum ImageFiles {
     }
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    /// A JPEG's start-of-image marker and the first byte of the next marker.
+    static let jpegSignature: [UInt8] = [0xFF, 0xD8, 0xFF]
+
+    /// Why a JPEG is refused and what to do: the client links no JPEG decoder (libjpeg is the trainer's, through
+    /// VAEDataImport), so that vaectl stays small.
+    static func jpegRefusal(_ source: String) -> String {
+        "\(source) is a JPEG file; vaectl reads PNG and IDX files, not JPEG: convert it to PNG first with any image "
+            + "tool (ImageMagick: convert photo.jpg photo.png), or encode JPEG folders without a daemon with "
+            + "vae embed MODEL FOLDER"
+    }
 
     /// The images of an IDX file: `source` names it in messages, `stem` starts its images' output names.
     static func idxImages(_ bytes: [UInt8], source path: String, stem base: String, indices: IndexSelection?)

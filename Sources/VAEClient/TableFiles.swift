@@ -18,7 +18,7 @@ public enum TableFiles {
     ///   - width: the model's D, the numbers in a row.
     ///   - features: the model's column names, when it has them: each file's header (without `drop`) must be them.
     ///   - drop: columns left out (a label column the model does not know); each must be in every file's header.
-    /// - Throws: `InputError` naming the file, and the line and column of a bad value.
+    /// - Throws: `InputError` naming the file, and the row (its line in the file) and column of a bad value.
     public static func read(_ paths: [String], width: Int, features: [String]?, model: String, drop: [String] = [])
         throws(InputError) -> [InputRow]
     {
@@ -67,21 +67,31 @@ public enum TableFiles {
         var rows: [InputRow] = []
         for (line, fields) in lines.dropFirst() {
             guard fields.count == header.count else {
-                throw InputError("\(source), line \(line): \(fields.count) fields, but the header has \(header.count)")
+                let cells = "\(fields.count) cell\(fields.count == 1 ? "" : "s")"
+                throw InputError("\(source), row \(line) has \(cells) but the header has \(header.count) columns")
             }
             var values: [Double] = []
             for column in kept {
-                let field = fields[column].trimmingSpaces
-                guard let value = Double(field), value.isFinite, Float(value).isFinite else {
-                    throw InputError("\(source), line \(line), column '\(header[column])': '\(field)' is not a finite "
-                                     + "number")
-                }
-                values.append(value)
+                values.append(try number(fields[column], at: "\(source), row \(line), column '\(header[column])'"))
             }
             rows.append(InputRow(source: "\(source)[\(rows.count)]", values: values))
         }
         guard !rows.isEmpty else { throw InputError("\(source) has a header but no rows") }
         return rows
+    }
+
+    /// The cells vae train reads as missing (its CSVReader's markers, in VAEDataImport, which the client does not
+    /// link): refused in the same words, so that a file gets one message whichever tool reads it.
+    static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "none"]
+
+    /// A cell's number; `place` ("days.csv, row 3, column 'pressure'") starts the message when it is none.
+    static func number(_ cell: String, at place: String) throws(InputError) -> Double {
+        let text = cell.trimmingSpaces
+        if missingMarkers.contains(text) { throw InputError("\(place): missing value ('\(text)'); fill or drop it") }
+        guard let value = Double(text), value.isFinite, Float(value).isFinite else {
+            throw InputError("\(place): '\(text.prefix(40))' is not a finite number")
+        }
+        return value
     }
 
     /// The header (without dropped columns) against the model: D names, the model's own when it has them.
@@ -115,7 +125,8 @@ public enum TableFiles {
         ([names] + rows).map(CSVText.line).joined()
     }
 
-    /// The non-empty records of a CSV text with their line numbers (1-based; quoted fields may span lines).
+    /// The non-empty records of a CSV text with the line each starts on (1-based; quoted fields may span lines):
+    /// messages call it the row, as vae's do, which is the line an editor shows.
     static func records(_ text: String, source: String) throws(InputError) -> [(line: Int, fields: [String])] {
         var records: [(line: Int, fields: [String])] = []
         var fields: [String] = []
@@ -161,7 +172,7 @@ public enum TableFiles {
             }
             i += 1
         }
-        if quoted { throw InputError("\(source), line \(recordLine): a quoted field is not closed") }
+        if quoted { throw InputError("\(source), row \(recordLine): a quoted field is not closed") }
         return records
     }
 }

@@ -7,8 +7,14 @@ import VAEProtocol
 
 extension Vaectl {
     struct Decode: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Turn latent codes into images (or a table model's rows).",
+            usage: """
+                vaectl decode [--z <z> ...] [--z-file <z-file>] [-o <output>]
+                              [--out-dir <out-dir>] [--grid <grid>] [--json]
+                              [--socket <socket>] [--timeout <timeout>] [--model <model>]
+                """,
             discussion: """
                 Codes come from --z (one code per option), from --z-file, or from standard input: encode --json \
                 output ({"z": [[…]]}), a JSON array of codes, one code as a flat array, JSON Lines of these (one per \
@@ -37,9 +43,8 @@ extension Vaectl {
                     throw ValidationError(error.message)
                 }
             }
-            if output.isEmpty { throw ValidationError("give -o FILE or --out-dir DIR for the decoded images") }
             if output.output == "-" && json {
-                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+                throw ValidationError("-o - writes the PNG (or CSV) to standard output; --json cannot share it")
             }
         }
 
@@ -63,6 +68,7 @@ extension Vaectl {
             let z = try readCodes()
             let session = try Session(connection)
             let described = try session.model(model.model)
+            try output.check(for: described, results: "decoded")
             let maxBatch = try session.hello().maxBatch
             if described.isTable { return try decodeRows(z, session: session, model: described, maxBatch: maxBatch) }
             var images: [PixelImage] = []
@@ -79,10 +85,7 @@ extension Vaectl {
 
         /// A table model's decoded rows, as CSV.
         func decodeRows(_ z: [[Double]], session: Session, model described: ModelDescription, maxBatch: Int) throws {
-            guard let file = output.output else {
-                throw Failure(
-                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -), not --out-dir")
-            }
+            let file = output.output!  // checked by `output.check(for:results:)`
             var rows: [[String]] = []
             for start in stride(from: 0, to: z.count, by: maxBatch) {
                 let params = DecodeParams(model: model.model, codes: Array(z[start..<min(start + maxBatch, z.count)]))

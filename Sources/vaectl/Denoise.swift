@@ -6,8 +6,16 @@ import VAEProtocol
 
 extension Vaectl {
     struct Denoise: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Clean images (or table rows) up through the model: each comes back as decode(mu(x)).",
+            usage: """
+                vaectl denoise <files> ... [--index <index>] [--resize] [-o <output>]
+                               [--out-dir <out-dir>] [--grid <grid>]
+                               [--drop-column <drop-column> ...] [--json]
+                               [--socket <socket>] [--timeout <timeout>]
+                               [--model <model>]
+                """,
             discussion: """
                 With --out-dir each result is named after its input (scan.png → DIR/scan.png; image 5 of an IDX \
                 file → DIR/<file>-5.png). With -o one input gives one PNG and several give a grid. --json prints the \
@@ -36,11 +44,13 @@ extension Vaectl {
         }
 
         func run() throws {
+            try scaling.checkNoValue()
             if input.files.contains(where: isTableFile) { return try denoiseRows() }
             if !drop.columns.isEmpty { throw Failure(.usage, "--drop-column is for CSV files (a table model's)") }
             let images = try input.read()
             let session = try Session(connection)
             let (described, inputs, maxBatch) = try session.fit(images, model: model.model, resize: scaling.resize)
+            try output.check(for: described, results: "denoised")
             var results: [PixelImage] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]
@@ -57,13 +67,11 @@ extension Vaectl {
         /// CSV files for a table model: the denoised rows as one CSV file under the inputs' header.
         func denoiseRows() throws {
             try checkTableOptions(index: input.index, resize: scaling.resize)
-            guard let file = output.output, output.grid == nil else {
-                throw Failure(.usage, "a table model's rows go to one CSV file: give -o FILE.csv (or -o -), not "
-                              + (output.grid == nil ? "--out-dir" : "--grid"))
-            }
             let session = try Session(connection)
             let (described, inputs, columns, maxBatch) = try session.fitRows(
                 input.files, model: model.model, drop: drop.columns)
+            try output.checkTable(model: described.name, results: "denoised")
+            let file = output.output!  // checked just above
             var rows: [[String]] = []
             for start in stride(from: 0, to: inputs.count, by: maxBatch) {
                 let chunk = inputs[start..<min(start + maxBatch, inputs.count)]

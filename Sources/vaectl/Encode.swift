@@ -5,8 +5,14 @@ import VAEProtocol
 
 extension Vaectl {
     struct Encode: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Turn images (or table rows) into latent codes: one line each, or JSON for decode --z-file.",
+            usage: """
+                vaectl encode <files> ... [--index <index>] [--resize] [--sample]
+                              [--seed <seed>] [--drop-column <drop-column> ...] [--json]
+                              [--socket <socket>] [--timeout <timeout>] [--model <model>]
+                """,
             discussion: """
                 z is mu unless --sample draws it from the posterior (a VAE's). Text output: the input, then its z. \
                 JSON output: {"inputs": […], "z": [[…]], "mu": [[…]], "logvar": [[…]]} (an AE has z only). Inputs \
@@ -31,6 +37,7 @@ extension Vaectl {
         }
 
         func run() throws {
+            try scaling.checkNoValue()
             if input.files.contains(where: isTableFile) { return try encodeRows() }
             if !drop.columns.isEmpty { throw Failure(.usage, "--drop-column is for CSV files (a table model's)") }
             let images = try input.read()

@@ -7,8 +7,14 @@ import VAEJSON
 
 extension Vaectl {
     struct Noise: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Corrupt images the way the trainer does (no daemon needed), to try denoise on.",
+            usage: """
+                vaectl noise <files> ... --fraction <fraction> [--index <index>]
+                             [--seed <seed>] [--resize <HEIGHTxWIDTH>] [-o <output>]
+                             [--out-dir <out-dir>] [--grid <grid>] [--json]
+                """,
             discussion: """
                 Each pixel, with probability --fraction, gets |N(0, 1)| added, and the result is clipped to [0, 1]: \
                 the trainer's --noise corruption. The same seed and inputs give the same output. --fraction 0 \
@@ -40,6 +46,7 @@ extension Vaectl {
         }
 
         func run() throws {
+            try output.checkImages(command: "noise")
             var inputs = try input.read()
             if let resize {
                 inputs = try ImageFiles.conform(inputs, height: resize.height, width: resize.width, model: "", resize: true)

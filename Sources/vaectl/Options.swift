@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VAEClient
 
 // vaectl's global options: `Vaectl` declares these groups, so they are read before or after the command name
@@ -40,8 +41,8 @@ struct JSONOption: ParsableArguments {
 struct ImageInputOptions: ParsableArguments {
     @Argument(
         help: """
-            PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz); - reads one from standard \
-            input. A table model's rows: CSV files (encode, denoise).
+            PNG files (grey, RGB or RGBA, 8 or 16 bits) or IDX files (plain or .gz), not JPEG (convert it to PNG \
+            first); - reads one from standard input. A table model's rows: CSV files (encode, denoise).
             """)
     var files: [String] = []
 
@@ -69,10 +70,26 @@ struct ImageInputOptions: ParsableArguments {
 struct ResizeOption: ParsableArguments {
     @Flag(
         help: """
-            Scale images of another size to the model's (area average when shrinking, bilinear when growing; the \
-            aspect ratio is not kept).
+            Scale images of another size to the model's HxW (a flag: it takes no value; area average when \
+            shrinking, bilinear when growing; the aspect ratio is not kept).
             """)
     var resize = false
+
+    /// Refuses `--resize 28x28`: `vae train --resize` and `vaectl noise --resize` take HxW, so users type a size
+    /// here too, and the flag would leave it to be read as an input file ("cannot read 28x28").
+    /// - Parameter arguments: the command line (without the executable).
+    func checkNoValue(in arguments: [String] = Array(CommandLine.arguments.dropFirst())) throws {
+        guard resize else { return }
+        for (option, value) in zip(arguments, arguments.dropFirst()) where option == "--resize" {
+            let looksLikeSize = value.wholeMatch(of: #/[0-9]+[xX×][0-9]+/#) != nil
+            if looksLikeSize && !FileManager.default.fileExists(atPath: value) {
+                throw Failure(
+                    .usage,
+                    "--resize \(value): vaectl's --resize takes no value; it scales each image to the model's own "
+                        + "HxW: give --resize alone")
+            }
+        }
+    }
 }
 
 /// An image size given as HEIGHTxWIDTH (`28x28`; `×` works too), the order vaectl prints sizes in.
@@ -96,11 +113,14 @@ struct ImageSize: ExpressibleByArgument, Equatable {
 /// Where output images go.
 struct ImageOutputOptions: ParsableArguments {
     @Option(
-        name: .shortAndLong, help: "Write one PNG: the image, or a grid when there are several (- for standard output)."
-    )
+        name: .shortAndLong,
+        help: """
+            Write one PNG: the image, or a grid when there are several; a table model's rows: one CSV file, \
+            NAME.csv (- for standard output).
+            """)
     var output: String?
 
-    @Option(help: "Write one PNG per image into this folder (created if missing).")
+    @Option(help: "Write one PNG per image into this folder (created if missing; images only).")
     var outDir: String?
 
     @Option(help: "Columns of the grid written by -o (default: the square root of the count, rounded up).")

@@ -6,8 +6,15 @@ import VAEProtocol
 
 extension Vaectl {
     struct Sample: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Draw new images from the model: a PNG grid, or one PNG per image.",
+            usage: """
+                vaectl sample [-n <count>] [--seed <seed>] [--temperature <temperature>]
+                              [-o <output>] [--out-dir <out-dir>] [--grid <grid>]
+                              [--json] [--socket <socket>] [--timeout <timeout>]
+                              [--model <model>]
+                """,
             discussion: """
                 The same model, seed and count give the same codes z, bit for bit, and the same images to float \
                 rounding (the daemon may batch them with other requests). Without --seed the daemon draws one and \
@@ -31,26 +38,21 @@ extension Vaectl {
             if let temperature, !(temperature > 0 && temperature.isFinite) {
                 throw ValidationError("--temperature must be a finite number above 0 (got \(temperature))")
             }
-            if output.isEmpty && !json {
-                throw ValidationError("give -o FILE (a grid) or --out-dir DIR for the images")
-            }
             if output.output == "-" && json {
-                throw ValidationError("-o - writes the PNG to standard output; --json cannot share it")
+                throw ValidationError("-o - writes the PNG (or CSV) to standard output; --json cannot share it")
             }
         }
 
         func run() throws {
             let session = try Session(connection)
             let described = try session.model(model.model)
+            // Without -o or --out-dir an image model's run prints the codes with --json and writes nothing.
+            try output.check(for: described, results: "sampled", required: !json)
             let maxBatch = try session.hello().maxBatch
             var seed = self.seed
             var images: [PixelImage] = []
             var rows: [[String]] = []
             var z: [JSONValue] = []
-            if described.isTable && output.output == nil {
-                throw Failure(
-                    .usage, "model '\(described.name)' is a table model: give -o FILE.csv (or -o -) for its rows")
-            }
             for start in stride(from: 0, to: count, by: maxBatch) {
                 var request = params(start: start, count: min(maxBatch, count - start), seed: seed)
                 if described.isTable { request.output = nil }
@@ -79,7 +81,7 @@ extension Vaectl {
             if described.isTable, let file = output.output {
                 return try writeTable(rows, model: described, to: file, json: json)
             }
-            // Without -o or --out-dir (allowed with --json) nothing is written and "files" is empty.
+            // Without -o or --out-dir (allowed with --json for images) nothing is written and "files" is empty.
             try ImageWriter(options: output).writeAndReport(
                 images, names: numberedNames("sample", count: images.count), json: json,
                 members: [

@@ -5,8 +5,13 @@ import VAEProtocol
 
 extension Vaectl {
     struct Stats: ParsableCommand {
+        // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
         static let configuration = CommandConfiguration(
             abstract: "Show the daemon's counters: requests, errors, models, latency percentiles, request sizes.",
+            usage: """
+                vaectl stats [--prometheus] [--json] [--socket <socket>]
+                             [--timeout <timeout>]
+                """,
             discussion: "--json prints the daemon's stats result; --prometheus its Prometheus text instead.")
 
         @OptionGroup var connection: ConnectionOptions

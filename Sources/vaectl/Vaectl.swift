@@ -3,15 +3,21 @@ import Foundation
 
 @main
 struct Vaectl: ParsableCommand {
+    // Usage within 80 columns: argument-parser prints its generated usage as one line, here and after errors.
     static let configuration = CommandConfiguration(
         commandName: "vaectl",
         abstract: "Talk to vaed: sample, denoise, encode and decode images, inspect the daemon, load-test it.",
+        usage: """
+            vaectl [--socket <socket>] [--timeout <timeout>] [--model <model>]
+                   [--json] <subcommand>
+            """,
         discussion: """
             The socket is --socket, else $VAED_SOCKET, else $XDG_RUNTIME_DIR/vaed.sock, else \
             /tmp/vaed-<uid>/vaed.sock, as for vaed. Images in are PNG (grey, RGB or RGBA, 8 or 16 bits) or IDX files \
-            (- reads one from standard input); images out are 8-bit PNG, grey or RGB as the model's, written \
-            atomically. A table model's rows are CSV files in (encode, denoise, bench --input) and out (decode, \
-            sample, denoise).
+            (- reads one from standard input; JPEG is not read: convert it to PNG first); images out are 8-bit PNG, \
+            grey or RGB as the model's, written atomically. A table model's rows are CSV files in (encode, denoise, \
+            bench --input) and out (decode, sample, denoise: -o NAME.csv or -o -); an -o of the other format is \
+            refused.
 
             The options below are global: they go before the command or after it (vaectl --socket PATH --model \
             digits sample -n 16 -o grid.png), and a command ignores those it has no use for.

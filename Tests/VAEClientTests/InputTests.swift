@@ -66,7 +66,8 @@ struct InputTests {
                 width: 40, height: 32, channels: 1, pixels: [UInt8](repeating: 200, count: 1280)))
         #expect(
             thrownMessage { _ = try ImageFiles.conform([image], height: 28, width: 28, model: "digits", resize: false) }
-                == "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; pass --resize to scale it")
+                == "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; "
+                    + "add the flag --resize (no value) to scale it to the model's size")
         let resized = try ImageFiles.conform([image], height: 28, width: 28, model: "digits", resize: true)
         #expect(
             resized[0].image.width == 28 && resized[0].image.height == 28

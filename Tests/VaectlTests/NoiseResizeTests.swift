@@ -25,3 +25,30 @@ extension VaectlTests {
         #expect(try vaectl(["noise", "--help"]).text.contains("--resize <HEIGHTxWIDTH>"))
     }
 }
+
+/// encode's and denoise's --resize is a flag (the model gives the size): a size after it is refused, not read as a
+/// file, unless a file of that name exists.
+extension VaectlTests {
+    @Test func resizeFlagTakesNoValue() throws {
+        let directory = temporaryDirectory()
+        let daemon = try testDaemon()
+        let socket = ["--socket", daemon.socket]
+        try PNG.write(PixelImage(width: 40, height: 32, channels: 1, pixels: [UInt8](repeating: 99, count: 1280)),
+                      to: "\(directory)/big.png")
+        for command in [["encode"], ["denoise", "-o", "o.png"]] {
+            let refused = try vaectl(command + ["--resize", "28x28", "big.png"] + socket, directory: directory)
+            #expect(
+                refused.status == 64
+                    && refused.error == "vaectl: error: --resize 28x28: vaectl's --resize takes no value; it scales "
+                    + "each image to the model's own HxW: give --resize alone\n",
+                "\(command): \(refused.error)")
+        }
+        // An input file that happens to be called 28x28 is read as one.
+        try PNG.write(squareImage(), to: "\(directory)/28x28")
+        let named = try vaectl(["encode", "--resize", "28x28", "big.png"] + socket, directory: directory)
+        #expect(named.status == 0 && named.text.hasPrefix("28x28\t"), "\(named.error)")
+        let plain = try vaectl(["encode", "--resize", "big.png"] + socket, directory: directory)
+        #expect(plain.status == 0 && plain.text.hasPrefix("big.png\t"), "\(plain.error)")
+        #expect(daemon.stop() == 0)
+    }
+}

@@ -95,10 +95,10 @@ struct TableDenoiseBenchTests {
                 "t.csv has 2 columns, but model 'plain' takes rows of 3"))
         #expect(
             try refusal("temperature,pressure,humidity\n1,2,3\n4,5\n", ["t.csv"] + out).contains(
-                "t.csv, line 3: 2 fields, but the header has 3"))
+                "t.csv, row 3 has 2 cells but the header has 3 columns"))
         #expect(
             try refusal("temperature,pressure,humidity\n1,warm,3\n", ["t.csv"] + out).contains(
-                "line 2, column 'pressure': 'warm' is not a finite number"))
+                "row 2, column 'pressure': 'warm' is not a finite number"))
         #expect(
             try refusal(nil, ["days.csv"] + out).contains("has a column 'season' that model 'weather' does not know"))
         #expect(
@@ -110,7 +110,7 @@ struct TableDenoiseBenchTests {
         #expect(try refusal(nil, ["days.csv", "x.png"] + out).contains("x.png is not a CSV file"))
         #expect(
             try refusal(nil, ["days.csv", "--drop-column", "season", "--out-dir", "\(directory)/d"]).contains(
-                "give -o FILE.csv (or -o -), not --out-dir"))
+                "give -o FILE.csv (or -o - for standard output) for the denoised rows, not --out-dir"))
         #expect(
             try refusal(nil, ["x.png", "--drop-column", "season", "-o", "\(directory)/o.png"], model: "grey")
                 .contains("--drop-column is for CSV files"))

@@ -66,7 +66,7 @@ struct TableTests {
             "column 2 is 'humidity', but model 'weather' takes 'pressure' there"))
         #expect(try refusal("temperature,pressure\n1,2\n").contains("has no column 'humidity'"))
         #expect(try refusal("temperature,pressure,humidity\n1,x,3\n").contains(
-            "line 2, column 'pressure': 'x' is not a finite number"))
+            "row 2, column 'pressure': 'x' is not a finite number"))
         #expect(try refusal("temperature,pressure,humidity\n1,2,3\n", ["--drop-column", "nope"]).contains(
             "has no column 'nope' to drop"))
         #expect(daemon.stop() == 0)

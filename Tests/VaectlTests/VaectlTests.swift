@@ -388,6 +388,9 @@ struct VaectlTests {
             PixelImage(width: 40, height: 32, channels: 1, pixels: [UInt8](repeating: 99, count: 1280)),
             to: "\(directory)/big.png")
         try Data("not an image".utf8).write(to: URL(fileURLWithPath: "\(directory)/junk.png"))
+        // A JPEG's start: its markers are enough to know it, with nothing that decodes.
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8)).write(
+            to: URL(fileURLWithPath: "\(directory)/photo.jpg"))
         let cases: [([String], Int32, String)] = [
             // 64 (EX_USAGE, as vae and vaed): usage, and inputs that cannot be used.
             (
@@ -397,9 +400,21 @@ struct VaectlTests {
             (["encode", "--model", "digits", "\(directory)/junk.png"], 64, "junk.png is neither a PNG nor an IDX file"),
             (
                 ["denoise", "--model", "digits", "\(directory)/big.png", "-o", "o.png"], 64,
-                "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; pass --resize to scale it"
+                "big.png is 32×40 pixels (height×width), but model 'digits' takes 28×28; add the flag --resize (no "
+                    + "value) to scale it to the model's size"
             ),
-            (["sample", "--model", "digits"], 64, "give -o FILE (a grid) or --out-dir DIR for the images"),
+            (
+                ["sample", "--model", "digits"], 64,
+                "give -o FILE (a PNG grid) or --out-dir DIR for the sampled images"
+            ),
+            (
+                ["encode", "--model", "digits", "\(directory)/photo.jpg"], 64,
+                "photo.jpg is a JPEG file; vaectl reads PNG and IDX files, not JPEG: convert it to PNG first"
+            ),
+            (
+                ["denoise", "--model", "digits", "--resize", "28x28", "\(directory)/big.png", "-o", "o.png"], 64,
+                "--resize 28x28: vaectl's --resize takes no value; it scales each image to the model's own HxW"
+            ),
             (["sample", "--model", "digits", "-n", "0", "-o", "x.png"], 64, "-n/--count must be at least 1"),
             (["decode", "--model", "digits", "--z", "1,x", "-o", "x.png"], 64, "'x' is not a finite number"),
             (["encode", "--model", "digits", "\(directory)/ok.png", "--index", "2"], 64, "picks images of IDX files"),

@@ -2,6 +2,9 @@
 """Sample new images from vaed and write them as one PNG grid, with the Python standard library only.
 
     python3 Tools/examples/sample_digits.py -n 64 --seed 7 -o digits.png [--model NAME] [--socket PATH]
+
+The grid is grey or RGB as the model's images are. A table model samples rows, not images: it is refused (vaectl
+--model NAME sample -n N -o rows.csv writes them).
 """
 
 import argparse
@@ -14,18 +17,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # Tools/, for vaec
 from vaeclient import Client, VaedError, png_bytes  # noqa: E402
 
 
-def grid(images: list[bytes], height: int, width: int, columns: int, padding: int = 2) -> tuple[bytes, int, int]:
-    """Lays grey images out in a grid with black padding, as `vaectl sample` and the trainer do."""
+def grid(images: list[bytes], height: int, width: int, channels: int, columns: int,
+         padding: int = 2) -> tuple[bytes, int, int]:
+    """Lays images (rows of width × channels bytes) out in a grid with black padding, as `vaectl sample` and the
+    trainer do."""
     rows = math.ceil(len(images) / columns)
     grid_width, grid_height = columns * (width + padding) + padding, rows * (height + padding) + padding
-    pixels = bytearray(grid_width * grid_height)
+    pixels = bytearray(grid_width * grid_height * channels)
+    row = width * channels
     for index, image in enumerate(images):
         top = padding + (index // columns) * (height + padding)
         left = padding + (index % columns) * (width + padding)
         for y in range(height):
-            start = (top + y) * grid_width + left
-            pixels[start:start + width] = image[y * width:(y + 1) * width]
+            start = ((top + y) * grid_width + left) * channels
+            pixels[start:start + row] = image[y * row:(y + 1) * row]
     return bytes(pixels), grid_width, grid_height
+
+
+def named_model(models: list[dict], name: str | None) -> dict | None:
+    """The model a request naming `name` (or none) runs on, or None when the daemon will refuse it."""
+    matching = [m for m in models if name in (None, m["name"])]
+    return matching[0] if len(matching) == 1 else None
 
 
 def several_models(error: VaedError) -> str:
@@ -43,9 +55,15 @@ def main() -> int:
     args = parser.parse_args()
     try:
         with Client(args.socket) as vaed:
-            # call() is the raw protocol: images come back as {"u8": base64} items, whatever numpy there is.
+            model = named_model(vaed.models(), args.model)
+            if model is not None and model.get("data", {}).get("kind") == "table":
+                name = model["name"]
+                print(f"sample_digits: model '{name}' is a table model and this example samples images; for its "
+                      f"rows: vaectl --model {name} sample -n {args.count} -o rows.csv", file=sys.stderr)
+                return 2
+            # call() is the raw protocol: images come back as {"u8": base64} items, whatever numpy there is. An
+            # unknown or missing model name is the daemon's to refuse.
             result = vaed.call("sample", model=args.model, count=args.count, seed=args.seed, output="u8")
-            model = next(m for m in vaed.models() if args.model in (None, m["name"]))
     except VaedError as error:
         print(f"sample_digits: {several_models(error) if error.type == 'model_required' else error}", file=sys.stderr)
         return 1
@@ -53,10 +71,12 @@ def main() -> int:
         print(f"sample_digits: {error}", file=sys.stderr)
         return 1
     images = [base64.b64decode(item["u8"]) for item in result["images"]]
-    height, width = model["image"]["height"], model["image"]["width"]
-    pixels, grid_width, grid_height = grid(images, height, width, math.ceil(math.sqrt(len(images))))
-    Path(args.output).write_bytes(png_bytes(grid_width, grid_height, pixels))
-    print(f"wrote {args.output}: {len(images)} images of {height}x{width}, seed {result['seed']}")
+    # The request succeeded, so it named a model or the daemon serves one: `model` is it.
+    height, width, channels = model["image"]["height"], model["image"]["width"], model["image"].get("channels", 1)
+    pixels, grid_width, grid_height = grid(images, height, width, channels, math.ceil(math.sqrt(len(images))))
+    Path(args.output).write_bytes(png_bytes(grid_width, grid_height, pixels, channels))
+    colour = "" if channels == 1 else " RGB"
+    print(f"wrote {args.output}: {len(images)}{colour} images of {height}x{width}, seed {result['seed']}")
     return 0
 
 

@@ -335,19 +335,28 @@ def test_sample_digits_writes_a_png_grid_with_the_standard_library(daemon, tmp_p
 
 def decode_grey_png(data: bytes) -> bytes:
     """Pixels of an 8-bit grey, non-interlaced PNG (filters undone), for comparing two encoders' output."""
+    assert data[25] == 0, "colour type 0: grey"
+    return decode_png(data)
+
+
+def decode_png(data: bytes) -> bytes:
+    """Pixels of an 8-bit grey or RGB (colour type 0 or 2), non-interlaced PNG, filters undone."""
     width, height = png_size(data)
+    channels = {0: 1, 2: 3}[data[25]]
+    stride = width * channels
     offset, compressed = 8, b""
     while offset < len(data):
         length, kind = struct.unpack(">I4s", data[offset:offset + 8])
         if kind == b"IDAT":
             compressed += data[offset + 8:offset + 8 + length]
         offset += 12 + length
-    raw, rows, previous = zlib.decompress(compressed), [], bytearray(width)
+    raw, rows, previous = zlib.decompress(compressed), [], bytearray(stride)
     for y in range(height):
-        kind, row = raw[y * (width + 1)], bytearray(raw[y * (width + 1) + 1:(y + 1) * (width + 1)])
-        for x in range(width):
-            left, up = row[x - 1] if x else 0, previous[x]
-            upper_left = previous[x - 1] if x else 0
+        kind, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            # Filters work on bytes; the byte to the left is the same channel of the pixel before.
+            left, up = row[x - channels] if x >= channels else 0, previous[x]
+            upper_left = previous[x - channels] if x >= channels else 0
             if kind == 1:
                 row[x] = (row[x] + left) & 255
             elif kind == 2:
@@ -361,6 +370,37 @@ def decode_grey_png(data: bytes) -> bytes:
         rows.append(bytes(row))
         previous = row
     return b"".join(rows)
+
+
+def test_sample_digits_writes_rgb_grids_for_rgb_models_and_refuses_table_models(tmp_path):
+    vectors = ROOT / "Formats" / "vectors"
+    running = Daemon(tmp_path, {"weather": vectors / "table-gaussian-f32.vaez", "rgb": vectors / "image-rgb-f32.vaez"})
+    try:
+        out = tmp_path / "rgb.png"
+        result = run_example("sample_digits.py", "--model", "rgb", "-n", "5", "--seed", "3", "-o", out,
+                             socket_path=running.socket)
+        assert result.returncode == 0, result.stderr
+        assert "5 RGB images of 2x2, seed 3" in result.stdout
+        data = out.read_bytes()
+        assert data[25] == 2, "colour type 2: an RGB PNG"
+        assert png_size(data) == (3 * 4 + 2, 2 * 4 + 2), "3 columns of 2x2 images, 2 pixels of black around each"
+        # vaectl's grid of the same request holds the same pixels: each image's RGB bytes in place.
+        ours = tmp_path / "vaectl.png"
+        subprocess.run([str(require_built(VAECTL)), "--model", "rgb", "sample", "-n", "5", "--seed", "3", "-o",
+                        str(ours), "--socket", running.socket], check=True, capture_output=True, timeout=120)
+        assert decode_png(ours.read_bytes()) == decode_png(data)
+        with vaeclient.Client(running.socket, model="rgb") as vaed:
+            first = vaed.sample(5, seed=3, output="u8").images[0]
+        pixels = decode_png(data)
+        assert pixels[(2 * 14 + 2) * 3:(2 * 14 + 4) * 3] == first[0].tobytes(), "image 0's top row at (2, 2)"
+
+        table = run_example("sample_digits.py", "--model", "weather", "-n", "3", "-o", tmp_path / "w.png",
+                            socket_path=running.socket)
+        assert table.returncode == 2 and not (tmp_path / "w.png").exists()
+        assert ("model 'weather' is a table model and this example samples images; for its rows: "
+                "vaectl --model weather sample -n 3 -o rows.csv") in table.stderr, table.stderr
+    finally:
+        assert running.stop() == 0
 
 
 def test_denoise_folder_in_python_and_shell_give_the_daemons_images(daemon, tmp_path):
@@ -411,5 +451,9 @@ def test_examples_ask_for_model_when_the_daemon_serves_several(tmp_path):
 def test_png_bytes_checks_its_size():
     with pytest.raises(ValueError):
         vaeclient.png_bytes(2, 2, b"\x00" * 3)
+    with pytest.raises(ValueError):
+        vaeclient.png_bytes(2, 2, b"\x00" * 4, channels=3)
     assert decode_grey_png(vaeclient.png_bytes(3, 2, bytes(range(6)))) == bytes(range(6))
+    rgb = vaeclient.png_bytes(3, 2, bytes(range(18)), channels=3)
+    assert rgb[25] == 2 and decode_png(rgb) == bytes(range(18))
     assert base64.b64decode(vaeclient.png_image(b"abc")["png"]) == b"abc"
