@@ -80,14 +80,11 @@ public enum TableFiles {
         return rows
     }
 
-    /// The cells vae train reads as missing (its CSVReader's markers, in VAEDataImport, which the client does not
-    /// link): refused in the same words, so that a file gets one message whichever tool reads it.
-    static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "none"]
-
-    /// A cell's number; `place` ("days.csv, row 3, column 'pressure'") starts the message when it is none.
+    /// A cell's number (a missing one refused in vae's words, so that a file gets one message whichever tool reads
+    /// it); `place` ("days.csv, row 3, column 'pressure'") starts the message when it is none.
     static func number(_ cell: String, at place: String) throws(InputError) -> Double {
         let text = cell.trimmingSpaces
-        if missingMarkers.contains(text) { throw InputError("\(place): missing value ('\(text)'); fill or drop it") }
+        if CSVText.missingMarkers.contains(text) { throw InputError("\(place): missing value ('\(text)'); fill or drop it") }
         guard let value = Double(text), value.isFinite, Float(value).isFinite else {
             throw InputError("\(place): '\(text.prefix(40))' is not a finite number")
         }

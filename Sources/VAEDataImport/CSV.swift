@@ -10,7 +10,7 @@ import VAEFiles
 /// cell, or an empty or missing one ("", NA, N/A, NaN, nan, null, NULL, None), is refused with its row (the line
 /// number in the file, as an editor shows it) and column name. The table is split by fraction and standardised.
 enum CSVReader {
-    static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "NAN", "null", "NULL", "None", "none"]
+    static let missingMarkers = CSVText.missingMarkers
 
     static func load(_ path: String, options: DataImportOptions) throws(DataError) -> DatasetSplit {
         let table = try parse(
