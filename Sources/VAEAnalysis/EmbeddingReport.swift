@@ -84,8 +84,9 @@ package struct EmbeddingReport: Sendable {
             ("test \(items)", "\(r.testImages); the first \(r.embeddingPoints) for trustworthiness,"),
             ("", "continuity and silhouette (input: \(inputSpace))"),
             ("fitted on", "the first \(r.fitPoints) of \(r.trainingImages) training \(items)"),
-            ("", "(PCA, and the kNN classifiers on each embedding)"),
-        ] + (r.model.nearestNeighbourAccuracy == nil ? [("labels", "none: no kNN accuracy or silhouette")] : [])
+        ] + (r.model.nearestNeighbourAccuracy == nil
+            ? [("", "(PCA)"), ("labels", "none: no kNN accuracy or silhouette")]
+            : [("", "(PCA, and the kNN classifiers on each embedding)")])
         var lines = header.map { $0.0.padding(toLength: 24, withPad: " ", startingAt: 0) + $0.1 }
         func cell(_ x: Double?) -> String {
             let text = x.map { $0.isFinite ? String(format: "%.4f", $0) : "n/a" } ?? "n/a"

@@ -97,9 +97,10 @@ public enum TableFiles {
     {
         if let features {
             if let extra = names.first(where: { !features.contains($0) }) {
-                throw InputError("\(source) has a column '\(extra)' that model '\(model)' does not know; its columns "
-                                 + "are \(features.joined(separator: ", ")) "
-                                 + "(leave one out with --drop-column \(extra))")
+                // Most often the label column the model was trained with: the daemon takes features only.
+                throw InputError("\(source) has a column '\(extra)' that is not one of model '\(model)''s features "
+                                 + "(\(features.joined(separator: ", "))); vaectl sends features only: leave a label "
+                                 + "column out with --drop-column \(extra)")
             }
             if let missing = features.first(where: { !names.contains($0) }) {
                 throw InputError("\(source) has no column '\(missing)', which model '\(model)' needs")

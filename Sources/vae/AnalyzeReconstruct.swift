@@ -21,7 +21,7 @@ extension VAECommand {
                 [0,1]) and the figure has three rows: clean, noisy, denoised. -o NAME.png writes the bare grid \
                 (2-pixel padding); -o NAME.svg adds the title and row names. A table model's reconstructions are \
                 numbers: -o NAME.csv writes each test row (`input`) followed by its reconstruction, in the data's \
-                units (the pixel noise of --noise does not apply to tables).
+                units, under `item` (the row's line in the CSV file, else its index in the test split) (the pixel noise of --noise does not apply to tables).
                 """
         )
 

@@ -18,7 +18,7 @@ extension VAECommand {
                 Without DATA, encodes the model's own data (clean, in order; only the model's class if it was \
                 trained on one): the test split, the training split or both (--split), from the dataset the model \
                 records — for your own data, the file or folder it was trained on, read and split again the same \
-                way (--data names where it is now).
+                way (--data names where it is now). --limit N keeps the first N items written.
 
                 With DATA (a folder of PNG/JPEG images, an .npy, .npz or .csv file), encodes every item of it, in \
                 order, out of sample: no split, no class filter, no new statistics. Images are converted to the \
@@ -60,6 +60,7 @@ extension VAECommand {
 
         func run() throws {
             try AnalysisArguments.checkOutput(output, extensions: [".csv", ".npy"])
+            if let limit = input.limit, limit < 1 { throw userError("--limit must be at least 1 (got \(limit))") }
             if newData != nil { try checkNewDataOptions() }
             let model = try input.loadModel()
             if logvar && model.architecture.kind != .vae {
@@ -84,9 +85,17 @@ extension VAECommand {
                 sets = [("test", try input.testSet(of: model))]
             } else {
                 let both = try AnalysisArguments.analysis { () throws(AnalysisError) in
-                    try model.trainingAndTestSets(dataset: input.dataset, directory: input.data, limit: input.limit)
+                    try model.trainingAndTestSets(dataset: input.dataset, directory: input.data)
                 }
                 sets = split == .train ? [("train", both.training)] : [("train", both.training), ("test", both.test)]
+                // --limit keeps the first N items written, whichever splits they come from.
+                if let limit = input.limit {
+                    var left = limit
+                    sets = sets.map { set in
+                        defer { left -= min(left, set.items.count) }
+                        return (set.name, set.items.prefix(min(left, set.items.count)))
+                    }.filter { $0.items.count > 0 }
+                }
             }
             let classNames = input.classNames(of: model)
             return sets.map { set in

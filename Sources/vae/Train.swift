@@ -109,7 +109,7 @@ extension VAECommand {
         @Flag(help: "Continue from the checkpoint in the output folder.")
         var resume = false
 
-        @Flag(help: "Train again in an output folder that holds an earlier run (its model and checkpoint are replaced).")
+        @Flag(help: "Train again in an output folder that holds an earlier run: its model, checkpoint, metrics and epoch images are removed first.")
         var overwrite = false
 
         func validate() throws {
@@ -178,10 +178,13 @@ extension VAECommand {
             configuration.beta = beta
             configuration.klWarmupEpochs = klWarmup
             configuration.learningRateSchedule = lrSchedule
-            if !resume && !overwrite, let earlier = Self.earlierRun(in: configuration.outputDirectory) {
-                throw userError(
-                    "\(configuration.outputDirectory) already holds a training run (\(earlier)): --resume continues it, "
-                        + "--overwrite trains again in its place, or choose another --out")
+            if !resume, let earlier = Self.earlierRun(in: configuration.outputDirectory) {
+                guard overwrite else {
+                    throw userError(
+                        "\(configuration.outputDirectory) already holds a training run (\(earlier)): --resume continues "
+                            + "it, --overwrite trains again in its place, or choose another --out")
+                }
+                try Self.removeEarlierRun(in: configuration.outputDirectory)
             }
             let trainer: Trainer
             let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
@@ -254,6 +257,21 @@ extension VAECommand {
             let arguments = Array(CommandLine.arguments.dropFirst())
             return (["vae"] + arguments + (arguments.contains("--resume") ? [] : ["--resume"]))
                 .map(shellQuoted).joined(separator: " ")
+        }
+
+        /// Removes what a run writes (model, checkpoint, metrics, the epoch images), so that the folder does not mix
+        /// two runs; other files stay.
+        static func removeEarlierRun(in folder: String) throws {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            let epochImage = /^(reconstruction|sample|manifold)_[0-9]+\.png$/
+            for name in names
+            where ["model.vaez", "checkpoint.vaeckpt", "metrics.jsonl"].contains(name) || name.wholeMatch(of: epochImage) != nil {
+                do {
+                    try FileManager.default.removeItem(atPath: "\(folder)/\(name)")
+                } catch {
+                    throw userError("--overwrite: cannot remove \(folder)/\(name) of the earlier run: \(error.localizedDescription)")
+                }
+            }
         }
 
         /// The files of an earlier run in `folder` ("model.vaez, checkpoint.vaeckpt"), or nil: a new run would

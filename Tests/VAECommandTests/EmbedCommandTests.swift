@@ -59,6 +59,15 @@ struct EmbedCommandTests {
         #expect(all.count == 64 + 24, "the training split, then the test split")
         #expect(all.prefix(64).allSatisfy { $0.split(separator: ",")[1] == "train" })
         #expect(all.suffix(24).allSatisfy { $0.split(separator: ",")[1] == "test" })
+        // --limit keeps the first N items written, from whichever splits (a trial found it ignored for train).
+        for (split, limit, expected) in [("train", 3, ["train", "train", "train"]), ("all", 66, Array(repeating: "train", count: 64) + ["test", "test"])] {
+            let result = try runCommand(
+                vae, ["embed", run, "--data", data, "--split", split, "--limit", "\(limit)", "-o", "\(out)/l.csv"],
+                directory: out)
+            #expect(result.status == 0, "\(result.standardError)")
+            let rows = try String(contentsOfFile: "\(out)/l.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            #expect(rows.map { String($0.split(separator: ",")[1]) } == expected, "--split \(split) --limit \(limit)")
+        }
     }
 
     /// A model trained on a CSV table: embed reads the table again from where the model says it was trained and

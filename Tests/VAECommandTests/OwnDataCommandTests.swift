@@ -102,7 +102,10 @@ struct OwnDataCommandTests {
                 "\(base)/run already holds a training run (model.vaez, checkpoint.vaeckpt): --resume continues it, --overwrite trains again in its place, or choose another --out"),
             "\(again.standardError)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(base)/run/model.vaez")) == model, "left as it was")
+        for name in ["sample_7.png", "notes.txt"] { try Data([1]).write(to: URL(fileURLWithPath: "\(base)/run/\(name)")) }
         #expect(try runCommand(vae, arguments + ["--seed", "2", "--overwrite"], directory: base).status == 0)
+        #expect(!Files.exists("\(base)/run/sample_7.png"), "the earlier run's epoch images go")
+        #expect(Files.exists("\(base)/run/notes.txt"), "other files stay")
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(base)/run/model.vaez")) != model)
         let both = try runCommand(vae, arguments + ["--overwrite", "--resume"], directory: base)
         #expect(both.status == 64 && both.standardError.contains("--resume continues the run in the output folder; --overwrite replaces it"))

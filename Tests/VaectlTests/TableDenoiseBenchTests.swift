@@ -100,7 +100,7 @@ struct TableDenoiseBenchTests {
             try refusal("temperature,pressure,humidity\n1,warm,3\n", ["t.csv"] + out).contains(
                 "row 2, column 'pressure': 'warm' is not a finite number"))
         #expect(
-            try refusal(nil, ["days.csv"] + out).contains("has a column 'season' that model 'weather' does not know"))
+            try refusal(nil, ["days.csv"] + out).contains("has a column 'season' that is not one of model 'weather''s features"))
         #expect(
             try refusal(nil, ["x.png", "-o", "\(directory)/o.png"]).contains(
                 "model 'weather' is a table model; give it CSV files (FILE.csv)"))
@@ -161,7 +161,7 @@ struct TableDenoiseBenchTests {
         }
         #expect(
             try refusal(["--input", "\(directory)/days.csv"], model: "weather").contains(
-                "has a column 'season' that model 'weather' does not know"))
+                "has a column 'season' that is not one of model 'weather''s features"))
         #expect(try refusal(["--payload", "png"], model: "weather").contains("--payload says how images travel"))
         #expect(
             try refusal(["--method", "decode", "--output", "png"], model: "weather").contains(

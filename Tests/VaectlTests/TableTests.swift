@@ -60,7 +60,7 @@ struct TableTests {
             return result.error
         }
         #expect(try refusal("temperature,pressure,humidity,season\n1,2,3,x\n").contains(
-            "has a column 'season' that model 'weather' does not know"))
+            "has a column 'season' that is not one of model 'weather''s features"))
         #expect(try refusal("temperature,pressure,humidity,season\n1,2,3,x\n").contains("--drop-column season"))
         #expect(try refusal("temperature,humidity,pressure\n1,2,3\n").contains(
             "column 2 is 'humidity', but model 'weather' takes 'pressure' there"))

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Fashion-MNIST in 2-D, scored as the Parametric UMAP paper scores it: trains each recipe for each seed with
-`vae train` (z = 2, 30 epochs, 1 thread) and judges it with `vae eval --embedding --json` (trustworthiness and
-continuity at k = 5 on 5,000 test images, 5-NN accuracy fitted on 20,000 training codes, reconstruction MSE), then
-prints each recipe's mean and spread over the seeds beside the paper's figures.
+"""Fashion-MNIST in 2-D, scored as the Parametric UMAP paper scores it: trains each
+recipe for each seed with `vae train` (z = 2, 30 epochs, 1 thread) and judges it
+with `vae eval --embedding --json` (trustworthiness and continuity at k = 5 on
+5,000 test images, 5-NN accuracy fitted on 20,000 training codes, reconstruction
+MSE), then prints each recipe's mean and spread over the seeds beside the
+paper's figures.
 
     python3 Tools/bench/embedding_recipes.py [--out runs/recipes] [--seeds 1,2,3] [--only NAME ...] [--json]
 
@@ -63,10 +65,15 @@ def scored(vae: str, folder: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    recipes = "\n".join(f"  {name}\n      {' '.join(flags) or '(the defaults)'}" for name, flags in RECIPES.items())
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"recipes (the flags beyond --dataset fashion-mnist --z-dim 2 --epochs 30):\n{recipes}\n\n"
+               "It also prints PCA's figures from the same vae eval --embedding and the paper's.")
     parser.add_argument("--out", default="runs/recipes", help="folder for the training runs (default runs/recipes)")
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated training seeds (default 1,2,3)")
-    parser.add_argument("--only", nargs="+", choices=sorted(RECIPES), help="these recipes only")
+    parser.add_argument("--only", nargs="+", choices=sorted(RECIPES), metavar="RECIPE",
+                        help="these recipes only (names below)")
     parser.add_argument("--json", action="store_true", help="print every run's figures as JSON")
     options = parser.parse_args()
     try:

@@ -47,11 +47,11 @@ def several_models(error: VaedError) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Sample images from vaed into one PNG grid.")
-    parser.add_argument("-n", "--count", type=int, default=64)
+    parser.add_argument("-n", "--count", type=int, default=64, help="images to sample (default 64)")
     parser.add_argument("--seed", type=int, help="the same seed gives the same images")
     parser.add_argument("--model", help="needed when the daemon serves several")
     parser.add_argument("--socket", help="default: $VAED_SOCKET, else as vaed")
-    parser.add_argument("-o", "--output", default="digits.png")
+    parser.add_argument("-o", "--output", default="digits.png", help="the PNG grid to write (default digits.png)")
     args = parser.parse_args()
     try:
         with Client(args.socket) as vaed:
@@ -60,7 +60,7 @@ def main() -> int:
                 name = model["name"]
                 print(f"sample_digits: model '{name}' is a table model and this example samples images; for its "
                       f"rows: vaectl --model {name} sample -n {args.count} -o rows.csv", file=sys.stderr)
-                return 2
+                return 1
             # call() is the raw protocol: images come back as {"u8": base64} items, whatever numpy there is. An
             # unknown or missing model name is the daemon's to refuse.
             result = vaed.call("sample", model=args.model, count=args.count, seed=args.seed, output="u8")

@@ -396,7 +396,7 @@ def test_sample_digits_writes_rgb_grids_for_rgb_models_and_refuses_table_models(
 
         table = run_example("sample_digits.py", "--model", "weather", "-n", "3", "-o", tmp_path / "w.png",
                             socket_path=running.socket)
-        assert table.returncode == 2 and not (tmp_path / "w.png").exists()
+        assert table.returncode == 1 and not (tmp_path / "w.png").exists()
         assert ("model 'weather' is a table model and this example samples images; for its rows: "
                 "vaectl --model weather sample -n 3 -o rows.csv") in table.stderr, table.stderr
     finally:
