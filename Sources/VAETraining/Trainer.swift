@@ -133,6 +133,30 @@ package final class Trainer {
     /// - Throws: a `TrainingError` naming the missing or bad file (and row and column, or entry), the empty class,
     ///   or a setting the data does not allow (noise on a table, a class filter on unlabelled data).
     package static func loadData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
+        try selected(try readData(for: configuration), by: configuration)
+    }
+
+    /// As `loadData(for:)`, with the class to train on given by its name (`--class NAME`): found among the data's
+    /// class names (class folders, a label column's values, Fashion-MNIST's names) and set as the configuration's
+    /// class filter.
+    /// - Throws: as `loadData(for:)`, and a `TrainingError` listing the class names when none is `className`.
+    package static func loadData(for configuration: inout TrainingConfiguration, className: String)
+        throws(TrainingError) -> DatasetSplit
+    {
+        let split = try readData(for: configuration)
+        guard let names = split.classNames ?? DatasetKind(argument: split.name)?.classNames else {
+            throw TrainingError("--class \(className): \(split.name) has no class names; give a label number")
+        }
+        guard let label = names.firstIndex(of: className) else {
+            throw TrainingError(
+                "--class \(className): \(split.name) has no such class (its classes: \(names.prefix(20).joined(separator: ", "))\(names.count > 20 ? ", …" : ""))")
+        }
+        configuration.classFilter = label
+        return try selected(split, by: configuration)
+    }
+
+    /// The configured data as read, before the class filter and limit.
+    private static func readData(for configuration: TrainingConfiguration) throws(TrainingError) -> DatasetSplit {
         var split: DatasetSplit
         do {
             if let path = configuration.data {
@@ -155,6 +179,13 @@ package final class Trainer {
         if split.train.layout == .table && configuration.noise > 0 {
             throw TrainingError("--noise (denoising) is defined for pixels in [0, 1]; \(split.name) is a table of standardised features")
         }
+        return split
+    }
+
+    /// `split` with the configuration's class filter and limit applied.
+    private static func selected(_ split: DatasetSplit, by configuration: TrainingConfiguration) throws(TrainingError)
+        -> DatasetSplit
+    {
         var train = split.train, test = split.test
         if let label = configuration.classFilter {
             guard let labels = split.train.labels else {

@@ -88,8 +88,11 @@ extension VAECommand {
         @Option(help: "The learning rate over the run: constant (--lr throughout) or cosine (from --lr down a half cosine to 0 at the last batch).")
         var lrSchedule: LearningRateSchedule = .constant
 
-        @Option(name: [.customLong("class"), .customLong("specific-class")], help: "Train and test on one class only: its label number (class folders are numbered from 0 in sorted order; the log names the class).")
-        var classFilter: Int?
+        @Option(name: [.customLong("class"), .customLong("specific-class")], help: ArgumentHelp("Train and test on one class only: its label number or its name (a class folder's, a label column's value, a Fashion-MNIST class such as 'Ankle boot').", valueName: "class"))
+        var classArgument: String?
+
+        /// `--class` as a label number; nil for none or for a name (resolved once the data is read).
+        var classFilter: Int? { classArgument.flatMap { Int($0) } }
 
         @Option(help: .hidden)
         var limit: Int?
@@ -190,8 +193,13 @@ extension VAECommand {
             let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
             do {
                 try configuration.validate()
-                let data = try Trainer.loadData(for: configuration)
-                logger.info("loaded \(data.name): \(Self.describe(data, classFilter: classFilter))")
+                let data: DatasetSplit
+                if let name = classArgument, classFilter == nil {
+                    data = try Trainer.loadData(for: &configuration, className: name)
+                } else {
+                    data = try Trainer.loadData(for: configuration)
+                }
+                logger.info("loaded \(data.name): \(Self.describe(data, classFilter: configuration.classFilter))")
                 for note in data.notes { logger.notice("note: \(note)") }
                 trainer = try Trainer(configuration: configuration, data: data, logger: logger)
                 if resume {

@@ -36,6 +36,14 @@ struct OwnDataCommandTests {
         let one = try train(["--data", folder, "--test-fraction", "0.25", "--class", "1"])
         #expect(one.status == 0, "stderr: \(one.standardError)")
         #expect((one.standardOutput + one.standardError).contains("images of 8×8, class 1 (light) only"))
+        let named = try train(["--data", folder, "--test-fraction", "0.25", "--class", "light"])
+        #expect(named.status == 0, "stderr: \(named.standardError)")
+        #expect((named.standardOutput + named.standardError).contains("images of 8×8, class 1 (light) only"))
+        let unknown = try train(["--data", folder, "--test-fraction", "0.25", "--class", "medium"])
+        #expect(unknown.status == 1)
+        #expect(
+            unknown.standardError.contains("--class medium: shapes has no such class (its classes: dark, light)"),
+            "\(unknown.standardError)")
     }
 
     @Test func trainsOnAnNPYOfImages() throws {
