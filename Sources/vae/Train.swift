@@ -231,10 +231,14 @@ extension VAECommand {
                     """.utf8))
                 throw ExitCode(130)
             }
+            // A long folder puts the export's options on a continuation line, to stay within 80 columns.
+            var export = "vae export \(shellQuoted(folder))"
+            let options = "--dtype f16 -o \(shellQuoted(datasetName + ".vaez"))"
+            export += export.count + options.count > 80 - 7 ? " \\\n            " + options : " " + options
             print("""
                 model written to \(folder)/model.vaez
                 next: vae inspect \(shellQuoted(folder))
-                      vae export \(shellQuoted(folder)) --dtype f16 -o \(shellQuoted(datasetName + ".vaez"))
+                      \(export)
                       vaed --model \(shellQuoted("\(datasetName)=\(folder)"))
                 """)
         }
