@@ -58,11 +58,7 @@ extension StudiedModel {
         var items = read.dataset
         if let limit { items = items.prefix(limit) }
         try checkFits(items, features: read.featureNames, path: path)
-        if let recorded = metadata.data?.normalisation {
-            let normalisation = FeatureNormalisation(
-                mean: recorded.mean.map { Float($0) }, standardDeviation: recorded.std.map { Float($0) })
-            items = normalisation.standardised(items)
-        }
+        if let normalisation { items = normalisation.standardised(items) }
         let (labels, classes) = modelLabels(of: items, dataClasses: read.classNames, dataset: dataset)
         var notes = read.notes
         if let unknown = unknownClassesNote(labels: labels, classes: classes) { notes.append(unknown) }

@@ -40,11 +40,16 @@ package final class StudiedModel {
         metadata.data?.features ?? (0..<architecture.input.pixelCount).map { "x\($0)" }
     }
 
-    /// Decoded rows in the data's own units: `mean + std · value` when the model records a standardisation.
+    /// The standardisation the model records for its input (a table's); nil when it reads values as they are.
+    var normalisation: FeatureNormalisation? {
+        metadata.data?.normalisation.map {
+            FeatureNormalisation(mean: $0.mean.map { Float($0) }, standardDeviation: $0.std.map { Float($0) })
+        }
+    }
+
+    /// Decoded rows in the data's own units: de-standardised when the model records a standardisation.
     func inDataUnits(_ values: [Float]) -> [Float] {
-        guard let normalisation = metadata.data?.normalisation else { return values }
-        let d = normalisation.mean.count
-        return values.enumerated().map { i, v in Float(normalisation.mean[i % d] + normalisation.std[i % d] * Double(v)) }
+        normalisation?.destandardised(values) ?? values
     }
 
     /// The dataset the model was trained on, from its metadata; nil when the file does not record a known one.

@@ -28,4 +28,11 @@ package struct FeatureNormalisation: Sendable, Equatable {
             shape: data.shape, layout: data.layout, values: .floats(x), count: data.count, labels: data.labels,
             itemNames: data.itemNames)
     }
+
+    /// Standardised values back in the data's units, mean + standardDeviation · x per value (a model's decoded
+    /// rows, row after row).
+    package func destandardised(_ values: [Float]) -> [Float] {
+        let d = mean.count
+        return values.indices.map { i in mean[i % d] + standardDeviation[i % d] * values[i] }
+    }
 }
