@@ -91,10 +91,11 @@ extension VAECommand {
                 // --limit keeps the first N items written, whichever splits they come from.
                 if let limit = input.limit {
                     var left = limit
-                    sets = sets.map { set in
-                        defer { left -= min(left, set.items.count) }
-                        return (set.name, set.items.prefix(min(left, set.items.count)))
-                    }.filter { $0.items.count > 0 }
+                    sets = sets.compactMap { set in
+                        let kept = set.items.prefix(left)
+                        left -= kept.count
+                        return kept.count > 0 ? (set.name, kept) : nil
+                    }
                 }
             }
             let classNames = input.classNames(of: model)
