@@ -18,6 +18,12 @@ struct EpochImages {
     static let sampleGrid = 8
     static let manifoldSteps = 20
 
+    /// Whether `name` is one of the files `write` makes: `reconstruction_<e>.png`, `sample_<e>.png`,
+    /// `manifold_<e>.png`.
+    static func isImage(named name: String) -> Bool {
+        name.wholeMatch(of: /(reconstruction|sample|manifold)_[0-9]+\.png/) != nil
+    }
+
     init(network: Network, shape: ImageShape, seed: UInt64) {
         self.network = network
         self.shape = shape

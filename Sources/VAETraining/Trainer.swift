@@ -206,7 +206,8 @@ package final class Trainer {
     }
 
     var checkpointPath: String { "\(configuration.outputDirectory)/\(Checkpoint.fileName)" }
-    var metricsPath: String { "\(configuration.outputDirectory)/metrics.jsonl" }
+    static let metricsFileName = "metrics.jsonl"
+    var metricsPath: String { "\(configuration.outputDirectory)/\(Self.metricsFileName)" }
 
     /// Restores the last checkpoint in the output folder, if there is one. Returns the epochs already done.
     @discardableResult

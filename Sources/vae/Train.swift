@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import VAEData
-import VAEFiles
 import VAEModel
 import VAETraining
 
@@ -181,13 +180,17 @@ extension VAECommand {
             configuration.beta = beta
             configuration.klWarmupEpochs = klWarmup
             configuration.learningRateSchedule = lrSchedule
-            if !resume, let earlier = Self.earlierRun(in: configuration.outputDirectory) {
+            if !resume, let earlier = RunFolder.earlierRun(in: configuration.outputDirectory) {
                 guard overwrite else {
                     throw userError(
                         "\(configuration.outputDirectory) already holds a training run (\(earlier)): --resume continues "
                             + "it, --overwrite trains again in its place, or choose another --out")
                 }
-                try Self.removeEarlierRun(in: configuration.outputDirectory)
+                do {
+                    try RunFolder.removeEarlierRun(in: configuration.outputDirectory)
+                } catch {
+                    throw userError("--overwrite: \(error)")
+                }
             }
             let trainer: Trainer
             let observer = ProgressDisplay(interactive: interactive, logInterval: logInterval)
@@ -269,28 +272,6 @@ extension VAECommand {
             let arguments = Array(CommandLine.arguments.dropFirst())
             return (["vae"] + arguments + (arguments.contains("--resume") ? [] : ["--resume"]))
                 .map(shellQuoted).joined(separator: " ")
-        }
-
-        /// Removes what a run writes (model, checkpoint, metrics, the epoch images), so that the folder does not mix
-        /// two runs; other files stay.
-        static func removeEarlierRun(in folder: String) throws {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            let epochImage = /^(reconstruction|sample|manifold)_[0-9]+\.png$/
-            for name in names
-            where ["model.vaez", "checkpoint.vaeckpt", "metrics.jsonl"].contains(name) || name.wholeMatch(of: epochImage) != nil {
-                do {
-                    try FileManager.default.removeItem(atPath: "\(folder)/\(name)")
-                } catch {
-                    throw userError("--overwrite: cannot remove \(folder)/\(name) of the earlier run: \(error.localizedDescription)")
-                }
-            }
-        }
-
-        /// The files of an earlier run in `folder` ("model.vaez, checkpoint.vaeckpt"), or nil: a new run would
-        /// replace them, so it takes --overwrite.
-        static func earlierRun(in folder: String) -> String? {
-            let files = ["model.vaez", "checkpoint.vaeckpt"].filter { Files.exists("\(folder)/\($0)") }
-            return files.isEmpty ? nil : files.joined(separator: ", ")
         }
     }
 }
